@@ -1,0 +1,63 @@
+"""Command-line entry point: `triage group|report|demo|open|presets`.
+
+Each sub-command lives in `triage.commands.<name>`; this module only wires them up and
+turns expected failures into one readable line and an exit code (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from triage import __version__
+
+COMMANDS = ("group", "report", "demo", "open", "presets")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="triage",
+        description="What changed around the deploy? Group log errors by signature and compare before/after.",
+    )
+    parser.add_argument("--version", action="version", version=f"triage {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"triage.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"triage.commands.{name}":
+                raise
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("triage: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `triage group big.log | head`: the reader left; that is not an error.
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            return 0
+    except CliError as exc:
+        print(f"triage: error: {exc}", file=sys.stderr)
+        return exc.code
+
+
+class CliError(Exception):
+    """An expected failure: printed as one line, exit code `code`."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
