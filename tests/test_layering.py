@@ -1,4 +1,4 @@
-"""The engine never imports Textual: only triage.app may."""
+"""The engine never imports Textual: only the front ends (triage.app, and the CLI commands that launch it) may."""
 
 import ast
 from pathlib import Path
@@ -10,7 +10,7 @@ def test_engine_modules_do_not_import_textual():
     offenders = []
     for path in PKG.rglob("*.py"):
         rel = path.relative_to(PKG)
-        if rel.parts[0] == "app":
+        if rel.parts[0] in ("app", "commands") or rel.name in ("cli.py", "__main__.py"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
