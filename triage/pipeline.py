@@ -1,0 +1,138 @@
+"""Load one incident: events around the deploy, their signatures, and metric series.
+
+The load window is wider than the analysis windows (`margin`) so the app can widen
+or shift the windows without reloading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Iterable
+
+import pandas as pd
+
+from triage.events import (
+    EVENT_COLUMNS,
+    LoadReport,
+    Progress,
+    STR,
+    empty_metrics,
+)
+
+DEFAULT_WINDOW = timedelta(minutes=30)
+
+
+@dataclass
+class Incident:
+    """Everything the analysis needs; produced once per load, analysed many times."""
+
+    events: pd.DataFrame  # event table + `signature`, `template`
+    metrics: pd.DataFrame  # metric series (triage.events.METRIC_COLUMNS)
+    deploy: datetime  # aware UTC
+    before: timedelta = DEFAULT_WINDOW
+    after: timedelta = DEFAULT_WINDOW
+    version: str | None = None
+    title: str = ""
+    sources: list[str] = field(default_factory=list)  # descriptions, never credentials
+    queries: list[str] = field(default_factory=list)
+    report: LoadReport = field(default_factory=LoadReport)
+    key: str = ""  # stable id (hash of sources + deploy), for draft autosave
+
+
+def incident_key(sources: Iterable[str], deploy: datetime) -> str:
+    """Same sources and deploy time -> same key, so a draft note is found again."""
+    text = "\n".join(sorted(sources)) + "\n" + deploy.isoformat()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _utc(dt: datetime) -> datetime:
+    ts = pd.Timestamp(dt)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.to_pydatetime()
+
+
+def with_signatures(events: pd.DataFrame) -> pd.DataFrame:
+    """Add `signature`/`template` (via triage.signatures) unless already present."""
+    if "signature" in events.columns and "template" in events.columns:
+        return events
+    from triage.signatures import add_signatures
+
+    if len(events) == 0:
+        out = events.copy()
+        out["signature"] = pd.Series([], dtype=STR)
+        out["template"] = pd.Series([], dtype=STR)
+        return out
+    return add_signatures(events)
+
+
+def _describe(source) -> str:
+    try:
+        return source.describe()
+    except Exception:  # a description must never stop a load
+        return getattr(source, "kind", "source")
+
+
+def _queries(source) -> list[str]:
+    try:
+        return list(source.queries())
+    except Exception:
+        return []
+
+
+def load_incident(
+    source,
+    *,
+    deploy: datetime,
+    before: timedelta = DEFAULT_WINDOW,
+    after: timedelta = DEFAULT_WINDOW,
+    metric_sources=(),
+    version: str | None = None,
+    title: str = "",
+    progress: Progress | None = None,
+    margin: timedelta | None = None,
+) -> Incident:
+    """Load events and metrics over [deploy-before-margin, deploy+after+margin] and group them.
+
+    Raises Cancelled / SourceError from the sources unchanged.
+    """
+    deploy = _utc(deploy)
+    progress = progress or Progress()
+    margin = max(before, after) if margin is None else margin
+    start, end = deploy - before - margin, deploy + after + margin
+    result = source.load(start, end, progress)
+    report = LoadReport()
+    report.merge(result.report)
+    events = result.events
+    missing = [c for c in EVENT_COLUMNS if c not in events.columns]
+    if missing:
+        raise ValueError(f"source returned an event table without columns {missing}")
+    progress.check()
+    progress.update(message="grouping signatures")
+    events = with_signatures(events)
+    metrics = [result.metrics] if len(result.metrics) else []
+    sources = [result.description or _describe(source)]
+    queries = _queries(source)
+    for ms in metric_sources:
+        progress.check()
+        mres = ms.load(start, end, progress)
+        report.merge(mres.report)
+        if len(mres.metrics):
+            metrics.append(mres.metrics)
+        sources.append(mres.description or _describe(ms))
+        queries.extend(_queries(ms))
+    metric_table = pd.concat(metrics, ignore_index=True) if metrics else empty_metrics()
+    return Incident(
+        events=events,
+        metrics=metric_table,
+        deploy=deploy,
+        before=before,
+        after=after,
+        version=version,
+        title=title,
+        sources=sources,
+        queries=queries,
+        report=report,
+        key=incident_key(sources + queries, deploy),
+    )
