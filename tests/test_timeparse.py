@@ -121,7 +121,7 @@ def test_parse_duration_only_raises_value_error(text):
         pass
 
 
-@pytest.mark.parametrize("text", ["now-999999999d", "now+99999999999w", "9999999999999999999"])
+@pytest.mark.parametrize("text", ["now-999999999d", "now+99999999999w", "-99999999h"])
 def test_out_of_range_is_a_value_error(text):
     with pytest.raises(ValueError):
         parse_time(text, now=NOW)
