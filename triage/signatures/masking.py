@@ -1,0 +1,58 @@
+"""Mask the variable parts of log messages, a whole column at a time.
+
+Every rule is an RE2 pattern run by `pyarrow.compute.replace_substring_regex`
+(C++, no Python loop per message). Rules run in order: specific shapes first
+(timestamps, UUIDs, IPs, ...) so they get a readable placeholder, then the
+catch-all that turns any remaining token holding a digit into `<*>`.
+The rules are data: add a (name, pattern, replacement) triple to extend them.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Characters that end a token. A leading delimiter is captured as \1 and put
+# back, because RE2 has no look-behind.
+_D = r"""\s,;:=()\[\]{}"'<>|/@#&?*"""
+_LEAD = rf"(^|[{_D}])"
+_END = rf"(?:$|[{_D}.])"  # documentation only: RE2 has no look-ahead, so rules end on \b
+
+MASK_RULES: list[tuple[str, str, str]] = [
+    # ISO-8601 and similar date-times, with optional fraction and zone.
+    ("TS", r"\d{4}-\d{2}-\d{2}[T _-]\d{2}[:.]\d{2}[:.]\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\b", "<TS>"),
+    ("TS", r"\b\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)?\b", "<TS>"),
+    ("UUID", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<UUID>"),
+    ("EMAIL", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", "<EMAIL>"),
+    ("IP", r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b", "<IP>"),
+    ("IP", r"\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b", "<IP>"),
+    ("HEX", r"\b0[xX][0-9a-fA-F]+\b", "<HEX>"),
+    ("HEX", r"\b(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}\b", "<HEX>"),
+    ("DUR", _LEAD + r"[-+]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs)\b", r"\1<DUR>"),
+    ("SIZE", _LEAD + r"\d+(?:\.\d+)?\s?(?:[kKMGTP]i?[bB]|bytes|[kKMG])\b", r"\1<SIZE>"),
+    ("NUM", _LEAD + r"[-+]?\d+(?:\.\d+)?\b", r"\1<NUM>"),
+    # Hex ids made only of hex letters and digits, at least one digit.
+    ("HEX", _LEAD + r"[0-9a-f]*[0-9][0-9a-f]*[a-f][0-9a-f]*\b", r"\1<HEX>"),
+    ("HEX", _LEAD + r"[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b", r"\1<HEX>"),
+    # Anything else that still holds a digit is an id of some kind.
+    ("ANY", rf"[^{_D}]*[0-9][^{_D}]*", "<*>"),
+]
+
+MAX_MASK_CHARS = 2000
+"""Only the first this-many characters of a line decide its template."""
+
+
+def mask_array(messages: pa.Array) -> pa.Array:
+    """Masked first line of every message (multi-line tails are fingerprinted separately)."""
+    arr = messages
+    arr = pc.replace_substring_regex(arr, r"\n[\s\S]*", "")
+    arr = pc.utf8_slice_codeunits(arr, 0, MAX_MASK_CHARS)
+    for _name, pattern, repl in MASK_RULES:
+        arr = pc.replace_substring_regex(arr, pattern, repl)
+    arr = pc.utf8_trim_whitespace(arr)
+    return arr
+
+
+def mask_text(text: str) -> str:
+    """Mask one message (same rules as the column form)."""
+    return mask_array(pa.array([text], pa.large_string()))[0].as_py()

@@ -1,0 +1,43 @@
+"""Turn whatever the caller has (list, pandas Series, pyarrow array) into one
+clean pyarrow large_string array: nulls become "", text that is not valid
+UTF-8 (lone surrogates) is repaired instead of raising."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def _clean(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    text = value if isinstance(value, str) else str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def to_string_array(messages: Sequence[str] | pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous large_string array with no nulls."""
+    arr: pa.Array | pa.ChunkedArray | None = None
+    if isinstance(messages, (pa.Array, pa.ChunkedArray)):
+        arr = messages
+    elif isinstance(messages, pd.Series) and isinstance(messages.dtype, pd.ArrowDtype):
+        arr = pa.array(messages)
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())
+    else:
+        values = messages.tolist() if hasattr(messages, "tolist") else list(messages)  # type: ignore[union-attr]
+        arr = pa.array([_clean(v) for v in values], pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.large_string())
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
+    return arr
