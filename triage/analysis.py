@@ -1,7 +1,8 @@
 """Before/after deltas around the deploy: per signature, per service/host, per metric.
 
-`analyze` is pure and vectorised (one groupby per table) so the app can call it on
-every window change with a million events.
+`analyze` is pure and vectorised: everything that does not depend on the windows
+(signature codes, levels, first/last seen, top service/host) is computed once per
+incident and cached, so a window change costs a few bincounts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from triage.events import LEVEL_RANK
+from triage.metric_deltas import METRIC_DELTA_COLUMNS, metric_deltas
 from triage.pipeline import Incident
+from triage.stats import benjamini_hochberg, poisson_rate_test, rate_ratio_ci
+from triage.timeparse import format_time
 
 SIGNATURE_COLUMNS = [
     "rank", "signature", "template", "level", "status", "before", "after",
@@ -23,11 +28,15 @@ DIMENSION_COLUMNS = [
     "dimension", "key", "measure", "before", "after", "rate_before", "rate_after",
     "ratio", "p", "q", "status", "outlier",
 ]
-METRIC_DELTA_COLUMNS = [
-    "metric", "unit", "dimensions", "before_mean", "after_mean", "before_p95", "after_p95",
-    "change", "p", "status",
-]
 STATUSES = ("NEW", "SPIKE", "DROP", "GONE", "STEADY")
+
+ALPHA = 0.05  # false discovery rate for calling a change
+MIN_EFFECT = 1.5  # a significant but smaller rate change is STEADY (huge counts make tiny shifts significant)
+GONE_MIN_EXPECTED = 10.0  # expected events after the deploy before "not seen" means GONE
+LEVEL_WEIGHT = {"fatal": 1.0, "error": 1.0, "warn": 0.1, "info": 0.01, "debug": 0.001}
+UNKNOWN_WEIGHT = 0.01
+OUTLIER_MIN_RATIO = 2.0
+OUTLIER_MIN_COUNT = 5
 
 
 @dataclass
@@ -56,33 +65,458 @@ class SignatureDetail:
     by_status: list[tuple[str, int]]
 
 
-def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+@dataclass
+class Prepared:
+    """Window-independent per-incident arrays, cached on the incident."""
+
+    ts: np.ndarray  # int64 ns; meaningless where not has_ts
+    has_ts: np.ndarray
+    ts_min: int | None
+    ts_max: int | None
+    sig_codes: np.ndarray  # int64 index into `signatures`, -1 when missing
+    signatures: pd.DataFrame  # signature, template, level, first_seen, last_seen, top_service, top_host
+    service_codes: np.ndarray
+    services: list[str]
+    host_codes: np.ndarray
+    hosts: list[str]
+    is_error: np.ndarray
+    is_5xx: np.ndarray
+    is_4xx: np.ndarray
+    source_spans: pd.DataFrame  # index source, columns min/max (ns)
+    scale: float
+    _index: dict = field(default_factory=dict)
+
+    def code_of(self, signature: str) -> int:
+        if not self._index:
+            self._index.update({s: i for i, s in enumerate(self.signatures["signature"])})
+        return self._index.get(signature, -1)
+
+
+@dataclass
+class Windows:
+    """The before/after windows clipped to the data actually loaded."""
+
+    deploy: pd.Timestamp
+    start: pd.Timestamp  # start of the before window
+    end: pd.Timestamp  # end of the after window
+    before_minutes: float  # effective (covered) lengths, used as exposure
+    after_minutes: float
+    before_mask: np.ndarray
+    after_mask: np.ndarray
+    notes: list[str]
+    comparable: bool  # both windows hold data: statuses mean something
+
+    def warnings(self, tz=None) -> list[str]:
+        return list(self.notes)
+
+
+def prepare(incident: Incident) -> Prepared:
+    """Build (or reuse) the window-independent arrays for this incident's events."""
+    ev = incident.events
+    cached = incident.__dict__.get("_prepared")
+    if cached is not None and cached[0] is ev and cached[1] == len(ev):
+        return cached[2]
+    prep = _prepare(ev, incident.report.scale if incident.report.estimated else 1.0)
+    incident.__dict__["_prepared"] = (ev, len(ev), prep)
+    return prep
+
+
+def _codes(series: pd.Series) -> tuple[np.ndarray, list]:
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return codes.astype(np.int64), [str(u) for u in uniques]
+
+
+def _effective_level(ev: pd.DataFrame) -> pd.Series:
+    """The event level, or one implied by the HTTP status when the line had none."""
+    level = ev["level"].astype(object)
+    status = ev["http_status"].astype("float64")
+    missing = level.isna()
+    level = level.where(~(missing & (status >= 500)), "error")
+    level = level.where(~(missing & (status >= 400) & (status < 500)), "warn")
+    return level
+
+
+def _prepare(ev: pd.DataFrame, scale: float) -> Prepared:
+    n = len(ev)
+    ts_series = ev["timestamp"]
+    has_ts = ts_series.notna().to_numpy()
+    ts = ts_series.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).view(np.int64).copy()
+    ts_min = int(ts[has_ts].min()) if has_ts.any() else None
+    ts_max = int(ts[has_ts].max()) if has_ts.any() else None
+    if "signature" in ev.columns:
+        sig_codes, sig_names = _codes(ev["signature"])
+    else:
+        sig_codes, sig_names = np.full(n, -1, dtype=np.int64), []
+    level = _effective_level(ev)
+    level_rank = level.map(LEVEL_RANK).astype(float).fillna(-1).to_numpy()
+    service_codes, services = _codes(ev["service"])
+    host_codes, hosts = _codes(ev["host"])
+    status = ev["http_status"].astype("float64").to_numpy()
+    raw_level = ev["level"].astype(object)
+    is_error = raw_level.isin(["error", "fatal"]).to_numpy()
+    with np.errstate(invalid="ignore"):
+        is_5xx = np.nan_to_num(status, nan=0) >= 500
+        is_4xx = (np.nan_to_num(status, nan=0) >= 400) & ~is_5xx
+    info = _signature_info(ev, sig_codes, sig_names, ts, has_ts, level_rank, service_codes, services, host_codes, hosts)
+    spans = pd.DataFrame({"source": ev["source"].astype(object).fillna("-").to_numpy()[has_ts], "ts": ts[has_ts]})
+    source_spans = spans.groupby("source")["ts"].agg(["min", "max"]) if len(spans) else pd.DataFrame(columns=["min", "max"])
+    return Prepared(ts, has_ts, ts_min, ts_max, sig_codes, info, service_codes, services, host_codes, hosts,
+                    is_error, is_5xx, is_4xx, source_spans, float(scale))
+
+
+def _mode_per_code(codes: np.ndarray, values: np.ndarray, names: list[str], k: int) -> np.ndarray:
+    """Most frequent value (by code) per signature code; None where no value."""
+    out = np.full(k, None, dtype=object)
+    ok = (codes >= 0) & (values >= 0)
+    if not ok.any() or not names:
+        return out
+    pair = pd.DataFrame({"c": codes[ok], "v": values[ok]})
+    counts = pair.groupby(["c", "v"]).size().reset_index(name="n")
+    counts = counts.sort_values(["c", "n", "v"], ascending=[True, False, True]).drop_duplicates("c")
+    out[counts["c"].to_numpy()] = np.asarray(names, dtype=object)[counts["v"].to_numpy()]
+    return out
+
+
+def _signature_info(ev, sig_codes, sig_names, ts, has_ts, level_rank, service_codes, services, host_codes, hosts) -> pd.DataFrame:
+    k = len(sig_names)
+    ok = sig_codes >= 0
+    first_pos = np.full(k, -1, dtype=np.int64)
+    if ok.any():
+        pos = np.flatnonzero(ok)
+        uniq, first = np.unique(sig_codes[pos], return_index=True)
+        first_pos[uniq] = pos[first]
+    templates = ev["template"].astype(object).to_numpy()[first_pos] if "template" in ev.columns and k else np.full(k, "", dtype=object)
+    lr = np.full(k, -1.0)
+    np.maximum.at(lr, sig_codes[ok], level_rank[ok])
+    level_names = np.array([None] + list(LEVEL_RANK), dtype=object)
+    levels = level_names[(lr + 1).astype(int)]
+    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    first_ts, last_ts = np.full(k, big, dtype=np.int64), np.full(k, small, dtype=np.int64)
+    tsok = ok & has_ts
+    np.minimum.at(first_ts, sig_codes[tsok], ts[tsok])
+    np.maximum.at(last_ts, sig_codes[tsok], ts[tsok])
+    first_seen = pd.to_datetime(np.where(first_ts == big, np.iinfo(np.int64).min, first_ts), utc=True)
+    last_seen = pd.to_datetime(np.where(last_ts == small, np.iinfo(np.int64).min, last_ts), utc=True)
+    return pd.DataFrame({
+        "signature": np.asarray(sig_names, dtype=object),
+        "template": np.asarray([t if isinstance(t, str) else "" for t in templates], dtype=object),
+        "level": levels,
+        "first_seen": first_seen,
+        "last_seen": last_seen,
+        "top_service": _mode_per_code(sig_codes, service_codes, services, k),
+        "top_host": _mode_per_code(sig_codes, host_codes, hosts, k),
+    })
+
+
+def windows_for(prep: Prepared, deploy, before: timedelta, after: timedelta) -> Windows:
+    """Masks and effective lengths of the windows; notes when data does not cover them."""
+    d = pd.Timestamp(deploy)
+    d = d.tz_localize("UTC") if d.tzinfo is None else d.tz_convert("UTC")
+    start, end = d - pd.Timedelta(before), d + pd.Timedelta(after)
+    ts, has = prep.ts, prep.has_ts
+    before_mask = has & (ts >= start.value) & (ts < d.value)
+    after_mask = has & (ts >= d.value) & (ts < end.value)
+    notes: list[str] = []
+    b_min, a_min = before.total_seconds() / 60.0, after.total_seconds() / 60.0
+    comparable = True
+    if prep.ts_min is None:
+        if len(ts):
+            notes.append("no event has a readable timestamp: nothing can be placed before or after the deploy")
+        else:
+            notes.append("no events were loaded")
+        return Windows(d, start, end, max(b_min, 1e-9), max(a_min, 1e-9), before_mask, after_mask, notes, False)
+    if (~has).any():
+        notes.append(f"{int((~has).sum()):,} events have no timestamp and are in neither window")
+    lo, hi = prep.ts_min, prep.ts_max
+    if d.value < lo or d.value > hi:
+        notes.append("deploy time is outside the loaded data "
+                     f"({pd.Timestamp(lo, tz='UTC'):%Y-%m-%d %H:%M:%SZ} .. {pd.Timestamp(hi, tz='UTC'):%Y-%m-%d %H:%M:%SZ})")
+    covered_b = (d.value - max(start.value, lo)) / 60e9
+    covered_a = (min(end.value, hi + 1) - d.value) / 60e9
+    if covered_b <= 0 or not before_mask.any():
+        notes.append("before window is empty: no baseline, so nothing is called NEW/SPIKE/DROP/GONE")
+        comparable = False
+    elif covered_b < 0.9 * b_min:
+        notes.append(f"before window only partly covered by data ({covered_b:.1f} of {b_min:.0f} min); rates use the covered part")
+    if covered_a <= 0 or not after_mask.any():
+        notes.append("after window is empty: nothing after the deploy to compare")
+        comparable = False
+    elif covered_a < 0.9 * a_min:
+        notes.append(f"after window only partly covered by data ({covered_a:.1f} of {a_min:.0f} min); rates use the covered part")
+    eff_b = covered_b if 0 < covered_b < 0.9 * b_min else b_min
+    eff_a = covered_a if 0 < covered_a < 0.9 * a_min else a_min
+    return Windows(d, start, end, max(eff_b, 1e-9), max(eff_a, 1e-9), before_mask, after_mask, notes, comparable)
+
+
+def classify(a, b, q, expected_after, comparable: bool = True) -> np.ndarray:
+    """NEW / SPIKE / DROP / GONE / STEADY from counts, q-values and the expected count after.
+
+    A change must be significant after FDR control AND large enough; GONE also needs
+    enough expected events after the deploy (a rare signature may just be unseen).
+    """
+    a, b, q, expected_after = (np.asarray(v, dtype=float) for v in (a, b, q, expected_after))
+    status = np.full(a.shape, "STEADY", dtype=object)
+    if not comparable:
+        return status
+    sig = q < ALPHA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(expected_after > 0, a / expected_after, np.inf)
+    status[sig & (ratio >= MIN_EFFECT)] = "SPIKE"
+    status[sig & (ratio <= 1 / MIN_EFFECT)] = "DROP"
+    status[sig & (b == 0) & (a > 0)] = "NEW"
+    gone = sig & (a == 0) & (b > 0)
+    status[gone & (expected_after >= GONE_MIN_EXPECTED)] = "GONE"
+    status[gone & (expected_after < GONE_MIN_EXPECTED)] = "STEADY"
+    return status
+
+
+def compare_counts(a, b, w: Windows) -> dict[str, np.ndarray]:
+    """Rates, ratio, interval, p and q for after-counts `a` vs before-counts `b`."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ta, tb = w.after_minutes, w.before_minutes
+    rate_a, rate_b = a / ta, b / tb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(b > 0, rate_a / np.where(rate_b > 0, rate_b, 1), np.where(a > 0, np.inf, np.nan))
+    p = poisson_rate_test(a, b, ta, tb)
+    active = (a + b) > 0
+    q = np.ones(a.shape)
+    q[active] = benjamini_hochberg(p[active])
+    low, high = rate_ratio_ci(a, b, ta, tb)
+    expected = b * ta / tb
+    status = classify(a, b, q, expected, w.comparable)
+    return dict(rate_before=rate_b, rate_after=rate_a, ratio=ratio, ci_low=low, ci_high=high,
+                p=p, q=q, expected=expected, status=status)
 
 
 def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None) -> Analysis:
     """Deltas for the given windows (defaults: the incident's own)."""
+    deploy = incident.deploy if deploy is None else deploy
+    before = incident.before if before is None else before
+    after = incident.after if after is None else after
+    prep = prepare(incident)
+    w = windows_for(prep, deploy, before, after)
+    warnings = list(w.warnings(tz))
+    sigs = _signature_table(prep, w)
+    dims = _dimension_table(prep, w)
+    mets = metric_deltas(incident.metrics, w.start.value, w.deploy.value, w.end.value, comparable=w.comparable)
+    if len(incident.events) and w.comparable:
+        errors = dims[(dims["dimension"] == "overall") & (dims["measure"] == "errors")]
+        if len(errors) and int(errors["before"].iloc[0] + errors["after"].iloc[0]) == 0:
+            warnings.append("no error-level events in either window")
+    warnings.extend(_skew_warnings(prep, w, tz))
+    if incident.report.estimated:
+        warnings.append(f"counts are ESTIMATES (sampled, x{incident.report.scale:.2f})")
     return Analysis(
-        deploy=deploy or incident.deploy,
-        before=before or incident.before,
-        after=after or incident.after,
-        signatures=_empty(SIGNATURE_COLUMNS),
-        dimensions=_empty(DIMENSION_COLUMNS),
-        metrics=_empty(METRIC_DELTA_COLUMNS),
-        warnings=[],
-        estimated=incident.report.estimated,
+        deploy=w.deploy.to_pydatetime(), before=before, after=after, signatures=sigs,
+        dimensions=dims, metrics=mets, warnings=warnings, estimated=incident.report.estimated,
     )
+
+
+def _signature_table(prep, w: Windows) -> pd.DataFrame:
+    info = prep.signatures
+    k = len(info)
+    b = np.bincount(prep.sig_codes[w.before_mask], minlength=k)[:k]
+    a = np.bincount(prep.sig_codes[w.after_mask], minlength=k)[:k]
+    scale = prep.scale
+    b, a = b * scale, a * scale
+    res = compare_counts(a, b, w)
+    weight = info["level"].map(LEVEL_WEIGHT).astype(float).fillna(UNKNOWN_WEIGHT).to_numpy()
+    score = np.abs(res["rate_after"] - res["rate_before"]) * weight
+    table = pd.DataFrame({
+        "signature": info["signature"].to_numpy(), "template": info["template"].to_numpy(),
+        "level": info["level"].to_numpy(), "status": res["status"],
+        "before": b.astype(np.int64), "after": a.astype(np.int64),
+        "rate_before": res["rate_before"], "rate_after": res["rate_after"], "ratio": res["ratio"],
+        "ci_low": res["ci_low"], "ci_high": res["ci_high"], "p": res["p"], "q": res["q"], "score": score,
+        "first_seen": info["first_seen"].to_numpy(), "last_seen": info["last_seen"].to_numpy(),
+        "top_service": info["top_service"].to_numpy(), "top_host": info["top_host"].to_numpy(),
+    })
+    changed = (table["status"] != "STEADY").to_numpy()
+    in_window = ((a + b) > 0)
+    order = np.lexsort((table["signature"].to_numpy(), -score, ~in_window, ~changed))
+    table = table.iloc[order].reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table[SIGNATURE_COLUMNS]
+
+
+def _dimension_table(prep, w: Windows) -> pd.DataFrame:
+    frames = []
+    for dimension, codes, keys in (("overall", None, ["all"]), ("service", prep.service_codes, prep.services),
+                                   ("host", prep.host_codes, prep.hosts)):
+        for measure, mask in (("errors", prep.is_error), ("5xx", prep.is_5xx), ("4xx", prep.is_4xx)):
+            frames.append(_measure_rows(dimension, codes, keys, measure, mask, prep, w))
+    if not frames:
+        return pd.DataFrame(columns=DIMENSION_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    return out[DIMENSION_COLUMNS]
+
+
+def _measure_rows(dimension, codes, keys, measure, mask, prep, w: Windows) -> pd.DataFrame:
+    k = len(keys)
+    if codes is None:
+        codes = np.zeros(len(mask), dtype=np.int64)
+    valid = codes >= 0
+    sel_b, sel_a = w.before_mask & mask & valid, w.after_mask & mask & valid
+    b = np.bincount(codes[sel_b], minlength=k)[:k] * prep.scale
+    a = np.bincount(codes[sel_a], minlength=k)[:k] * prep.scale
+    volume = np.bincount(codes[w.after_mask & valid], minlength=k)[:k] * prep.scale
+    keep = np.ones(k, dtype=bool) if dimension == "overall" else (a + b) > 0
+    if dimension != "overall" and not keep.any():
+        return pd.DataFrame(columns=DIMENSION_COLUMNS)
+    res = compare_counts(a[keep], b[keep], w)
+    outlier = _outliers(a, volume)[keep] if dimension != "overall" else np.zeros(1, dtype=bool)
+    return pd.DataFrame({
+        "dimension": dimension, "key": np.asarray(keys, dtype=object)[keep], "measure": measure,
+        "before": b[keep].astype(np.int64), "after": a[keep].astype(np.int64),
+        "rate_before": res["rate_before"], "rate_after": res["rate_after"], "ratio": res["ratio"],
+        "p": res["p"], "q": res["q"], "status": res["status"], "outlier": outlier,
+    })
+
+
+def _outliers(count, volume) -> np.ndarray:
+    """Keys whose share of bad events (after the deploy) is well above their peers'.
+
+    Each key is tested against all the others pooled, with event volume as exposure,
+    so a busy host is not an outlier merely for being busy.
+    """
+    count, volume = np.asarray(count, dtype=float), np.asarray(volume, dtype=float)
+    k = count.size
+    if k < 2 or count.sum() == 0:
+        return np.zeros(k, dtype=bool)
+    peers_c, peers_v = count.sum() - count, volume.sum() - volume
+    ok = (volume > 0) & (peers_v > 0)
+    p = np.ones(k)
+    ratio = np.zeros(k)
+    for i in np.flatnonzero(ok):  # few keys; the test needs per-key exposures
+        p[i] = poisson_rate_test(count[i], peers_c[i], volume[i], peers_v[i])
+        share_peers = peers_c[i] / peers_v[i]
+        ratio[i] = np.inf if share_peers == 0 else (count[i] / volume[i]) / share_peers
+    q = benjamini_hochberg(p)
+    return ok & (q < ALPHA) & (ratio >= OUTLIER_MIN_RATIO) & (count >= OUTLIER_MIN_COUNT)
+
+
+def _skew_warnings(prep, w: Windows, tz) -> list[str]:
+    """Sources whose events miss both windows while others hit them: clock or zone skew?"""
+    spans = prep.source_spans
+    if len(spans) < 2:
+        return []
+    start, end = w.start.value, w.end.value
+    hits = (spans["max"] >= start) & (spans["min"] < end)
+    if not hits.any():
+        return []
+    out = []
+    for name, row in spans[~hits].iterrows():
+        lo, hi = pd.Timestamp(row["min"], tz="UTC"), pd.Timestamp(row["max"], tz="UTC")
+        out.append(
+            f"source {name} has no events in the windows (its events span {format_time(lo, tz)} .. "
+            f"{format_time(hi, tz)}): clock or time-zone skew? try --tz"
+        )
+    return out
 
 
 def timeline(incident: Incident, signature: str | None, *, bins: int = 60, start=None, end=None) -> tuple[np.ndarray, int]:
     """Counts per bin over [start, end] for one signature (None: all events), and the deploy's bin."""
-    return np.zeros(bins, dtype=np.int64), bins // 2
+    prep = prepare(incident)
+    lo, hi = _range(prep, incident, start, end)
+    ts = prep.ts
+    mask = prep.has_ts & (ts >= lo) & (ts <= hi)
+    if signature is not None:
+        code = prep.code_of(signature)
+        mask &= prep.sig_codes == code
+    counts = _bin_counts(ts[mask], lo, hi, bins)
+    return counts, _deploy_bin(incident, lo, hi, bins)
 
 
 def metric_timeline(incident: Incident, metric: str, *, bins: int = 60, start=None, end=None) -> tuple[np.ndarray, int]:
     """Mean per bin (NaN where empty) for one metric, and the deploy's bin."""
-    return np.full(bins, np.nan), bins // 2
+    prep = prepare(incident)
+    lo, hi = _range(prep, incident, start, end)
+    m = incident.metrics
+    sel = m[m["metric"] == metric]
+    ts = sel["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    vals = sel["value"].to_numpy(dtype=float)
+    ok = (ts >= lo) & (ts <= hi) & ~np.isnan(vals)
+    idx = _bin_index(ts[ok], lo, hi, bins)
+    sums = np.bincount(idx, weights=vals[ok], minlength=bins)[:bins]
+    counts = np.bincount(idx, minlength=bins)[:bins]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return means, _deploy_bin(incident, lo, hi, bins)
+
+
+def _to_ns(value) -> int:
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return int(ts.value)
+
+
+def _range(prep, incident, start, end) -> tuple[int, int]:
+    d = _to_ns(incident.deploy)
+    lo = _to_ns(start) if start is not None else (prep.ts_min if prep.ts_min is not None else d - incident.before.total_seconds() * 1e9)
+    hi = _to_ns(end) if end is not None else (prep.ts_max if prep.ts_max is not None else d + incident.after.total_seconds() * 1e9)
+    lo, hi = int(lo), int(hi)
+    return (lo, hi) if hi > lo else (lo, lo + 1)
+
+
+def _bin_index(ts: np.ndarray, lo: int, hi: int, bins: int) -> np.ndarray:
+    idx = ((ts - lo).astype(float) / (hi - lo) * bins).astype(np.int64)
+    return np.clip(idx, 0, bins - 1)
+
+
+def _bin_counts(ts, lo, hi, bins) -> np.ndarray:
+    return np.bincount(_bin_index(ts, lo, hi, bins), minlength=bins)[:bins].astype(np.int64)
+
+
+def _deploy_bin(incident, lo, hi, bins) -> int:
+    d = _to_ns(incident.deploy)
+    return int(np.clip(int((d - lo) / (hi - lo) * bins), 0, bins - 1))
 
 
 def signature_detail(incident: Incident, signature: str, *, samples: int = 5) -> SignatureDetail:
-    return SignatureDetail(signature, "", None, 0, None, None, [], [], [], [])
+    """Everything the detail pane and the note show about one signature."""
+    ev = incident.events
+    prep = prepare(incident)
+    code = prep.code_of(signature)
+    rows = ev[prep.sig_codes == code] if code >= 0 else ev.iloc[0:0]
+    info = prep.signatures
+    meta = info.iloc[code] if code >= 0 else None
+    picks = _sample_positions(len(rows), samples)
+    sample_dicts = [_sample(rows.iloc[i]) for i in picks]
+
+    def counts(col):
+        vc = rows[col].dropna().astype(str).value_counts()
+        return [(str(k), int(v)) for k, v in vc.items()]
+
+    return SignatureDetail(
+        signature=signature,
+        template=str(meta["template"]) if meta is not None else "",
+        level=meta["level"] if meta is not None and isinstance(meta["level"], str) else None,
+        count=int(len(rows)),
+        first_seen=meta["first_seen"] if meta is not None else None,
+        last_seen=meta["last_seen"] if meta is not None else None,
+        samples=sample_dicts,
+        by_service=counts("service"),
+        by_host=counts("host"),
+        by_status=counts("http_status"),
+    )
+
+
+def _sample_positions(n: int, k: int) -> list[int]:
+    if n <= 0 or k <= 0:
+        return []
+    if n <= k:
+        return list(range(n))
+    return sorted({int(round(i * (n - 1) / (k - 1))) for i in range(k)}) if k > 1 else [0]
+
+
+def _sample(row) -> dict:
+    def val(name):
+        v = row.get(name)
+        return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+
+    line = val("line")
+    return {
+        "timestamp": val("timestamp"), "level": val("level"), "service": val("service"), "host": val("host"),
+        "source": val("source"), "line": int(line) if line is not None else None, "message": val("message"),
+        "raw": val("raw"), "fields": val("fields"),
+    }
