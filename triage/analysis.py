@@ -481,7 +481,7 @@ def signature_detail(incident: Incident, signature: str, *, samples: int = 5) ->
     info = prep.signatures
     meta = info.iloc[code] if code >= 0 else None
     picks = _sample_positions(len(rows), samples)
-    sample_dicts = [_sample(rows.iloc[i]) for i in picks]
+    sample_dicts = sorted((_sample(rows.iloc[i]) for i in picks), key=_sample_time)
 
     def counts(col):
         vc = rows[col].dropna().astype(str).value_counts()
@@ -507,6 +507,11 @@ def _sample_positions(n: int, k: int) -> list[int]:
     if n <= k:
         return list(range(n))
     return sorted({int(round(i * (n - 1) / (k - 1))) for i in range(k)}) if k > 1 else [0]
+
+
+def _sample_time(s: dict) -> int:
+    ts = s.get("timestamp")
+    return int(pd.Timestamp(ts).value) if ts is not None else np.iinfo(np.int64).max
 
 
 def _sample(row) -> dict:
