@@ -1,0 +1,173 @@
+"""CloudWatch Logs: resolving log groups, the FilterLogEvents fetch path, and turning
+fetched records into the event table.
+
+Pages are streamed into compact columnar buffers (int64 times, Arrow strings) as they
+arrive, so a large fetch never holds boto3's per-event dicts. At the end each stream's
+records go, in time order, through the same line-shape detection as local files, which
+also folds multi-line records (a traceback logged as one CloudWatch event per line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from triage.events import MAX_RAW_CHARS, LoadReport, Progress, SourceError, empty_events, events_frame
+from triage.sources.cw_session import CwSession
+
+PAGE_LIMIT = 10_000  # FilterLogEvents' maximum page size
+
+
+@dataclass
+class RecordBuffer:
+    """Fetched log records, page by page, as compact arrays; `source` is "group/stream"."""
+
+    _times: list[np.ndarray] = field(default_factory=list)
+    _messages: list[pa.Array] = field(default_factory=list)
+    _sources: list[pa.Array] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, times_ms: list[int], messages: list[str], sources: list[str]) -> None:
+        if not times_ms:
+            return
+        self._times.append(np.asarray(times_ms, dtype=np.int64))
+        clipped = [m if len(m) <= MAX_RAW_CHARS else m[:MAX_RAW_CHARS] for m in messages]
+        self._messages.append(pa.array(clipped, type=pa.large_string()))
+        self._sources.append(pa.array(sources, type=pa.string()).dictionary_encode())
+        self.count += len(times_ms)
+
+    def to_events(self, report: LoadReport) -> pd.DataFrame:
+        """The event table: each stream parsed in time order, then everything merged by time."""
+        if not self.count:
+            return empty_events()
+        times = np.concatenate(self._times)
+        messages = pa.chunked_array(self._messages).combine_chunks()
+        sources = pa.chunked_array(self._sources).cast(pa.string()).combine_chunks()
+        self._times, self._messages, self._sources = [], [], []
+        codes, names = pd.factorize(pd.Series(sources, dtype=pd.ArrowDtype(pa.string())), sort=True)
+        order = np.lexsort((np.arange(len(times)), times, codes))  # by stream, then time, then arrival
+        codes, times = codes[order], times[order]
+        messages = messages.take(pa.array(order))
+        bounds = np.flatnonzero(np.diff(codes)) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(codes)]))
+        frames = [
+            _parse_stream(messages.slice(s, e - s), times[s:e], str(names[codes[s]]), report)
+            for s, e in zip(starts, ends)
+        ]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return empty_events()
+        events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return events.sort_values("timestamp", kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _parse_stream(messages: pa.Array, times_ms: np.ndarray, source: str, report: LoadReport) -> pd.DataFrame:
+    stamps = pd.to_datetime(times_ms, unit="ms", utc=True).astype("datetime64[ns, UTC]")
+    text = [m.rstrip("\r\n") for m in messages.to_pylist()]
+    try:
+        from triage.sources.lineshape import parse_messages
+    except ImportError:  # TEMPORARY until the local-sources engineer lands lineshape
+        return events_frame({"timestamp": stamps, "message": text, "raw": text, "source": [source] * len(text)})
+    return parse_messages(text, timestamps=stamps, source=source, report=report)
+
+
+def to_ms(dt: datetime) -> int:
+    return int(dt.astimezone(timezone.utc).timestamp() * 1000)
+
+
+def resolve_groups(session: CwSession, patterns: list[str], progress: Progress) -> list[str]:
+    """Log group names for `patterns`: exact names kept, `prefix*` expanded via DescribeLogGroups."""
+    names: list[str] = []
+    for pattern in patterns:
+        if not pattern.endswith("*"):
+            names.append(pattern)
+            continue
+        prefix = pattern[:-1]
+        found = _groups_with_prefix(session, prefix, progress)
+        if not found:
+            raise SourceError(
+                f"no log group matches '{pattern}' in {session.region_name}",
+                "check the prefix and --region (log group names are case-sensitive)",
+            )
+        names.extend(found)
+    return list(dict.fromkeys(names))
+
+
+def _groups_with_prefix(session: CwSession, prefix: str, progress: Progress) -> list[str]:
+    found: list[str] = []
+    token = None
+    while True:
+        params = {"logGroupNamePrefix": prefix} if prefix else {}
+        if token:
+            params["nextToken"] = token
+        page = session.call("logs", "DescribeLogGroups", progress, what=f"log groups '{prefix}*'", **params)
+        found.extend(g["logGroupName"] for g in page.get("logGroups", []))
+        token = page.get("nextToken")
+        if not token:
+            return found
+
+
+@dataclass
+class FilterFetch:
+    """FilterLogEvents over one window for several groups, merged later by time."""
+
+    session: CwSession
+    stream_prefix: str | None = None
+    pattern: str | None = None
+    max_events: int = 2_000_000
+
+    def run(self, groups: list[str], start: datetime, end: datetime, progress: Progress,
+            buffer: RecordBuffer, report: LoadReport) -> None:
+        """Fetch every group into `buffer`; stops at `max_events` and says so in `report`."""
+        start_ms, end_ms = to_ms(start), to_ms(end)
+        for i, group in enumerate(groups):
+            if buffer.count >= self.max_events:
+                report.partial = True
+                report.notes.append(f"log group {group} not fetched (event cap {self.max_events:,} reached)")
+                continue
+            self._group(group, start_ms, end_ms, progress, buffer, report, f"[{i + 1}/{len(groups)}] ")
+
+    def _group(self, group, start_ms, end_ms, progress, buffer, report, tag) -> None:
+        params = {"logGroupName": group, "startTime": start_ms, "endTime": end_ms, "limit": PAGE_LIMIT}
+        if self.pattern:
+            params["filterPattern"] = self.pattern
+        if self.stream_prefix:
+            params["logStreamNamePrefix"] = self.stream_prefix
+        token = None
+        while True:
+            if token:
+                params["nextToken"] = token
+            page = self.session.call("logs", "FilterLogEvents", progress, what=f"log group {group}", **params)
+            events = page.get("events", [])
+            buffer.add(
+                [e["timestamp"] for e in events],
+                [e.get("message", "") for e in events],
+                [f"{group}/{e.get('logStreamName', '')}" for e in events],
+            )
+            last = events[-1]["timestamp"] if events else None
+            progress.update(done=buffer.count, message=_progress_text(tag, group, buffer.count, last))
+            token = page.get("nextToken")
+            if not token:
+                return
+            if buffer.count >= self.max_events:
+                report.partial = True
+                when = _iso(last) if last is not None else "the start"
+                report.notes.append(
+                    f"stopped at {buffer.count:,} events (cap) in {group}; nothing after {when} from it"
+                    " - narrow --filter-pattern or use --cw-mode insights"
+                )
+                return
+
+
+def _progress_text(tag: str, group: str, count: int, last_ms: int | None) -> str:
+    upto = f", up to {_iso(last_ms)}" if last_ms is not None else ""
+    return f"{tag}{group}: {count:,} events{upto}"
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
