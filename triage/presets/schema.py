@@ -118,10 +118,9 @@ KEYS: tuple[Key, ...] = (
 
 BY_PATH = {k.path: k for k in KEYS}
 SECTIONS = sorted({k.path.split(".")[0] for k in KEYS if "." in k.path})
-REQUIRED = {"source": ALL}
 REQUIRED_BY_SOURCE = {
     "elasticsearch": ("query.index",),
     "opensearch": ("query.index",),
-    "cloudwatch": ("query.log_groups",),
+    "cloudwatch": (),  # log groups are team-specific: shipped presets take --log-group
     "files": (),
 }
