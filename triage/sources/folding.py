@@ -1,0 +1,70 @@
+"""Multi-line records (tracebacks, Java stacks, Go panics, Node frames) folded into the event that started them.
+
+Decided per line with vectorised regex matches, then a cumulative sum turns
+"this line starts an event" flags into event ids; only folded lines cost Python work.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from triage.events import MAX_RAW_CHARS
+
+CONTINUATION = (
+    r"^(?:\s+\S"  # indented: Java "\tat", Python "  File", Node "    at", Go "\t/app/x.go:12"
+    r"|Traceback \(most recent call last\)"
+    r"|Caused by: |Suppressed: |\.\.\. \d+ (?:more|common frames omitted)"
+    r"|During handling of the above exception|The above exception was the direct cause"
+    r"|goroutine \d+ \[|\[signal |created by |exit status \d+$"
+    r"|[}\]],?$)"
+)
+EXCEPTION_LINE = r"^(?:[A-Za-z_$][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Throwable|Exit|Interrupt|Fault|Failure)\b"
+GO_FRAME = r"^[\w./*()-]+\(.*\)$"
+PANIC_START = r"^(?:panic: |fatal error: |SIGQUIT: |SIGSEGV|SIGABRT: )"
+
+
+def _mask(arr: pa.Array, pattern: str) -> np.ndarray:
+    return np.asarray(pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def start_flags(lines: pa.Array, header: np.ndarray, *, header_dominated: bool) -> np.ndarray:
+    """True where a line starts an event; every other line continues the previous one."""
+    n = len(lines)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    panic = _mask(lines, PANIC_START)
+    start = header | panic
+    if header_dominated:
+        cont = ~start
+    else:
+        basic = _mask(lines, CONTINUATION) & ~start
+        prev_basic = np.concatenate(([False], basic[:-1]))
+        next_basic = np.concatenate((basic[1:], [False]))
+        exc = _mask(lines, EXCEPTION_LINE) & (prev_basic | next_basic) & ~start
+        frames = _mask(lines, GO_FRAME) & next_basic & ~start
+        cont = basic | exc | frames
+    start = ~cont
+    start[0] = True
+    return start
+
+
+def fold_groups(start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each event's first line, and the number of lines in it."""
+    first = np.flatnonzero(start)
+    sizes = np.diff(np.append(first, len(start)))
+    return first, sizes
+
+
+def joined(first_texts: list[str], lines: pa.Array, first: np.ndarray, sizes: np.ndarray, multi: np.ndarray) -> list[str]:
+    """For multi-line events: first text + "\\n" + following lines, clipped to MAX_RAW_CHARS."""
+    out = []
+    many = len(first_texts) > 256
+    pylines = lines.to_pylist() if many else None
+    for text, i, size in zip(first_texts, first[multi], sizes[multi]):
+        i, size = int(i), int(size)
+        tail = pylines[i + 1 : i + size] if many else lines.slice(i + 1, size - 1).to_pylist()
+        full = "\n".join([text, *tail])
+        out.append(full[:MAX_RAW_CHARS])
+    return out

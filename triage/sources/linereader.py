@@ -1,0 +1,98 @@
+"""Bytes in, clean lines out: decompression, UTF-8 repair and line clipping, all counted.
+
+Lines travel as one pyarrow string array so a million of them cost no Python objects.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from triage.events import MAX_RAW_CHARS, LoadReport
+
+_MAGIC = {b"\x1f\x8b": gzip.decompress, b"BZh": bz2.decompress, b"\xfd7zXZ\x00": lzma.decompress}
+_BINARY_SAMPLE = 8192
+
+
+class NotText(Exception):
+    """The input is binary (not a log); the caller skips it and says so."""
+
+
+def read_bytes(path: str) -> bytes:
+    """Whole input, decompressed when it starts with a gzip/bzip2/xz magic number; "-" is stdin."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        data = Path(path).read_bytes()
+    for magic, decompress in _MAGIC.items():
+        if data.startswith(magic):
+            try:
+                return decompress(data)
+            except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+                raise NotText(f"corrupt compressed file ({exc.__class__.__name__})") from None
+    return data
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes in the first 8 KiB: an image, an archive, a core dump - not a log."""
+    return b"\x00" in data[:_BINARY_SAMPLE]
+
+
+def decode(data: bytes, report: LoadReport | None = None) -> str:
+    """UTF-8 with invalid bytes replaced (U+FFFD) and counted; a leading BOM is dropped."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        if report is not None:
+            repaired = text.count("\ufffd") - data.count("\ufffd".encode())
+            report.skip("invalid UTF-8 sequences (replaced)", max(repaired, 1))
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def split_lines(text: str) -> pa.Array:
+    """One array element per line; "\\r\\n" endings and a final empty line are dropped."""
+    if not text:
+        return pa.array([], pa.string())
+    if text.endswith("\n"):
+        text = text[:-1]
+    arr = pc.split_pattern(pa.array([text], pa.large_string()), "\n").flatten()
+    if "\r" in text:
+        arr = pc.utf8_rtrim(arr, "\r")
+    return arr.cast(pa.string()) if len(text) < 2**31 - 1 else arr
+
+
+def clip_lines(arr: pa.Array, report: LoadReport | None = None, limit: int = MAX_RAW_CHARS) -> pa.Array:
+    """Megabyte lines are cut to `limit` characters (counted) so they stay usable everywhere."""
+    if len(arr) == 0:
+        return arr
+    too_long = pc.greater(pc.binary_length(arr), limit)
+    if not pc.any(too_long).as_py():
+        return arr
+    too_long = pc.greater(pc.utf8_length(arr), limit)
+    n = pc.sum(too_long).as_py() or 0
+    if n and report is not None:
+        report.skip(f"lines longer than {limit // 1024} KiB (clipped)", n)
+    return pc.if_else(too_long, pc.utf8_slice_codeunits(arr, 0, limit), arr)
+
+
+def to_line_array(lines, report: LoadReport | None = None) -> pa.Array:
+    """Accept a list/Series/pyarrow array of lines; return a clipped pyarrow string array."""
+    if isinstance(lines, pa.ChunkedArray):
+        arr = lines.combine_chunks()
+    elif isinstance(lines, pa.Array):
+        arr = lines
+    elif hasattr(lines, "array") and hasattr(lines, "dtype"):  # pandas Series
+        arr = pa.array(lines.astype(object).where(lines.notna(), None), pa.string())
+    else:
+        arr = pa.array([None if x is None else str(x) for x in lines], pa.string())
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    arr = pc.fill_null(arr, "")
+    return clip_lines(arr, report)

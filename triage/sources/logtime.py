@@ -1,0 +1,178 @@
+"""Vectorised parsing of log timestamps, one known layout at a time.
+
+Each header shape says which layout its `ts` group has, so a million timestamps
+go through one pandas call; only the odd leftovers reach dateutil, once per
+distinct string.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from triage.events import STR, LoadReport
+from triage.timeparse import parse_time, resolve_tz
+
+TS_DTYPE = "datetime64[ns, UTC]"
+_FALLBACK_LIMIT = 20000  # distinct odd strings handed to dateutil; beyond that they stay NaT
+_AWARE = r"(?:Z|z|[+-]\d{2}:?\d{2}|UTC|GMT)$"
+
+
+def _series(arr) -> pd.Series:
+    return pd.Series(arr, dtype=STR) if not isinstance(arr, pd.Series) else arr
+
+
+def _nat(n: int) -> pd.Series:
+    return pd.Series(pd.NaT, index=range(n), dtype=TS_DTYPE)
+
+
+def _localise(naive: pd.Series, tz) -> pd.Series:
+    zone = resolve_tz(tz)
+    if zone is timezone.utc:
+        return naive.dt.tz_localize("UTC")
+    return naive.dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+
+
+def _to_dt(s: pd.Series, fmt: str, tz, aware: bool) -> pd.Series:
+    if aware:
+        out = pd.to_datetime(s, format=fmt, utc=True, errors="coerce")
+    else:
+        out = _localise(pd.to_datetime(s, format=fmt, errors="coerce"), tz)
+    return out.astype(TS_DTYPE)
+
+
+def _iso(arr: pa.Array, tz) -> pd.Series:
+    arr = pc.replace_substring(arr, ",", ".")
+    arr = pc.replace_substring_regex(arr, r"^(\d{4})/(\d{2})/(\d{2})", r"\1-\2-\3")
+    arr = pc.replace_substring_regex(arr, r" ?(UTC|GMT)$", "Z")
+    arr = pc.replace_substring_regex(arr, r" ([+-]\d{2}:?\d{2})$", r"\1")
+    aware = pc.match_substring_regex(arr, _AWARE)
+    s = _series(arr)
+    out = _nat(len(s))
+    mask = np.asarray(aware.to_numpy(zero_copy_only=False), dtype=bool)
+    if mask.any():
+        out[mask] = _to_dt(s[mask], "ISO8601", tz, True)
+    if (~mask).any():
+        out[~mask] = _to_dt(s[~mask], "ISO8601", tz, False)
+    return out
+
+
+def _with_year(arr: pa.Array, fmt: str, tz, now: datetime | None) -> pd.Series:
+    """Layouts without a year (syslog, klog): this year, or last year when that lands in the future."""
+    now = now or datetime.now(timezone.utc)
+    year = now.year
+    prefixed = pc.binary_join_element_wise(pa.scalar(f"{year}"), arr, " ")
+    out = _fraction_optional(prefixed, "%Y " + fmt, tz, False)
+    future = out > pd.Timestamp(now + timedelta(days=2))
+    if future.any():
+        earlier = pc.binary_join_element_wise(pa.scalar(f"{year - 1}"), arr, " ")
+        redo = _fraction_optional(earlier, "%Y " + fmt, tz, False)
+        out = out.where(~future, redo)
+    return out
+
+
+def _fraction_optional(arr: pa.Array, fmt: str, tz, aware: bool) -> pd.Series:
+    has_frac = np.asarray(pc.match_substring_regex(arr, r":\d{2}\.\d+").to_numpy(zero_copy_only=False), dtype=bool)
+    s = _series(arr)
+    if has_frac.all():
+        return _to_dt(s, fmt.replace("%S", "%S.%f"), tz, aware)
+    if not has_frac.any():
+        return _to_dt(s, fmt, tz, aware)
+    out = _nat(len(s))
+    out[has_frac] = _to_dt(s[has_frac], fmt.replace("%S", "%S.%f"), tz, aware)
+    out[~has_frac] = _to_dt(s[~has_frac], fmt, tz, aware)
+    return out
+
+
+def _time_only(arr: pa.Array, tz, now: datetime | None) -> pd.Series:
+    """Layouts with a time of day only (logback's default): today in the user's zone."""
+    now = now or datetime.now(timezone.utc)
+    today = now.astimezone(resolve_tz(tz)).strftime("%Y-%m-%d")
+    arr = pc.replace_substring(arr, ",", ".")
+    return _iso(pc.binary_join_element_wise(pa.scalar(today), arr, " "), tz)
+
+
+def _epoch(arr: pa.Array) -> pd.Series:
+    num = pd.to_numeric(_series(arr), errors="coerce").astype("float64")
+    scale = np.where(num > 1e17, 1e-9, np.where(num > 1e14, 1e-6, np.where(num > 1e11, 1e-3, 1.0)))
+    micros = np.round(num.to_numpy() * scale * 1e6)  # microsecond precision survives float64
+    ok = np.isfinite(micros) & (np.abs(micros) < 9.2e15)
+    out = _nat(len(num))
+    if ok.any():
+        out[ok] = pd.to_datetime(micros[ok].astype("int64"), unit="us", utc=True).astype(TS_DTYPE)
+    return out
+
+
+def parse_timestamps(arr: pa.Array, kind: str, *, tz=None, now: datetime | None = None) -> pd.Series:
+    """Timestamps of one layout `kind` to UTC; unreadable ones become NaT (and go to `fallback`)."""
+    if len(arr) == 0:
+        return _nat(0)
+    if kind == "iso":
+        out = _iso(arr, tz)
+    elif kind == "syslog":
+        out = _with_year(pc.replace_substring_regex(arr, " +", " "), "%b %d %H:%M:%S", tz, now)
+    elif kind == "klog":
+        out = _with_year(arr, "%m%d %H:%M:%S", tz, now)
+    elif kind == "clf":
+        out = _to_dt(_series(arr), "%d/%b/%Y:%H:%M:%S %z", tz, True)
+    elif kind == "ctime":
+        out = _fraction_optional(pc.replace_substring_regex(arr, " +", " "), "%a %b %d %H:%M:%S %Y", tz, False)
+    elif kind == "yymmdd":
+        out = _to_dt(_series(arr), "%y%m%d %H%M%S", tz, False)
+    elif kind == "timeonly":
+        out = _time_only(arr, tz, now)
+    elif kind == "epoch":
+        out = _epoch(arr)
+    else:
+        out = _nat(len(arr))
+    return fallback(arr, out, tz=tz, now=now)
+
+
+def fallback(arr, parsed: pd.Series, *, tz=None, now=None, report: LoadReport | None = None) -> pd.Series:
+    """Give the strings the fast path could not read one dateutil try each (distinct values only)."""
+    texts = _series(arr)
+    todo = parsed.isna().to_numpy() & texts.notna().to_numpy() & (texts.str.len() > 0).fillna(False).to_numpy()
+    if not todo.any():
+        return parsed
+    uniques = pd.unique(texts[todo])[:_FALLBACK_LIMIT]
+    table = {}
+    for text in uniques:
+        try:
+            table[text] = parse_time(text, tz=tz, now=now)
+        except (ValueError, OverflowError):
+            continue
+    if not table:
+        return parsed
+    found = texts[todo].map(table)
+    parsed = parsed.copy()
+    parsed[todo] = pd.to_datetime(found, utc=True, errors="coerce").astype(TS_DTYPE)
+    return parsed
+
+
+def parse_any(values: pd.Series, *, tz=None, now=None) -> pd.Series:
+    """Timestamps of unknown layout (JSON fields): numbers as epochs, strings as ISO, then dateutil."""
+    n = len(values)
+    out = _nat(n)
+    if n == 0:
+        return out
+    obj = values.astype(object)
+    is_num = obj.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).to_numpy(dtype=bool)
+    if is_num.any():
+        out[is_num] = _epoch(pa.array(obj[is_num].astype(str).tolist(), pa.string())).to_numpy()
+    is_str = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if is_str.any():
+        strs = pa.array(obj[is_str].tolist(), pa.string())
+        epochish = pc.match_substring_regex(strs, r"^\d{9,19}(?:\.\d+)?$")
+        if pc.any(epochish).as_py():
+            first = parse_timestamps(strs, "iso", tz=tz, now=now)
+            ep = _epoch(strs)
+            mask = np.asarray(epochish.to_numpy(zero_copy_only=False), dtype=bool)
+            first[mask] = ep[mask]
+            out[is_str] = first.to_numpy()
+        else:
+            out[is_str] = parse_timestamps(strs, "iso", tz=tz, now=now).to_numpy()
+    return out
