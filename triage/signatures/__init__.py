@@ -75,9 +75,13 @@ def group_messages(messages: Sequence[str] | pd.Series | pa.Array | pa.ChunkedAr
     for vc in counts:
         tcount[vc["values"]] = vc["counts"]
     merged = merge_templates(templates, tcount)
-    # Per unique message: key and display template.
+    typed: dict[str, set[str]] = {}
+    for t, k in zip(templates, merged):
+        typed.setdefault(k, set()).add(t)
+    # Show the typed template (`<NUM>`, `<IP>` ...) when the group has only one.
+    shown_by_key = {k: next(iter(v)) if len(v) == 1 else k for k, v in typed.items()}
     keys = [merged[t] for t in masked_enc.indices.to_pylist()]
-    shown = list(keys)
+    shown = [shown_by_key[k] for k in keys]
     for i, (key, tpl) in _fingerprints(uniques, templates).items():
         keys[i], shown[i] = key, tpl
     ids_per_unique = [signature_id(k) for k in keys]

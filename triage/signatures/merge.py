@@ -1,8 +1,117 @@
-"""Merge masked templates that differ only in variable positions (first version: identity)."""
+"""Merge masked templates that differ only where values vary.
+
+Runs on unique masked templates (thousands, not millions of lines).
+1. Placeholder types do not split a group: `<HEX>` and `<NUM>` at the same
+   place are one variable, and a run of adjacent placeholders (a list of ids
+   of any length) is one `<*>`.
+2. Among templates with the same number of tokens, a position whose value
+   varies across templates that agree everywhere else is a variable, when it
+   takes enough distinct values (a few different words in one slot are
+   values, e.g. user names; two are more likely two events, e.g.
+   "opened"/"closed").
+"""
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 
-def merge_templates(templates: list[str], counts: list[int]) -> list[str]:
-    """Merged template for each input template (same order)."""
-    return list(templates)
+PLACEHOLDER = "<*>"
+_TYPED = re.compile(r"<(?:\*|[A-Z]{2,5})>")
+# Adjacent placeholders, whatever punctuation sits between them ("<*>:<*>",
+# "<*> (<*>)", "<*>, <*>"), are one value; so is a comparison sign before one ("<1 sec").
+_RUN = re.compile(r"[<>~]?<\*>(?:[^\w<>\"']*<\*>)+|[<>~]<\*>")
+# A one-word note in parentheses right after a value is part of it:
+# "from <IP> (host.example.com)", "<SIZE> (<SIZE>)", "<IP> ()".
+_ANNOTATION = re.compile(r"<\*>\s*\([^()\s]*\)")
+MIN_DISTINCT = 3
+"""Distinct values a slot needs before it counts as a variable."""
+MAX_MERGE_TOKENS = 64
+"""Longer templates are only merged on placeholder type (merging is quadratic in length)."""
+
+
+def normalise(template: str) -> str:
+    """Grouping key of a masked template: untyped placeholders, runs collapsed."""
+    key = _TYPED.sub(PLACEHOLDER, template)
+    key = _ANNOTATION.sub(PLACEHOLDER, key)
+    return _RUN.sub(PLACEHOLDER, key)
+
+
+_BARE = re.compile(r"^[^\w<>]*<\*>[^\w<>]*$")  # a placeholder with punctuation around it
+_IDENT = re.compile(r"[./:@\\<_]")  # dotted names, paths, host:port, emails, masked parts
+_LOWER = re.compile(r"^[a-z]+[^\w<>]?$")  # a plain lower-case word (a user name, a queue name)
+
+
+def _kind(value: str) -> str:
+    if _BARE.match(value):
+        return "bare"
+    if "/" in value:
+        return "path"
+    if _IDENT.search(value):
+        return "ident"
+    if _LOWER.match(value):
+        return "lower"
+    return "word"  # Capitalised or UPPER words, verbs, states: the event itself
+
+
+def _is_variable(values: set[str], pos: int) -> bool:
+    """Do these values at one slot (everything else equal) vary as data does?
+
+    Capitalised/upper-case words (GET/POST, Started/Stopped) name events and
+    never merge; identifiers (paths, host names, dotted names) merge from
+    three values, or two when one is a path or already masked; plain
+    lower-case words merge from three values but not in first position,
+    where they usually name the event or the program.
+    """
+    kinds = {_kind(v) for v in values}
+    n = len(values)
+    if "word" in kinds:
+        return False
+    if "lower" in kinds:
+        return pos > 0 and n >= MIN_DISTINCT
+    if "bare" in kinds or "path" in kinds:
+        return n >= 2
+    return n >= MIN_DISTINCT
+
+
+def _has_constant(tokens: list[str], pos: int) -> bool:
+    """A merge must leave a constant word, or every short message would become `<*>`."""
+    return any(PLACEHOLDER not in t for i, t in enumerate(tokens) if i != pos)
+
+
+def _merge_same_length(rows: list[list[str]]) -> None:
+    """Replace variable slots by <*> in place, until nothing changes."""
+    if len(rows) < 2:
+        return
+    width = len(rows[0])
+    changed = True
+    while changed:
+        changed = False
+        for pos in range(width):
+            buckets: dict[tuple[str, ...], list[int]] = defaultdict(list)
+            for i, toks in enumerate(rows):
+                buckets[tuple(toks[:pos] + toks[pos + 1:])].append(i)
+            for members in buckets.values():
+                if len(members) < 2:
+                    continue
+                values = {rows[i][pos] for i in members}
+                if len(values) > 1 and _has_constant(rows[members[0]], pos) and _is_variable(values, pos):
+                    for i in members:
+                        rows[i][pos] = PLACEHOLDER
+                    changed = True
+
+
+def merge_templates(templates: list[str], counts: list[int] | None = None) -> list[str]:
+    """Grouping key for each masked template (same order); equal keys = one signature."""
+    keys = [normalise(t) for t in templates]
+    uniq = sorted(set(keys))
+    by_width: dict[int, list[int]] = defaultdict(list)
+    tokens = [k.split() for k in uniq]
+    for i, toks in enumerate(tokens):
+        if len(toks) <= MAX_MERGE_TOKENS:
+            by_width[len(toks)].append(i)
+    for idx in by_width.values():
+        rows = [tokens[i] for i in idx]
+        _merge_same_length(rows)
+    merged = {k: _RUN.sub(PLACEHOLDER, " ".join(t)) if len(t) <= MAX_MERGE_TOKENS else k for k, t in zip(uniq, tokens)}
+    return [merged[k] for k in keys]
