@@ -1,0 +1,169 @@
+"""`triage group FILE... | -`: the top error signatures of some logs, headless.
+
+Text output is a ranked table (count, share, id, level, template, one example);
+`--format jsonl` prints one JSON object per event for scripts. Log text is untrusted:
+control characters are shown escaped, never sent to the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+
+import numpy as np
+import pandas as pd
+
+from triage.events import LEVEL_RANK, LEVELS, SourceError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "group",
+        help="print the top log signatures of files or stdin",
+        description="Group log events by signature (template or stack-trace fingerprint) and print the most frequent.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="log files, directories, globs or '-' for stdin (.gz is fine)")
+    p.add_argument("--format", choices=("text", "jsonl"), default="text", help="text: ranked table (default); jsonl: one JSON object per event")
+    p.add_argument("--top", type=int, default=20, metavar="N", help="how many signatures to show (text format; default 20, 0 = all)")
+    p.add_argument("--level", choices=LEVELS, default=None, help="only events at this level or more severe (events without a level are left out)")
+    p.add_argument("--content", action="store_true", help="every line is a bare message: no header detection, no multi-line folding")
+    p.add_argument("--tz", default=None, metavar="ZONE", help="zone of timestamps that carry none (default UTC; 'local' or an IANA name)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from triage.cli import CliError
+    from triage.signatures import add_signatures
+    from triage.sources.files import FileSource
+    from triage.timeparse import resolve_tz
+
+    if args.top < 0:
+        raise CliError("--top must be 0 or more", code=2)
+    try:
+        tz = resolve_tz(args.tz)
+    except ValueError as exc:
+        raise CliError(str(exc), code=2) from None
+    source = FileSource(args.files or ["-"], content=args.content, tz=tz)
+    try:
+        result = source.load(None, None)
+    except SourceError as exc:
+        raise CliError(str(exc)) from None
+    warning = result.report.warning()
+    if warning:
+        print(f"triage: warning: {safe(warning)}", file=sys.stderr)
+    events = result.events
+    if events.empty:
+        raise CliError("no events found in the input")
+    events = add_signatures(events)
+    if args.level:
+        events = _at_least(events, args.level)
+    _reconfigure_stdout()
+    if args.format == "jsonl":
+        write_jsonl(events, sys.stdout)
+    else:
+        sys.stdout.write(render_table(events, top=args.top, width=shutil.get_terminal_size((120, 24)).columns))
+    sys.stdout.flush()
+    return 0
+
+
+def _reconfigure_stdout() -> None:
+    try:
+        sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+
+
+def _at_least(events: pd.DataFrame, level: str) -> pd.DataFrame:
+    rank = events["level"].map(LEVEL_RANK, na_action="ignore").astype("float64")
+    return events[(rank >= LEVEL_RANK[level]).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def safe(text: str) -> str:
+    """Untrusted text made inert for a terminal: control characters become visible escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
+def summarise(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per signature: count, share, most common level, template, first example; most frequent first."""
+    if events.empty:
+        return pd.DataFrame(columns=["signature", "count", "share", "level", "template", "example"])
+    sig = events["signature"]
+    counts = sig.value_counts(sort=True)
+    firsts = events.drop_duplicates("signature").set_index("signature")
+    levels = events.groupby(["signature", "level"], observed=True, dropna=True).size()
+    level_of = {}
+    if len(levels):
+        top = levels.reset_index(name="n").sort_values("n", ascending=False, kind="stable").drop_duplicates("signature")
+        level_of = dict(zip(top["signature"], top["level"]))
+    out = pd.DataFrame({"signature": counts.index.astype(str), "count": counts.to_numpy()})
+    out["share"] = out["count"] / len(events)
+    out["level"] = [level_of.get(s) for s in out["signature"]]
+    out["template"] = [firsts.at[s, "template"] for s in out["signature"]]
+    out["example"] = [firsts.at[s, "message"] for s in out["signature"]]
+    return out
+
+
+def _first_line(text) -> str:
+    if text is None or text is pd.NA:
+        return ""
+    return str(text).split("\n", 1)[0]
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
+def render_table(events: pd.DataFrame, *, top: int = 20, width: int = 120) -> str:
+    """The ranked signature table as text, ending with a one-line summary."""
+    summary = summarise(events)
+    shown = summary if top == 0 else summary.head(top)
+    cw = max(len(f"{int(summary['count'].max()):,}"), 5) if len(summary) else 5
+    head = f"{'count':>{cw}}  {'share':>6}  {'signature':<10}  {'level':<5}  template"
+    indent = cw + 2 + 6 + 2 + 10 + 2 + 5 + 2
+    room = max(width - indent, 20)
+    lines = [head]
+    for row in shown.itertuples(index=False):
+        level = row.level if isinstance(row.level, str) else "-"
+        template = _fit(safe(_first_line(row.template)), room)
+        lines.append(f"{row.count:>{cw},}  {row.share:>6.1%}  {row.signature:<10}  {level:<5}  {template}")
+        example = _fit("e.g. " + safe(_first_line(row.example)), room)
+        lines.append(" " * indent + example)
+    more = len(summary) - len(shown)
+    tail = f" (top {len(shown)} shown, {more:,} more)" if more > 0 else ""
+    lines.append(f"{len(events):,} events, {len(summary):,} signatures{tail}")
+    return "\n".join(lines) + "\n"
+
+
+def _iso(ts: pd.Series) -> list:
+    text = ts.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v for v in text.astype(object)]
+
+
+def write_jsonl(events: pd.DataFrame, out, chunk: int = 50000) -> None:
+    """One JSON object per event: file, line, timestamp, level, signature, template, service, host, http_status, message."""
+    keys = ("file", "line", "timestamp", "level", "signature", "template", "service", "host", "http_status", "message")
+    for start in range(0, len(events), chunk):
+        part = events.iloc[start : start + chunk]
+        columns = [
+            part["source"].astype(object),
+            part["line"].astype(object),
+            _iso(part["timestamp"]),
+            part["level"].astype(object),
+            part["signature"].astype(object),
+            part["template"].astype(object),
+            part["service"].astype(object),
+            part["host"].astype(object),
+            part["http_status"].astype(object),
+            part["message"].astype(object),
+        ]
+        rows = []
+        for values in zip(*columns):
+            record = {k: (None if v is pd.NA else v) for k, v in zip(keys, values)}
+            rows.append(json.dumps(record, ensure_ascii=False))
+        text = "\n".join(rows) + "\n"
+        out.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
