@@ -9,6 +9,7 @@ put_metric_data; the benchmark reuses it.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import urllib.request
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ MAX_BATCH_BYTES = 1_000_000
 def start_moto():
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -194,3 +196,52 @@ def ingest_metrics(inc: Incident, client=None) -> None:
 def ingest_incident(inc: Incident) -> None:
     ingest_logs(inc)
     ingest_metrics(inc)
+
+
+# --- AWS answers moto cannot give ------------------------------------------------------
+
+class _Body:
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def stream(self, **_):
+        yield self._data
+
+
+class AwsAnswers:
+    """Answers an operation on the wire with AWS-shaped JSON (per the API reference) instead of
+    sending it to moto: throttling, AccessDenied, expired tokens, Insights states moto lacks.
+
+    `answers` is a list of (status, body dict) used in order; once used up, requests go to
+    moto. `when(params)` can restrict which requests are answered. Also records every call's
+    parameters in `seen` (answered or not).
+    """
+
+    def __init__(self, client, operation: str, answers, when=None):
+        self.answers = list(answers)
+        self.when = when
+        self.seen: list[dict] = []
+        service = client.meta.service_model.endpoint_prefix
+        client.meta.events.register(f"before-parameter-build.{service}.{operation}", self._record)
+        client.meta.events.register(f"before-send.{service}.{operation}", self._answer)
+        self._last: dict = {}
+
+    def _record(self, params, **_):
+        self._last = dict(params)
+        self.seen.append(self._last)
+
+    def _answer(self, request, **_):
+        from botocore.awsrequest import AWSResponse
+        from botocore.compat import HTTPHeaders
+
+        if not self.answers or (self.when is not None and not self.when(self._last)):
+            return None
+        status, body = self.answers.pop(0)
+        headers = HTTPHeaders()
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        headers["x-amzn-RequestId"] = "00000000-0000-0000-0000-000000000000"
+        return AWSResponse(request.url, status, headers, _Body(json.dumps(body).encode()))
+
+
+def aws_error(code: str, message: str, status: int = 400) -> tuple[int, dict]:
+    return status, {"__type": code, "message": message}
