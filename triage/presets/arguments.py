@@ -127,7 +127,7 @@ def _from_env(preset: Preset, key: str, name: str) -> str:
 
 def _convert(preset: Preset, spec: schema.Key, action: argparse.Action | None, value: Any) -> Any:
     """Turn a preset value into what argparse would have stored for the same text."""
-    if spec.kind == "bool" or spec.kind == "int" and action is None:
+    if spec.kind == "bool" or (spec.kind == "int" and action is None):
         return value
     if spec.kind == "str_table":
         value = [f"{k}={v}" for k, v in value.items()]
@@ -135,8 +135,8 @@ def _convert(preset: Preset, spec: schema.Key, action: argparse.Action | None, v
         value = _expand_globs(preset, value)
     if spec.kind == "int":
         value = str(value)
-    many = isinstance(value, list)
-    items = value if many else [value]
+    many = isinstance(value, list) or _is_multi(action)
+    items = value if isinstance(value, list) else [value]
     typ = getattr(action, "type", None)
     if spec.check is schema._duration and typ in (float, int):
         items = [str(parse_duration(v).total_seconds()) for v in items]
@@ -146,6 +146,13 @@ def _convert(preset: Preset, spec: schema.Key, action: argparse.Action | None, v
         except (ValueError, TypeError, argparse.ArgumentTypeError) as exc:
             raise _error(preset, spec.path, f"rejected by the command line option: {exc}") from None
     return items if many else items[0]
+
+
+def _is_multi(action: argparse.Action | None) -> bool:
+    """Does this option collect a list (action="append", nargs="*"/"+")?"""
+    if action is None:
+        return False
+    return isinstance(action, argparse._AppendAction) or action.nargs in ("*", "+") or isinstance(action.nargs, int)
 
 
 def _expand_globs(preset: Preset, patterns: list[str]) -> list[str]:
@@ -176,8 +183,6 @@ def preset_from_args(args: argparse.Namespace, name: str, description: str = "")
             continue
         if spec.env != (spec.dest in refs):
             continue  # env keys only for referenced values; literal keys only for typed ones
-        if spec.dest == "es_cloud_id" and not spec.env:
-            continue
         stored = refs[spec.dest] if spec.env else _unconvert(spec, value)
         if stored is not None:
             _put(data, spec.path, stored)
@@ -201,6 +206,10 @@ def _unconvert(spec: schema.Key, value: Any) -> Any:
         return items or None
     if spec.kind in ("bool", "int"):
         return value
+    if isinstance(value, list):  # a single-valued preset key filled by a repeatable option (--es-url)
+        if len(value) != 1:
+            raise PresetError(f"{spec.path} holds one value, got {len(value)}", key=spec.path)
+        value = value[0]
     if isinstance(value, timedelta):
         return _format_duration(value)
     if spec.check is schema._duration and isinstance(value, (int, float)):

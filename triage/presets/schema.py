@@ -21,6 +21,22 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 STATUS_RE = re.compile(r"^(?:[1-5]xx|[1-5]\d\d(?:-[1-5]\d\d)?)$")
 FIELD_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DOC_FIELD_RE = re.compile(r"^[A-Za-z0-9_@][A-Za-z0-9_.@-]*$")
+
+
+def table_key_problem(path: str, name: str) -> str | None:
+    """Keys of `query.fields` are our logical names; keys of `query.filters` are document fields."""
+    if path == "query.filters":
+        return None if DOC_FIELD_RE.match(name) else "not a document field name"
+    if not FIELD_NAME_RE.match(name):
+        return "field names are letters, digits and _"
+    try:
+        from triage.sources.es_query import ECS_DEFAULTS
+    except ImportError:  # the Elasticsearch source is optional
+        return None
+    if name not in ECS_DEFAULTS:
+        return f"unknown field name; use one of {', '.join(ECS_DEFAULTS)}"
+    return None
 
 
 def _duration(value: str) -> None:
@@ -87,12 +103,14 @@ KEYS: tuple[Key, ...] = (
     Key("connection.timeout", "str", ES, "es_timeout", _duration, help="request timeout, e.g. 30s"),
     Key("connection.max_docs", "int", ES, "es_max_docs", help="sample above this many documents"),
     Key("connection.flavor", "str", ES, "es_flavor", _choice("auto", "elasticsearch", "opensearch")),
+    Key("connection.max_events", "int", CW, "cw_max_events", help="stop (filter) or sample (insights) above this"),
     Key("connection.region", "str", CW, "region", help="AWS region"),
     Key("connection.profile", "str", CW, "profile", help="AWS profile name (credentials stay in ~/.aws)"),
     # the query
     Key("query.index", "str", ES, "index", help="index pattern, e.g. logs-*"),
     Key("query.query", "str", ES, "query", help="query string (Lucene syntax)"),
     Key("query.fields", "str_table", ES, "es_field", help="field mapping NAME = \"document.field\""),
+    Key("query.filters", "str_table", ES, "es_filter", help="field filters \"document.field\" = \"value[,value]\""),
     Key("query.log_groups", "str_list", CW, "log_group", help="CloudWatch log groups"),
     Key("query.log_stream_prefix", "str", CW, "log_stream_prefix"),
     Key("query.filter_pattern", "str", CW, "filter_pattern", help="CloudWatch filter pattern"),
@@ -110,6 +128,7 @@ KEYS: tuple[Key, ...] = (
     Key("metrics.elasticsearch", "str_list", ES, "es_metric", help="numeric fields to chart"),
     Key("metrics.cloudwatch", "str_list", CW, "cw_metric", help="CloudWatch metric specs"),
     Key("metrics.cloudwatch_preset", "str", CW, "cw_preset_metrics", _choice("alb", "ecs", "rds", "lambda", "apigw")),
+    Key("metrics.cloudwatch_dimensions", "str_list", CW, "cw_dim", help="K=V dimensions for cloudwatch_preset"),
     # local selection of signatures
     Key("signatures.include", "str_list", ALL, None, _regex, help="keep signatures whose template matches any"),
     Key("signatures.exclude", "str_list", ALL, None, _regex, help="drop signatures whose template matches any"),

@@ -121,8 +121,9 @@ def _check_value(spec: schema.Key, value: Any, fail) -> None:
         raise fail(spec.path, "must be a positive integer")
     if kind == "str_table":
         for name in value:
-            if not schema.FIELD_NAME_RE.match(name):
-                raise fail(f"{spec.path}.{name}", "field names are letters, digits and _")
+            problem = schema.table_key_problem(spec.path, name)
+            if problem:
+                raise fail(f"{spec.path}.{name}", problem)
     items = value if kind == "str_list" else [value] if kind == "str" else []
     if kind == "str_list" and not value:
         raise fail(spec.path, "must not be empty (remove the key instead)")
