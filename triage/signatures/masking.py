@@ -30,11 +30,11 @@ MASK_RULES: list[tuple[str, str, str]] = [
     ("UUID", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<UUID>"),
     ("EMAIL", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", "<EMAIL>"),
     ("IP", r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b", "<IP>"),
+    ("HEX", r"\b(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}\b", "<HEX>"),  # MAC addresses, before IPv6 claims them
     ("IP", r"\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b", "<IP>"),
     # Paths that hold an id anywhere (a path without digits is a constant and stays).
     ("PATH", rf"(^|[\s=:,(\[\"'])(?:~|\.{{1,2}})?/[^\s,;:\"'()\[\]]*\d[^\s,;:\"'()\[\]]*", r"\1<PATH>"),
     ("HEX", r"\b0[xX][0-9a-fA-F]+\b", "<HEX>"),
-    ("HEX", r"\b(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}\b", "<HEX>"),
     ("DUR", _LEAD + r"[-+]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs)\b", r"\1<DUR>"),
     ("SIZE", _LEAD + r"\d+(?:\.\d+)?\s?(?:[kKMGTP]i?[bB]|B|bytes|[kKMG])\b", r"\1<SIZE>"),
     ("NUM", _LEAD + r"[-+]?\d+(?:\.\d+)?\b", r"\1<NUM>"),
@@ -58,6 +58,9 @@ def mask_array(messages: pa.Array) -> pa.Array:
     arr = messages
     arr = pc.replace_substring_regex(arr, r"\n[\s\S]*", "")
     arr = pc.utf8_slice_codeunits(arr, 0, MAX_MASK_CHARS)
+    # Colour codes and control characters never decide (or reach) a template.
+    arr = pc.replace_substring_regex(arr, r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]", "")
+    arr = pc.replace_substring_regex(arr, r"[\x00-\x08\x0b-\x1f\x7f]+", " ")
     for _name, pattern, repl in MASK_RULES:
         arr = pc.replace_substring_regex(arr, pattern, repl)
     arr = pc.utf8_trim_whitespace(arr)

@@ -1,0 +1,116 @@
+"""group_messages / add_signatures: grouping, stable ids, odd input."""
+
+import os
+import random
+import subprocess
+import sys
+
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from triage.events import events_frame
+from triage.signatures import add_signatures, group_messages
+
+
+def test_same_template_same_id_other_events_other_ids():
+    msgs = [f"user {u} logged in from 10.0.0.{u}" for u in range(5)] + [f"cache miss for key k{u}" for u in range(5)]
+    got = group_messages(msgs).ids.to_pylist()
+    assert len(set(got[:5])) == 1 and len(set(got[5:])) == 1 and got[0] != got[5]
+
+
+def test_templates_cover_every_id_and_read_well():
+    g = group_messages([f"GET /api/orders/{n} 200 {n}ms" for n in range(1, 4)])
+    assert set(g.ids.to_pylist()) == set(g.templates)
+    assert list(g.templates.values()) == ["GET <PATH> <NUM> <DUR>"]
+
+
+def test_ids_are_short_hex():
+    ids = group_messages(["a b 1", "c d", ""]).ids.to_pylist()
+    assert all(len(i) == 10 and int(i, 16) >= 0 for i in ids)
+
+
+def test_slots_that_vary_merge_but_different_words_do_not():
+    users = [f"session closed for user {u}" for u in ("root", "cyrus", "news", "test")]
+    hosts = [f"connect to {h}.example.com failed" for h in ("db", "cache", "queue")]
+    events = ["worker Started", "worker Stopped", "connection opened", "connection closed"]
+    got = group_messages(users + hosts + events).ids.to_pylist()
+    assert len(set(got[:4])) == 1
+    assert len(set(got[4:7])) == 1
+    assert len(set(got[7:])) == 4
+
+
+def test_id_depends_only_on_template_not_hash_seed_or_order():
+    msgs = ["disk full on /dev/sda1", "retry 3 of 5", "retry 4 of 5"]
+    code = "import sys; from triage.signatures import group_messages; print(group_messages(sys.argv[1:]).ids.to_pylist())"
+    runs = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        out = subprocess.run([sys.executable, "-c", code, *msgs], env=env, capture_output=True, text=True, check=True)
+        runs.add(out.stdout)
+    assert len(runs) == 1
+    assert group_messages(msgs[::-1]).ids.to_pylist() == group_messages(msgs).ids.to_pylist()[::-1]
+
+
+def test_generated_templates_group_exactly():
+    r = random.Random(3)
+    makers = [
+        lambda: f"order {r.randrange(10**6)} created by user{r.randrange(99)}",
+        lambda: f"connection to 10.{r.randrange(256)}.0.{r.randrange(256)}:{r.randrange(1, 65535)} refused",
+        lambda: f"slow query took {r.randrange(1, 9999)}ms: SELECT * FROM t WHERE id = {r.randrange(100)}",
+        lambda: f"session {r.getrandbits(64):016x} expired",
+        lambda: "health check ok",
+    ]
+    truth = [r.randrange(len(makers)) for _ in range(2000)]
+    got = group_messages([makers[t]() for t in truth]).ids.to_pylist()
+    pairs = set(zip(truth, got))
+    assert len(pairs) == len(makers) == len(set(got))
+
+
+def test_accepts_series_arrow_and_nulls():
+    s = pd.Series(["a 1", None, "a 2"], dtype=pd.ArrowDtype(pa.string()))
+    ids = group_messages(s).ids.to_pylist()
+    assert ids[0] == ids[2] != ids[1]
+
+
+def test_chunked_arrow_input_matches_list_input():
+    chunked = group_messages(pa.chunked_array([["x 1", "y"], ["x 2"]])).ids.to_pylist()
+    assert chunked == group_messages(["x 1", "y", "x 2"]).ids.to_pylist()
+
+
+def test_empty_input():
+    g = group_messages([])
+    assert len(g.ids) == 0 and g.templates == {}
+
+
+def test_add_signatures_adds_arrow_string_columns_and_keeps_index():
+    ev = events_frame({"message": ["retry 1", "retry 2", "boom"], "level": ["info", "info", "error"]})
+    ev.index = [10, 11, 12]
+    out = add_signatures(ev)
+    assert list(out.index) == [10, 11, 12]
+    for col in ("signature", "template"):
+        assert out[col].dtype == pd.ArrowDtype(pa.string())
+    assert out["template"].tolist() == ["retry <NUM>", "retry <NUM>", "boom"]
+    assert "signature" not in ev.columns
+
+
+def test_huge_and_binaryish_lines_do_not_break():
+    big = "x" * 2_000_000 + " 42"
+    g = group_messages([big, "\x00\x1b[31m\u202e\ufffd", "\ud800 lone"])
+    assert len(g.ids) == 3 and all(len(t) <= 2100 for t in g.templates.values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=())), max_size=20))
+def test_never_raises_on_arbitrary_text(msgs):
+    g = group_messages(msgs)
+    ids = g.ids.to_pylist()
+    assert len(ids) == len(msgs)
+    assert set(ids) <= set(g.templates)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(), st.binary(max_size=50), st.text(max_size=200)), max_size=10))
+def test_never_raises_on_mixed_junk(values):
+    assert len(group_messages(values).ids) == len(values)
