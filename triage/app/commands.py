@@ -1,0 +1,63 @@
+"""The command palette: time controls, filters by service/host/status, pin, note, export, presets."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from triage.app.inert import clean
+
+STATUSES = ("NEW", "SPIKE", "DROP", "GONE", "STEADY")
+LEVELS = ("warn", "error", "fatal")
+MAX_VALUES = 300
+
+
+class TriageCommands(Provider):
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        cmds = [
+            ("Set deploy time…", app.action_set_deploy, "absolute, now-2h, or +5m from the current deploy"),
+            ("Change windows…", app.action_set_window, "before/after the deploy, e.g. 10m/45m"),
+            ("Widen windows (+5m)", partial(app.action_widen, 1), ""),
+            ("Narrow windows (-5m)", partial(app.action_widen, -1), ""),
+            ("Move deploy 1 minute earlier", partial(app.action_shift, -1), ""),
+            ("Move deploy 1 minute later", partial(app.action_shift, 1), ""),
+            ("Pin selected finding", app.action_pin, "signature or metric"),
+            ("Open the incident note", app.action_note, "summary, impact, actions, preview"),
+            ("Export note…", app.action_export_note, "write the redacted Markdown file"),
+            ("Copy note to clipboard", app.action_copy_note, ""),
+            ("Clear filter", app.clear_filter, ""),
+            ("Reload data", app.action_reload, "run the source again"),
+            ("Help: keys", app.action_help, ""),
+        ]
+        for status in STATUSES:
+            cmds.append((f"Filter by status {status}", partial(app.set_filter_token, "status", status.lower()), ""))
+        for level in LEVELS:
+            cmds.append((f"Filter by level {level} and worse", partial(app.set_filter_token, "level", level), ""))
+        for key in ("rank", "after", "ratio", "q", "before", "status", "template"):
+            cmds.append((f"Sort by {key}", partial(app.sort_by, key), ""))
+        prepared = app.prepared
+        if prepared is not None:
+            for service in prepared.services[:MAX_VALUES]:
+                cmds.append((f"Filter by service {clean(service, 60)}",
+                             partial(app.set_filter_token, "service", service), ""))
+            for host in prepared.hosts[:MAX_VALUES]:
+                cmds.append((f"Filter by host {clean(host, 60)}", partial(app.set_filter_token, "host", host), ""))
+        for name in app.presets:
+            cmds.append((f"Switch preset {clean(name, 60)}", partial(app.switch_preset, name), "reload from this preset"))
+        return cmds
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._commands()[:13]:
+            yield DiscoveryHit(Content(text), command, text=text, help=help_text or None)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, command, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                # Values from the data may contain markup: never let the matcher parse them.
+                display = Content(text) if ("[" in text or "]" in text) else matcher.highlight(text)
+                yield Hit(score, display, command, text=text, help=help_text or None)

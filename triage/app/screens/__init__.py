@@ -1,0 +1,1 @@
+"""Screens: the main triage view, the note editor, and small modals."""

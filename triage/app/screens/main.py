@@ -1,0 +1,55 @@
+"""The main triage view: header, filter, signature table on top, detail and metrics below."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
+
+from triage.app.widgets.detail import DetailPanel
+from triage.app.widgets.header import IncidentHeader
+from triage.app.widgets.metrics_table import MetricsTable
+from triage.app.widgets.signature_table import SignatureTable
+
+FILTER_PLACEHOLDER = "/ filter: words  level:warn  service:NAME  host:NAME  status:new,spike"
+
+
+class MainScreen(Screen):
+    """Layout only; the app owns the state and reacts to the events forwarded from here."""
+
+    AUTO_FOCUS = "#signatures"
+
+    def compose(self) -> ComposeResult:
+        yield IncidentHeader(id="header")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Static("", id="notices")
+        yield Input(placeholder=FILTER_PLACEHOLDER, id="filter")
+        with Vertical(id="signatures-box", classes="panel") as box:
+            box.border_title = Text("Signatures")
+            yield SignatureTable(id="signatures")
+        with Horizontal(id="bottom"):
+            detail = DetailPanel(id="detail")
+            detail.border_title = Text("Detail")
+            yield detail
+            with Vertical(id="metrics-box", classes="panel") as mbox:
+                mbox.border_title = Text("Metrics & hot spots")
+                yield MetricsTable(id="metrics")
+        yield Footer()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "signatures" and event.row_key is not None:
+            self.app.select_signature(event.row_key.value)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.data_table.id == "signatures":
+            self.app.sort_by(event.column_key.value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.app.filter_changed(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one("#signatures").focus()

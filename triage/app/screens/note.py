@@ -1,0 +1,89 @@
+"""The note editor: summary, impact and actions on the left, the live redacted Markdown on the right."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Markdown, TextArea
+
+from triage.app.inert import clean, inert
+
+EDITORS = ("summary", "impact", "actions")
+
+
+class NoteScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="note.back"),
+        Binding("ctrl+s", "app.export_note", "Export", id="note.export"),
+        Binding("ctrl+l", "app.copy_note", "Copy", id="note.copy"),
+        Binding("delete", "remove_finding", "Unpin", id="note.unpin"),
+        Binding("ctrl+r", "app.refresh_preview", "Refresh", show=False, id="note.refresh"),
+    ]
+
+    def __init__(self, draft):
+        super().__init__()
+        self._draft = draft
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="note-body"):
+            with VerticalScroll(id="note-editors", classes="panel") as left:
+                left.border_title = Text("Incident note (autosaved)")
+                yield Label("Title")
+                yield Input(value=self._draft.title, id="note-title", placeholder="what broke, in a few words")
+                for name in EDITORS:
+                    yield Label(name.capitalize())
+                    yield TextArea(getattr(self._draft, name), id=f"note-{name}", soft_wrap=True,
+                                   show_line_numbers=False, classes="note-editor")
+                yield Label("Findings (Enter: comment, Delete: unpin)")
+                yield DataTable(id="note-findings", cursor_type="row")
+            with VerticalScroll(id="note-preview-box", classes="panel") as right:
+                right.border_title = Text("Preview (redacted, as exported)")
+                yield Markdown("", id="note-preview", open_links=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#note-findings", DataTable)
+        table.add_column(Text("kind"), key="kind", width=9)
+        table.add_column(Text("finding"), key="key", width=24)
+        table.add_column(Text("comment"), key="comment")
+        self.show_findings(self._draft.findings)
+        self.query_one("#note-summary").focus()
+        self.app.refresh_preview()
+
+    def show_findings(self, findings) -> None:
+        table = self.query_one("#note-findings", DataTable)
+        table.clear()
+        for i, f in enumerate(findings):
+            label = self.app.finding_label(f)
+            table.add_row(Text(f.kind), inert(label, limit=80), inert(f.comment, limit=200), key=str(i))
+
+    def show_preview(self, markdown: str) -> None:
+        self.query_one("#note-preview", Markdown).update(clean(markdown, 400_000, multiline=True))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "note-title":
+            self.app.update_draft("title", event.value)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        name = (event.text_area.id or "").removeprefix("note-")
+        if name in EDITORS:
+            self.app.update_draft(name, event.text_area.text)
+
+    def _selected_index(self) -> int | None:
+        table = self.query_one("#note-findings", DataTable)
+        if not table.row_count:
+            return None
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "note-findings" and event.row_key is not None:
+            self.app.edit_finding_comment(int(event.row_key.value))
+
+    def action_remove_finding(self) -> None:
+        if self.focused is not None and self.focused.id == "note-findings":
+            index = self._selected_index()
+            if index is not None:
+                self.app.remove_finding(index)

@@ -1,0 +1,68 @@
+"""Unicode sparklines and histograms with the deploy position marked."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.text import Text
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+DEPLOY_MARK = "│"
+DEPLOY_STYLE = "bold yellow"
+
+
+def _levels(values: np.ndarray, steps: int) -> np.ndarray:
+    """Scale finite values to 0..steps-1 (-1 where empty/NaN); a zero count stays at 0."""
+    v = np.asarray(values, dtype="float64")
+    out = np.full(v.shape, -1, dtype=int)
+    ok = np.isfinite(v)
+    if not ok.any():
+        return out
+    lo, hi = float(np.nanmin(np.where(ok, v, np.nan))), float(np.nanmax(np.where(ok, v, np.nan)))
+    lo = min(lo, 0.0)
+    span = hi - lo
+    if span <= 0:
+        out[ok] = 0
+        return out
+    out[ok] = np.clip(np.ceil((v[ok] - lo) / span * (steps - 1)).astype(int), 0, steps - 1)
+    return out
+
+
+def sparkline(values, deploy_index: int | None, *, before_style: str = "dim", after_style: str = "") -> Text:
+    """One row of blocks, with `│` inserted before bin `deploy_index`; empty bins are spaces."""
+    levels = _levels(values, len(BLOCKS))
+    text = Text(end="", no_wrap=True)
+    for i, level in enumerate(levels):
+        if deploy_index is not None and i == deploy_index:
+            text.append(DEPLOY_MARK, DEPLOY_STYLE)
+        char = BLOCKS[level] if level >= 0 else " "
+        if level == 0 and np.asarray(values)[i] == 0:
+            char = "▁"
+        style = before_style if deploy_index is not None and i < deploy_index else after_style
+        text.append(char, style)
+    if deploy_index is not None and deploy_index >= len(levels):
+        text.append(DEPLOY_MARK, DEPLOY_STYLE)
+    return text
+
+
+def histogram(values, deploy_index: int | None, *, height: int = 4, style: str = "cyan") -> Text:
+    """A small multi-row bar chart (eighth blocks), deploy column in the deploy style, and an axis."""
+    v = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0)
+    peak = float(v.max()) if len(v) else 0.0
+    cells = np.zeros(len(v)) if peak <= 0 else v / peak * height * 8
+    text = Text(end="", no_wrap=True)
+    for row in range(height, 0, -1):
+        floor = (row - 1) * 8
+        for i, c in enumerate(cells):
+            part = int(min(8, max(0, math.ceil(c - floor)))) if c > floor else 0
+            col_style = DEPLOY_STYLE if i == deploy_index else style
+            text.append(EIGHTHS[part] if part else ("┊" if i == deploy_index else " "), col_style)
+        text.append(f" {peak:,.0f}" if row == height else "", "dim")
+        text.append("\n")
+    axis = ["─"] * len(v)
+    if deploy_index is not None and 0 <= deploy_index < len(v):
+        axis[deploy_index] = "▲"
+    text.append("".join(axis), "dim")
+    return text

@@ -1,0 +1,112 @@
+"""Everything about the selected signature: template, spread, histogram, sample events."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from triage.app import format as fmt
+from triage.app.inert import clean, inert, template_text
+from triage.app.spark import histogram
+
+FOLDED_LINES = 3
+EXPANDED_LINES = 80
+
+
+class DetailPanel(VerticalScroll):
+    """Stack traces in samples are folded to a few lines until `expanded`."""
+
+    DEFAULT_CLASSES = "panel"
+
+    def compose(self):
+        yield Static(Text("Select a signature to see its events.", style="dim"), id="detail-body")
+
+    def show_empty(self, message: str) -> None:
+        self.query_one("#detail-body", Static).update(Text(message, style="dim"))
+
+    def show(self, detail, counts, deploy_bin, *, status: str = "", before=None, after=None,
+             tz=None, expanded: bool = False) -> None:
+        self.query_one("#detail-body", Static).update(
+            render_detail(detail, counts, deploy_bin, status=status, before=before, after=after,
+                          tz=tz, expanded=expanded)
+        )
+
+
+def _shares(pairs, total: int, limit: int = 4) -> str:
+    if not pairs:
+        return "-"
+    parts = []
+    for key, n in list(pairs)[:limit]:
+        pct = f"{n / total:.0%}" if total else "?"
+        parts.append(f"{clean(key, 40)} {pct}")
+    more = len(pairs) - limit
+    return "  ".join(parts) + (f"  (+{more})" if more > 0 else "")
+
+
+def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=None, tz=None,
+                  expanded=False) -> Text:
+    text = Text(end="")
+    text.append_text(template_text(detail.template, limit=4000))
+    text.append("\n")
+    text.append(f"sig {detail.signature}", "dim")
+    text.append(f"  level {detail.level or '-'}  ")
+    if status:
+        text.append_text(fmt.badge(status))
+    text.append(f"  {fmt.count(detail.count)} events")
+    if before is not None and after is not None:
+        text.append(f" ({fmt.count(before)} before → {fmt.count(after)} after)")
+    text.append(f"\nfirst {fmt.when(detail.first_seen, tz)}  last {fmt.when(detail.last_seen, tz)}\n")
+    text.append("services ", "bold")
+    text.append(_shares(detail.by_service, detail.count))
+    text.append("\nhosts    ", "bold")
+    text.append(_shares(detail.by_host, detail.count))
+    if detail.by_status:
+        text.append("\nhttp     ", "bold")
+        text.append(_shares(detail.by_status, detail.count))
+    text.append("\n\n")
+    if counts is not None and len(counts):
+        text.append("whole loaded range, deploy at ▲\n", "dim")
+        text.append_text(histogram(counts, deploy_bin, height=3))
+        text.append("\n")
+    text.append(f"\nSamples ({len(detail.samples)})", "bold underline")
+    text.append("  x: expand/fold traces\n" if not expanded else "  x: fold traces\n", "dim")
+    for sample in detail.samples:
+        text.append_text(_sample(sample, tz, expanded))
+    return text
+
+
+def _sample(sample: dict, tz, expanded: bool) -> Text:
+    text = Text(end="")
+    text.append(fmt.when(sample.get("timestamp"), tz), "cyan")
+    for key in ("level", "service", "host"):
+        value = sample.get(key)
+        if isinstance(value, str) and value:
+            text.append(" ")
+            text.append(clean(value, 40), "bold" if key == "level" else "")
+    where = sample.get("source")
+    if isinstance(where, str) and where:
+        line = sample.get("line")
+        text.append("  ")
+        text.append(clean(where, 80) + (f":{line}" if isinstance(line, int) else ""), "dim")
+    text.append("\n")
+    message = sample.get("message") or sample.get("raw") or ""
+    lines = clean(message, 20000, multiline=True).split("\n")
+    keep = EXPANDED_LINES if expanded else FOLDED_LINES
+    for line in lines[:keep]:
+        text.append("  ")
+        text.append_text(inert(line, limit=500))
+        text.append("\n")
+    if len(lines) > keep:
+        text.append(f"  ▸ {len(lines) - keep} more lines" + ("" if expanded else " (x to expand)") + "\n", "dim italic")
+    fields = sample.get("fields")
+    if isinstance(fields, str) and fields and fields != "{}":
+        text.append("  fields ", "dim")
+        text.append_text(inert(fields, style="dim", limit=400))
+        text.append("\n")
+    raw = sample.get("raw")
+    if isinstance(raw, str) and raw and raw.split("\n", 1)[0] != str(message).split("\n", 1)[0]:
+        text.append("  raw ", "dim")
+        text.append_text(inert(raw.split("\n", 1)[0], style="dim", limit=400))
+        text.append("\n")
+    return text

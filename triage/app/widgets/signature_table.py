@@ -1,0 +1,112 @@
+"""The signature table: one row per signature, ranked, with badges, deltas and a mini timeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
+
+from triage.app import format as fmt
+from triage.app.inert import template_text
+from triage.app.spark import sparkline
+
+MAX_ROWS = 1000
+"""Rows drawn at once; a filter narrows the rest (keeps redraws fast with huge signature counts)."""
+
+SPARK_BINS = 16
+
+COLUMNS = [
+    ("pin", " ", 1),
+    ("status", "Status", 8),
+    ("level", "Lvl", 5),
+    ("before", "Before", 6),
+    ("after", "After", 6),
+    ("rate", "Rate/min", 11),
+    ("ratio", "Ratio", 5),
+    ("q", "q", 5),
+    ("timeline", "Timeline", SPARK_BINS + 1),
+    ("template", "Template", 30),
+]
+FIXED_WIDTH = sum(w for _, _, w in COLUMNS[:-1]) + 2 * len(COLUMNS) + 1  # cell padding + scrollbar
+
+LEVEL_STYLES = {"fatal": "bold red", "error": "red", "warn": "yellow", "info": "", "debug": "dim"}
+
+
+class SignatureTable(DataTable):
+    """Rows are keyed by signature id so the cursor survives refreshes."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        for key, label, width in COLUMNS:
+            self.add_column(Text(label, end=""), key=key, width=width)
+
+    def on_resize(self) -> None:
+        self._fit_template()
+
+    def _fit_template(self) -> None:
+        """The template takes the remaining width, so there is no horizontal scrolling."""
+        column = self.columns.get(ColumnKey("template"))
+        width = max(20, self.size.width - FIXED_WIDTH)
+        if column is not None and column.width != width:
+            column.width = width
+            column.auto_width = False
+            self._require_update_dimensions = True
+            self._clear_caches()
+            self.refresh()
+
+    def populate(self, rows: pd.DataFrame, timelines: np.ndarray | None, index, deploy_bin: int | None,
+                 pinned: set[str]) -> int:
+        """Replace the rows, keep the cursor on the same signature; returns rows shown."""
+        current = self.selected_signature()
+        self.clear()
+        shown = rows.head(MAX_ROWS)
+        cells = []
+        for rec in shown.itertuples(index=False):
+            sig = str(rec.signature)
+            series = index.row(timelines, sig) if (index is not None and timelines is not None) else None
+            cells.append((sig, _cells(rec, series, deploy_bin, sig in pinned)))
+        for sig, row in cells:
+            self.add_row(*row, key=sig)
+        if current is not None and current in self.rows:
+            self.move_cursor(row=self.get_row_index(current), animate=False)
+        return len(shown)
+
+    def selected_signature(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except Exception:  # cursor outside the (just cleared) table
+            return None
+        return key.value
+
+    def mark_pinned(self, signature: str, pinned: bool) -> None:
+        if signature in self.rows:
+            self.update_cell(signature, "pin", Text("●" if pinned else " ", style="bold yellow", end=""))
+
+
+def _cells(rec, series, deploy_bin, pinned) -> tuple:
+    level = str(rec.level) if isinstance(rec.level, str) else "-"
+    spark = sparkline(series, deploy_bin) if series is not None else Text("", end="")
+    rate = f"{fmt.number(rec.rate_before)}→{fmt.number(rec.rate_after)}"
+    return (
+        Text("●" if pinned else " ", style="bold yellow", end=""),
+        fmt.badge(rec.status),
+        Text(level[:5], style=LEVEL_STYLES.get(level, ""), end=""),
+        Text(fmt.count(rec.before), justify="right", end=""),
+        Text(fmt.count(rec.after), justify="right", end=""),
+        Text(rate, justify="right", end=""),
+        Text(fmt.number(rec.ratio), justify="right", end=""),
+        Text(fmt.pvalue(rec.q), justify="right", end=""),
+        spark,
+        _no_wrap(template_text(rec.template, limit=300)),
+    )
+
+
+def _no_wrap(text: Text) -> Text:
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return text
