@@ -15,11 +15,15 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from triage.events import MAX_RAW_CHARS, LoadReport, Progress, SourceError, empty_events, events_frame
+from triage.events import MAX_RAW_CHARS, STR, LoadReport, Progress, SourceError, empty_events
 from triage.sources.cw_session import CwSession
+from triage.sources.folding import fold_groups, joined, start_flags
+from triage.sources.lineshape import parse_messages
 
 PAGE_LIMIT = 10_000  # FilterLogEvents' maximum page size
+FOLD_GAP_MS = 1_000  # a continuation record arrives within this of the one before it
 
 
 @dataclass
@@ -41,7 +45,7 @@ class RecordBuffer:
         self.count += len(times_ms)
 
     def to_events(self, report: LoadReport) -> pd.DataFrame:
-        """The event table: each stream parsed in time order, then everything merged by time."""
+        """The event table: records of one stream folded in time order, then all merged by time."""
         if not self.count:
             return empty_events()
         times = np.concatenate(self._times)
@@ -51,29 +55,33 @@ class RecordBuffer:
         codes, names = pd.factorize(pd.Series(sources, dtype=pd.ArrowDtype(pa.string())), sort=True)
         order = np.lexsort((np.arange(len(times)), times, codes))  # by stream, then time, then arrival
         codes, times = codes[order], times[order]
-        messages = messages.take(pa.array(order))
-        bounds = np.flatnonzero(np.diff(codes)) + 1
-        starts = np.concatenate(([0], bounds))
-        ends = np.concatenate((bounds, [len(codes)]))
-        frames = [
-            _parse_stream(messages.slice(s, e - s), times[s:e], str(names[codes[s]]), report)
-            for s, e in zip(starts, ends)
-        ]
-        frames = [f for f in frames if len(f)]
-        if not frames:
-            return empty_events()
-        events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        messages = pc.utf8_rtrim(messages.take(pa.array(order)), characters="\r\n")
+        first, texts = fold_records(messages, codes, times)
+        stamps = pd.to_datetime(times[first], unit="ms", utc=True).astype("datetime64[ns, UTC]")
+        events = parse_messages(texts.cast(pa.string()), timestamps=stamps, source="cloudwatch", report=report)
+        events["source"] = pd.Series(names.take(codes[first]), dtype=STR)
         return events.sort_values("timestamp", kind="stable", na_position="last").reset_index(drop=True)
 
 
-def _parse_stream(messages: pa.Array, times_ms: np.ndarray, source: str, report: LoadReport) -> pd.DataFrame:
-    stamps = pd.to_datetime(times_ms, unit="ms", utc=True).astype("datetime64[ns, UTC]")
-    text = [m.rstrip("\r\n") for m in messages.to_pylist()]
-    try:
-        from triage.sources.lineshape import parse_messages
-    except ImportError:  # TEMPORARY until the local-sources engineer lands lineshape
-        return events_frame({"timestamp": stamps, "message": text, "raw": text, "source": [source] * len(text)})
-    return parse_messages(text, timestamps=stamps, source=source, report=report)
+def fold_records(messages: pa.Array, streams: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """Join records that continue the previous one (a traceback logged one line per event).
+
+    Continuation is judged by the local-file folding rules, but only within one stream and
+    when the record follows closely in time. Returns each event's first record and its text.
+    """
+    n = len(messages)
+    start = start_flags(messages, np.zeros(n, dtype=bool), header_dominated=False)
+    if n:
+        start[1:] |= (streams[1:] != streams[:-1]) | (np.diff(times) > FOLD_GAP_MS)
+    first, sizes = fold_groups(start)
+    multi = sizes > 1
+    if not multi.any():
+        return first, messages
+    texts = messages.take(pa.array(first)).to_pylist()
+    joined_texts = joined([texts[i] for i in np.flatnonzero(multi)], messages, first, sizes, multi)
+    for i, text in zip(np.flatnonzero(multi), joined_texts):
+        texts[i] = text
+    return first, pa.array(texts, type=pa.large_string())
 
 
 def to_ms(dt: datetime) -> int:
