@@ -82,6 +82,8 @@ class Prepared:
     is_error: np.ndarray
     is_5xx: np.ndarray
     is_4xx: np.ndarray
+    has_status: np.ndarray
+    host_service: np.ndarray  # per host code: code of its most common service (-1 unknown)
     source_spans: pd.DataFrame  # index source, columns min/max (ns)
     scale: float
     _index: dict = field(default_factory=dict)
@@ -160,8 +162,15 @@ def _prepare(ev: pd.DataFrame, scale: float) -> Prepared:
     info = _signature_info(ev, sig_codes, sig_names, ts, has_ts, level_rank, service_codes, services, host_codes, hosts)
     spans = pd.DataFrame({"source": ev["source"].astype(object).fillna("-").to_numpy()[has_ts], "ts": ts[has_ts]})
     source_spans = spans.groupby("source")["ts"].agg(["min", "max"]) if len(spans) else pd.DataFrame(columns=["min", "max"])
+    has_status = ~np.isnan(status)
+    host_service = np.full(len(hosts), -1, dtype=np.int64)
+    both = (host_codes >= 0) & (service_codes >= 0)
+    if both.any():
+        pairs = pd.DataFrame({"h": host_codes[both], "s": service_codes[both]}).value_counts().reset_index()
+        pairs = pairs.sort_values(["h", "count", "s"], ascending=[True, False, True]).drop_duplicates("h")
+        host_service[pairs["h"].to_numpy()] = pairs["s"].to_numpy()
     return Prepared(ts, has_ts, ts_min, ts_max, sig_codes, info, service_codes, services, host_codes, hosts,
-                    is_error, is_5xx, is_4xx, source_spans, float(scale))
+                    is_error, is_5xx, is_4xx, has_status, host_service, source_spans, float(scale))
 
 
 def _mode_per_code(codes: np.ndarray, values: np.ndarray, names: list[str], k: int) -> np.ndarray:
@@ -186,10 +195,7 @@ def _signature_info(ev, sig_codes, sig_names, ts, has_ts, level_rank, service_co
         uniq, first = np.unique(sig_codes[pos], return_index=True)
         first_pos[uniq] = pos[first]
     templates = ev["template"].astype(object).to_numpy()[first_pos] if "template" in ev.columns and k else np.full(k, "", dtype=object)
-    lr = np.full(k, -1.0)
-    np.maximum.at(lr, sig_codes[ok], level_rank[ok])
-    level_names = np.array([None] + list(LEVEL_RANK), dtype=object)
-    levels = level_names[(lr + 1).astype(int)]
+    levels = _mode_per_code(sig_codes, level_rank.astype(np.int64), list(LEVEL_RANK), k)
     big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     first_ts, last_ts = np.full(k, big, dtype=np.int64), np.full(k, small, dtype=np.int64)
     tsok = ok & has_ts
@@ -270,8 +276,8 @@ def classify(a, b, q, expected_after, comparable: bool = True) -> np.ndarray:
     return status
 
 
-def compare_counts(a, b, w: Windows) -> dict[str, np.ndarray]:
-    """Rates, ratio, interval, p and q for after-counts `a` vs before-counts `b`."""
+def compare_counts(a, b, w: Windows, *, ci: bool = True) -> dict[str, np.ndarray]:
+    """Rates, ratio, interval (unless ci=False), p and q for after-counts `a` vs before-counts `b`."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     ta, tb = w.after_minutes, w.before_minutes
     rate_a, rate_b = a / ta, b / tb
@@ -281,7 +287,10 @@ def compare_counts(a, b, w: Windows) -> dict[str, np.ndarray]:
     active = (a + b) > 0
     q = np.ones(a.shape)
     q[active] = benjamini_hochberg(p[active])
-    low, high = rate_ratio_ci(a, b, ta, tb)
+    if ci:
+        low, high = rate_ratio_ci(a, b, ta, tb)
+    else:
+        low = high = np.full(a.shape, np.nan)
     expected = b * ta / tb
     status = classify(a, b, q, expected, w.comparable)
     return dict(rate_before=rate_b, rate_after=rate_a, ratio=ratio, ci_low=low, ci_high=high,
@@ -359,12 +368,17 @@ def _measure_rows(dimension, codes, keys, measure, mask, prep, w: Windows) -> pd
     sel_b, sel_a = w.before_mask & mask & valid, w.after_mask & mask & valid
     b = np.bincount(codes[sel_b], minlength=k)[:k] * prep.scale
     a = np.bincount(codes[sel_a], minlength=k)[:k] * prep.scale
-    volume = np.bincount(codes[w.after_mask & valid], minlength=k)[:k] * prep.scale
+    exposure = w.after_mask & valid & (prep.has_status if measure != "errors" else True)
+    volume = np.bincount(codes[exposure], minlength=k)[:k] * prep.scale
     keep = np.ones(k, dtype=bool) if dimension == "overall" else (a + b) > 0
     if dimension != "overall" and not keep.any():
         return pd.DataFrame(columns=DIMENSION_COLUMNS)
-    res = compare_counts(a[keep], b[keep], w)
-    outlier = _outliers(a, volume)[keep] if dimension != "overall" else np.zeros(1, dtype=bool)
+    res = compare_counts(a[keep], b[keep], w, ci=False)
+    if dimension == "overall":
+        outlier = np.zeros(1, dtype=bool)
+    else:
+        groups = prep.host_service if dimension == "host" else np.zeros(k, dtype=np.int64)
+        outlier = _outliers(a, volume, groups)[keep]
     return pd.DataFrame({
         "dimension": dimension, "key": np.asarray(keys, dtype=object)[keep], "measure": measure,
         "before": b[keep].astype(np.int64), "after": a[keep].astype(np.int64),
@@ -373,26 +387,34 @@ def _measure_rows(dimension, codes, keys, measure, mask, prep, w: Windows) -> pd
     })
 
 
-def _outliers(count, volume) -> np.ndarray:
-    """Keys whose share of bad events (after the deploy) is well above their peers'.
+def _outliers(count, volume, groups) -> np.ndarray:
+    """Keys whose share of bad events after the deploy is well above their peers'.
 
-    Each key is tested against all the others pooled, with event volume as exposure,
-    so a busy host is not an outlier merely for being busy.
+    Peers are the other keys of the same group (hosts of the same service), pooled,
+    with event volume as exposure, so a busy host is not an outlier for being busy.
     """
     count, volume = np.asarray(count, dtype=float), np.asarray(volume, dtype=float)
-    k = count.size
-    if k < 2 or count.sum() == 0:
-        return np.zeros(k, dtype=bool)
-    peers_c, peers_v = count.sum() - count, volume.sum() - volume
-    ok = (volume > 0) & (peers_v > 0)
-    p = np.ones(k)
-    ratio = np.zeros(k)
-    for i in np.flatnonzero(ok):  # few keys; the test needs per-key exposures
-        p[i] = poisson_rate_test(count[i], peers_c[i], volume[i], peers_v[i])
-        share_peers = peers_c[i] / peers_v[i]
-        ratio[i] = np.inf if share_peers == 0 else (count[i] / volume[i]) / share_peers
-    q = benjamini_hochberg(p)
-    return ok & (q < ALPHA) & (ratio >= OUTLIER_MIN_RATIO) & (count >= OUTLIER_MIN_COUNT)
+    out = np.zeros(count.size, dtype=bool)
+    p, ratio, tested = [], [], []
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        if idx.size < 2 or count[idx].sum() == 0:
+            continue
+        c, v = count[idx], volume[idx]
+        peers_c, peers_v = c.sum() - c, v.sum() - v
+        for j, i in enumerate(idx):  # few keys; each test has its own exposures
+            if v[j] <= 0 or peers_v[j] <= 0:
+                continue
+            share_peers = peers_c[j] / peers_v[j]
+            tested.append(i)
+            p.append(float(poisson_rate_test(c[j], peers_c[j], v[j], peers_v[j])))
+            ratio.append(np.inf if share_peers == 0 else (c[j] / v[j]) / share_peers)
+    if tested:
+        q = benjamini_hochberg(np.array(p))
+        idx = np.array(tested)
+        hit = (q < ALPHA) & (np.array(ratio) >= OUTLIER_MIN_RATIO) & (count[idx] >= OUTLIER_MIN_COUNT)
+        out[idx[hit]] = True
+    return out
 
 
 def _skew_warnings(prep, w: Windows, tz) -> list[str]:

@@ -13,6 +13,10 @@ import numpy as np
 _lgamma = np.frompyfunc(math.lgamma, 1, 1)
 _TINY = 1e-300
 _EPS = 1e-15
+EXACT_MAX_N = 2000
+"""Above this many events the exact binomial tail and interval are replaced by their
+continuity-corrected normal counterparts: at such counts they agree to a few parts in
+a thousand (tested), and the exact continued fraction would cost ~sqrt(n) iterations."""
 
 
 def lgamma(x) -> np.ndarray:
@@ -96,20 +100,29 @@ def binom_cdf(k, n, p) -> np.ndarray:
 
 
 def poisson_rate_test(a, b, t_after, t_before) -> np.ndarray:
-    """Two-sided exact conditional test of equal rates: a events in t_after, b in t_before.
+    """Two-sided conditional test of equal rates: a events in t_after, b in t_before.
 
     Given n = a + b, a ~ Binomial(n, t_after / (t_after + t_before)) under "no change";
     the p-value is twice the smaller tail (capped at 1), which matches Clopper-Pearson.
+    Exact up to EXACT_MAX_N events, continuity-corrected normal above.
     """
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    a, b = np.broadcast_arrays(a, b)
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    shape = a.shape
+    a, b = a.ravel(), b.ravel()
     n = a + b
     share = float(t_after) / float(t_after + t_before)
-    pa = np.full(a.shape, share)
-    upper = binom_sf(a, n, pa)
-    lower = binom_cdf(a, n, pa)
-    p = np.minimum(1.0, 2.0 * np.minimum(upper, lower))
-    return np.where(n == 0, 1.0, p)
+    p = np.ones(a.shape)
+    exact = (n > 0) & (n <= EXACT_MAX_N)
+    if exact.any():
+        pa = np.full(int(exact.sum()), share)
+        tails = np.minimum(binom_sf(a[exact], n[exact], pa), binom_cdf(a[exact], n[exact], pa))
+        p[exact] = np.minimum(1.0, 2.0 * tails)
+    big = n > EXACT_MAX_N
+    if big.any():
+        mean, sd = n[big] * share, np.sqrt(n[big] * share * (1 - share))
+        z = np.maximum(np.abs(a[big] - mean) - 0.5, 0.0) / sd
+        p[big] = np.minimum(1.0, 2.0 * normal_sf(z))
+    return p.reshape(shape)
 
 
 def _normal_ppf(q: float) -> float:
@@ -157,14 +170,37 @@ def beta_ppf(q: float, a, b, iterations: int = 100, tol: float = 1e-12) -> np.nd
 
 
 def clopper_pearson(k, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (conservative) interval for a binomial proportion k/n."""
+    """Exact (conservative) interval for a binomial proportion k/n.
+
+    Above EXACT_MAX_N trials: Newcombe's continuity-corrected Wilson interval.
+    """
     k, n = np.broadcast_arrays(np.asarray(k, dtype=float), np.asarray(n, dtype=float))
+    shape = k.shape
+    k, n = k.ravel(), n.ravel()
     low, high = np.zeros(k.shape), np.ones(k.shape)
-    has_low, has_high = (k > 0) & (n > 0), (k < n) & (n > 0)
+    small = n <= EXACT_MAX_N
+    has_low, has_high = small & (k > 0) & (n > 0), small & (k < n) & (n > 0)
     if has_low.any():
         low[has_low] = beta_ppf(alpha / 2, k[has_low], n[has_low] - k[has_low] + 1)
     if has_high.any():
         high[has_high] = beta_ppf(1 - alpha / 2, k[has_high] + 1, n[has_high] - k[has_high])
+    big = ~small
+    if big.any():
+        low[big], high[big] = wilson_cc(k[big], n[big], alpha)
+    return low.reshape(shape), high.reshape(shape)
+
+
+def wilson_cc(k, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval with continuity correction (Newcombe 1998, method 4)."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    z = _normal_ppf(1 - alpha / 2)
+    p = k / n
+    z2 = z * z
+    with np.errstate(invalid="ignore"):
+        low = (2 * k + z2 - 1 - z * np.sqrt(np.maximum(z2 - 2 - 1 / n + 4 * p * (n * (1 - p) + 1), 0))) / (2 * (n + z2))
+        high = (2 * k + z2 + 1 + z * np.sqrt(np.maximum(z2 + 2 - 1 / n + 4 * p * (n * (1 - p) - 1), 0))) / (2 * (n + z2))
+    low = np.where(k <= 0, 0.0, np.clip(low, 0, 1))
+    high = np.where(k >= n, 1.0, np.clip(high, 0, 1))
     return low, high
 
 
