@@ -105,7 +105,7 @@ class ElasticsearchSource:
         buckets = Buckets.over(lo, hi)
         frames = []
         try:
-            frames.append(count_series(cluster, self.index, clauses, fields.timestamp, fields.agg, buckets))
+            frames.append(count_series(cluster, self.index, clauses, fields, buckets))
         except SourceError as exc:
             report.notes.append(f"exact totals unavailable: {exc}")
         frames.append(field_series(cluster, self.metrics, self.index, fields.timestamp, buckets, report))

@@ -144,7 +144,7 @@ class Cluster:
     def field_caps(self, index: str, fields: list[str]) -> dict:
         def run():
             if self.flavor == "elasticsearch":
-                return _body(self.client.field_caps(index=index, fields=",".join(fields), ignore_unavailable=True,
+                return _body(self.client.field_caps(index=index, fields=fields, ignore_unavailable=True,
                                                     allow_no_indices=True))
             return self.client.field_caps(index=index, params={"fields": ",".join(fields),
                                                                "ignore_unavailable": "true",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from triage.events import LoadReport, SourceError, empty_metrics, metrics_frame
 from triage.sources.es_connect import Cluster
+from triage.sources.es_query import Fields
 from triage.sources.levels import level_of
 
 _INTERVALS = [("1m", 60), ("2m", 120), ("5m", 300), ("10m", 600), ("15m", 900), ("30m", 1800),
@@ -46,35 +47,44 @@ class Buckets:
         }}
 
 
-def count_series(cluster: Cluster, index: str, clauses: list[dict], ts_field: str, agg_fields: dict,
-                 buckets: Buckets) -> pd.DataFrame:
+def count_series(cluster: Cluster, index: str, clauses: list[dict], fields: Fields, buckets: Buckets) -> pd.DataFrame:
     """Exact events per minute over time: overall, by level, and HTTP 4xx/5xx."""
-    hist = buckets.histogram(ts_field)
+    hist = buckets.histogram(fields.timestamp)
     aggs: dict = {"all": hist}
-    if agg_fields.get("level"):
-        aggs["levels"] = {"terms": {"field": agg_fields["level"], "size": 20}, "aggs": {"t": hist}}
-    if agg_fields.get("http_status"):
+    if fields.agg.get("level"):
+        aggs["levels"] = {"terms": {"field": fields.agg["level"], "size": 20}, "aggs": {"t": hist}}
+    status = fields.agg.get("http_status")
+    if status and fields.status_numeric:
         ranges = [{"key": "4xx", "from": 400, "to": 500}, {"key": "5xx", "from": 500, "to": 600}]
-        aggs["status"] = {"range": {"field": agg_fields["http_status"], "ranges": ranges, "keyed": True},
-                          "aggs": {"t": hist}}
+        aggs["status"] = {"range": {"field": status, "ranges": ranges, "keyed": True}, "aggs": {"t": hist}}
+    elif status:  # status stored as a string: bucket the distinct codes, classify here
+        aggs["codes"] = {"terms": {"field": status, "size": 200}, "aggs": {"t": hist}}
     body = {"size": 0, "track_total_hits": False, "query": {"bool": {"filter": clauses}}, "aggs": aggs}
     res = cluster.search(body, index=index, what="counting events per time bucket")
     out = res.get("aggregations") or {}
     per_min = 60.0 / buckets.seconds
     rows: list[tuple] = []
     _rows(rows, "events", "", out.get("all"), per_min)
-    by_level: dict[str, dict] = {}
-    for b in (out.get("levels") or {}).get("buckets", []):
-        level = level_of(b.get("key")) or str(b.get("key"))
-        for tb in (b.get("t") or {}).get("buckets", []):
-            by_level.setdefault(level, {}).setdefault(tb["key"], 0)
-            by_level[level][tb["key"]] += tb.get("doc_count", 0)
-    for level, counts in sorted(by_level.items()):
-        _rows(rows, "events", f"level={level}", {"buckets": [{"key": k, "doc_count": v} for k, v in counts.items()]},
-              per_min)
+    levels = _merge(out.get("levels"), lambda key: level_of(key) or str(key))
+    for level, hist_ in sorted(levels.items()):
+        _rows(rows, "events", f"level={level}", hist_, per_min)
     for key, b in ((out.get("status") or {}).get("buckets") or {}).items():
         _rows(rows, f"http {key}", "", b.get("t"), per_min)
+    classes = _merge(out.get("codes"), lambda key: f"{str(key).strip()[:1]}xx")
+    for key in ("4xx", "5xx"):
+        if key in classes:
+            _rows(rows, f"http {key}", "", classes[key], per_min)
     return _frame(rows, "per min")
+
+
+def _merge(terms: dict | None, name) -> dict[str, dict]:
+    """Terms buckets with sub-histograms -> {name(key): summed histogram}; spellings merge."""
+    merged: dict[str, dict] = {}
+    for b in (terms or {}).get("buckets", []):
+        counts = merged.setdefault(name(b.get("key")), {})
+        for tb in (b.get("t") or {}).get("buckets", []):
+            counts[tb["key"]] = counts.get(tb["key"], 0) + tb.get("doc_count", 0)
+    return {k: {"buckets": [{"key": t, "doc_count": n} for t, n in sorted(c.items())]} for k, c in merged.items()}
 
 
 def _rows(rows: list, metric: str, dims: str, hist: dict | None, per_min: float) -> None:
@@ -106,9 +116,13 @@ def field_series(cluster: Cluster, specs: list[str], default_index: str, ts_fiel
     for spec in specs:
         name, index = parse_metric_spec(spec, default_index)
         try:
-            frames.append(_one_field(cluster, name, index, ts_field, buckets))
+            frame = _one_field(cluster, name, index, ts_field, buckets)
         except SourceError as exc:
             report.notes.append(f"metric {name} unavailable: {exc}")
+            continue
+        if not len(frame):
+            report.notes.append(f"metric {name}: no numeric values in {index} over the loaded range")
+        frames.append(frame)
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else empty_metrics()
 

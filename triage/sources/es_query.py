@@ -50,6 +50,7 @@ EXTRA_FIELDS = ("trace.id", "transaction.id", "span.id", "url.path", "http.reque
 
 AGG_FIELDS = ("level", "service", "host", "http_status")
 _NON_LEAF = {"object", "nested", "alias", "unmapped"}
+_NUMERIC = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
 _SENTINELS = (np.iinfo(np.int64).max, np.iinfo(np.int64).min)
 FILTER_PATH = ("pit_id,hits.total,hits.hits._id,hits.hits._index,hits.hits._source,hits.hits.sort,"
                "_shards.failed,_shards.failures,timed_out")
@@ -62,6 +63,7 @@ class Fields:
     read: dict[str, list[str]]
     agg: dict[str, str | None]
     timestamp_nanos: bool = False
+    status_numeric: bool = False  # range aggregation possible; else terms on the keyword status
     extras: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -107,6 +109,8 @@ def resolve_fields(cluster: Cluster, index: str, overrides: dict[str, str]) -> F
     _check_timestamp(cluster, index, fields, types, overrides)
     for name in AGG_FIELDS:
         fields.agg[name] = _agg_field(read[name], aggregatable)
+    status = fields.agg.get("http_status")
+    fields.status_numeric = bool(status) and bool(types.get(status, set()) & _NUMERIC)
     for name, value in overrides.items():
         if not read[name] and name != "timestamp":
             read[name] = [value]  # maybe a runtime field; read it anyway
