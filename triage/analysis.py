@@ -494,16 +494,28 @@ def _deploy_bin(incident, lo, hi, bins) -> int:
     return int(np.clip(int((d - lo) / (hi - lo) * bins), 0, bins - 1))
 
 
-def signature_detail(incident: Incident, signature: str, *, samples: int = 5) -> SignatureDetail:
-    """Everything the detail pane and the note show about one signature."""
+def signature_detail(incident: Incident, signature: str, *, samples: int = 5, start=None, end=None) -> SignatureDetail:
+    """Everything the detail pane and the note show about one signature.
+
+    Samples are spread evenly over the signature's events in [start, end) when given
+    (e.g. the after window for a NEW signature), else over all of them.
+    """
     ev = incident.events
     prep = prepare(incident)
     code = prep.code_of(signature)
-    rows = ev[prep.sig_codes == code] if code >= 0 else ev.iloc[0:0]
+    member = prep.sig_codes == code if code >= 0 else np.zeros(len(ev), dtype=bool)
+    rows = ev[member]
     info = prep.signatures
     meta = info.iloc[code] if code >= 0 else None
-    picks = _sample_positions(len(rows), samples)
-    sample_dicts = sorted((_sample(rows.iloc[i]) for i in picks), key=_sample_time)
+    pool = member
+    if start is not None or end is not None:
+        lo = _to_ns(start) if start is not None else np.iinfo(np.int64).min
+        hi = _to_ns(end) if end is not None else np.iinfo(np.int64).max
+        windowed = member & prep.has_ts & (prep.ts >= lo) & (prep.ts < hi)
+        pool = windowed if windowed.any() else member
+    candidates = ev[pool]
+    picks = _sample_positions(len(candidates), samples)
+    sample_dicts = sorted((_sample(candidates.iloc[i]) for i in picks), key=_sample_time)
 
     def counts(col):
         vc = rows[col].dropna().astype(str).value_counts()

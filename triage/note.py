@@ -370,7 +370,7 @@ def _finding_sections(incident, analysis, findings, tz) -> list[str]:
 
 def _signature_section(incident, analysis, i, f: Finding, tz) -> list[str]:
     row = _signature_row(analysis, f.key)
-    detail = signature_detail(incident, f.key, samples=SAMPLES_PER_FINDING)
+    detail = _detail(incident, analysis, f.key, row)
     status = row["status"] if row is not None else "NOT IN WINDOWS"
     out = [f"### {i}. {status}: {code_span(detail.template or f.key, 120)}", ""]
     if row is not None:
@@ -378,7 +378,7 @@ def _signature_section(incident, analysis, i, f: Finding, tz) -> list[str]:
                    f"({fmt_rate(row['rate_before'])}/min → {fmt_rate(row['rate_after'])}/min)")
         out.append(f"- **Rate ratio**: {fmt_ratio(row['ratio'])} (95% CI {fmt_ci(row['ci_low'], row['ci_high'])}), "
                    f"exact {p_phrase(row['p'])}, FDR-adjusted {p_phrase(row['q']).replace('p', 'q', 1)}")
-    out.append(f"- **Level**: {plain(detail.level or '–')}; signature `{plain(f.key)}`; {detail.count:,} events loaded")
+    out.append(f"- **Level**: {plain(detail.level or '–')}; signature `{plain(f.key)}`; {detail.count:,} events in the loaded data")
     out.append(f"- **First seen** {fmt_time(detail.first_seen, tz)}, **last seen** {fmt_time(detail.last_seen, tz)}")
     out.append(f"- **Services**: {_top_list(detail.by_service, detail.count)}")
     out.append(f"- **Hosts**: {_top_list(detail.by_host, detail.count)}")
@@ -397,6 +397,17 @@ def _signature_section(incident, analysis, i, f: Finding, tz) -> list[str]:
             out.append(fence(clip_sample(s.get("raw") or s.get("message") or "")))
             out.append("")
     return out
+
+
+def _detail(incident, analysis, key, row):
+    """Detail with samples from the window that shows the change (after for NEW/SPIKE, before for GONE/DROP)."""
+    d = pd.Timestamp(analysis.deploy)
+    status = row["status"] if row is not None else "STEADY"
+    if status in ("GONE", "DROP"):
+        start, end = d - pd.Timedelta(analysis.before), d
+    else:
+        start, end = (d, d + pd.Timedelta(analysis.after)) if status in ("NEW", "SPIKE") else (d - pd.Timedelta(analysis.before), d + pd.Timedelta(analysis.after))
+    return signature_detail(incident, key, samples=SAMPLES_PER_FINDING, start=start, end=end)
 
 
 def _top_list(pairs, total: int, n: int = 3) -> str:
@@ -530,6 +541,11 @@ def _checklist(incident, analysis, findings) -> list[str]:
     prev = f" (the one before {code_span(incident.version)})" if incident.version else ""
     out = ["## Checklist", ""]
     texts = [finding_label(analysis, f) for f in findings]
+    for f in findings[:5]:
+        if f.kind == "signature":
+            row = _signature_row(analysis, f.key)
+            if row is not None and row["status"] in ("NEW", "SPIKE"):
+                texts += [s.get("raw") or s.get("message") or "" for s in _detail(incident, analysis, f.key, row).samples]
     hint = next((m.group(0) for t in texts for m in [_STAGING_HINTS.search(str(t))] if m), None)
     if hint:
         out += [f"> **Hint:** a finding mentions {code_span(hint)}: a staging-only setting may have reached production.", ""]
@@ -581,7 +597,7 @@ def render_json(incident, analysis, draft: NoteDraft) -> dict:
         if f.kind == "signature":
             row = _signature_row(analysis, f.key)
             item["data"] = _records(row.to_frame().T)[0] if row is not None else None
-            det = signature_detail(incident, f.key, samples=SAMPLES_PER_FINDING)
+            det = _detail(incident, analysis, f.key, row)
             item["samples"] = [{k: _json_value(v) for k, v in s.items()} for s in det.samples]
             item["by_service"], item["by_host"] = det.by_service[:10], det.by_host[:10]
         elif f.kind == "metric":

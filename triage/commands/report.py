@@ -1,0 +1,214 @@
+"""`triage report`: the headless path from logs around a deploy to a redacted incident note.
+
+    triage report app.log --deploy 2026-11-26T14:02Z -o note.md
+    triage report --demo --format json
+    kubectl logs deploy/payments | triage report - --deploy now-40m --before 30m --after 30m
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import timedelta
+
+from triage.events import Cancelled, SourceError
+
+
+def add_common_arguments(p: argparse.ArgumentParser) -> None:
+    """Options shared with `triage open` (the app engineer mirrors these)."""
+    p.add_argument("files", nargs="*", metavar="FILE", help="log files, directories, globs, or '-' for stdin")
+    p.add_argument("--deploy", metavar="T", help="deploy time: ISO/RFC time, epoch, or relative like now-45m")
+    p.add_argument("--before", metavar="D", default="30m", help="window before the deploy (default 30m)")
+    p.add_argument("--after", metavar="D", default="30m", help="window after the deploy (default 30m)")
+    p.add_argument("--metrics", metavar="CSV", action="append", default=[], help="metric series CSV (long or wide); repeatable")
+    p.add_argument("--tz", metavar="ZONE", default=None, help="zone for times without one, and for display (default UTC)")
+    p.add_argument("--version-label", metavar="V", default=None, help="the deployed version, for the note")
+    p.add_argument("--title", default=None, help="note title (default: derived from the deploy)")
+    p.add_argument("--content", action="store_true", help="every line is a bare message: no header detection or folding")
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="write a redacted incident note: what changed around the deploy",
+        description="Compare the windows before and after a deploy and write the top findings as a Markdown or JSON note.",
+    )
+    add_common_arguments(p)
+    p.add_argument("--demo", action="store_true", help="use the built-in demo incident instead of real logs")
+    p.add_argument("-o", "--output", metavar="PATH", help="write the note here (default: stdout); never overwrites without --force")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --output file")
+    p.add_argument("--format", choices=("md", "json"), default="md", help="md: Markdown note (default); json: the full analysis")
+    p.add_argument("--top", type=int, default=5, metavar="N", help="how many changed signatures to include (default 5)")
+    from triage.sources.registry import add_source_arguments
+
+    add_source_arguments(p)
+    _add_preset_argument(p)
+    p.set_defaults(func=run)
+
+
+def _add_preset_argument(p) -> None:
+    """--preset NAME, when the presets module is present (it fills options the user left out)."""
+    try:
+        from triage.presets import add_preset_argument
+    except ImportError:
+        return
+    add_preset_argument(p)
+
+
+def _apply_preset(args):
+    try:
+        from triage.presets import apply_preset
+    except ImportError:
+        return args
+    return apply_preset(args)
+
+
+def run(args) -> int:
+    from triage.cli import CliError
+
+    args = _apply_preset(args)
+    incident = _load(args)
+    from triage.analysis import analyze
+    from triage.note import NoteDraft, auto_findings, dumps_json, render_json, render_markdown, write_note
+
+    analysis = analyze(incident, tz=args.tz)
+    _warn(incident, analysis)
+    draft = NoteDraft(title=args.title or "", findings=auto_findings(analysis, limit=args.top))
+    if args.format == "json":
+        text = dumps_json(render_json(incident, analysis, draft))
+    else:
+        text = render_markdown(incident, analysis, draft, tz=_tz(args))
+    if args.output and args.output != "-":
+        try:
+            path = write_note(args.output, text, force=args.force)
+        except FileExistsError:
+            raise CliError(f"{args.output} already exists; use --force to overwrite it") from None
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        print(f"triage: wrote {path} ({len(draft.findings)} findings)", file=sys.stderr)
+    else:
+        _write_stdout(text)
+    return 0
+
+
+def _tz(args):
+    from triage.cli import CliError
+    from triage.timeparse import resolve_tz
+
+    try:
+        return resolve_tz(args.tz)
+    except ValueError as exc:
+        raise CliError(str(exc), code=2) from None
+
+
+def _windows(args) -> tuple[timedelta, timedelta]:
+    from triage.cli import CliError
+    from triage.timeparse import parse_duration
+
+    try:
+        before, after = parse_duration(args.before), parse_duration(args.after)
+    except ValueError as exc:
+        raise CliError(f"bad window length: {exc}", code=2) from None
+    if before <= timedelta(0) or after <= timedelta(0):
+        raise CliError("--before and --after must be longer than zero", code=2)
+    return before, after
+
+
+def _load(args):
+    from triage.cli import CliError
+    from triage.pipeline import load_incident
+
+    before, after = _windows(args)
+    tz = _tz(args)
+    if args.top < 1:
+        raise CliError("--top must be at least 1", code=2)
+    if args.demo:
+        if args.files or args.source:
+            raise CliError("--demo takes no FILEs or --source", code=2)
+        from triage.demo import DEMO_DEPLOY, DEMO_VERSION, DemoSource
+
+        source, deploy = DemoSource(), DEMO_DEPLOY
+        if args.deploy:
+            deploy = _deploy(args.deploy, tz)
+        version = args.version_label or (DEMO_VERSION if not args.deploy else None)
+        title = args.title or ""
+    else:
+        if not args.deploy:
+            raise CliError("--deploy is required (e.g. --deploy 2026-11-26T14:02Z or --deploy now-45m); try --demo", code=2)
+        deploy = _deploy(args.deploy, tz)
+        source = _source(args)
+        version, title = args.version_label, args.title or ""
+    metric_sources = _metric_sources(args, tz)
+    try:
+        incident = load_incident(source, deploy=deploy, before=before, after=after, metric_sources=metric_sources,
+                                 version=version, title=title)
+    except SourceError as exc:
+        raise CliError(str(exc)) from None
+    except Cancelled:
+        raise CliError("cancelled", code=130) from None
+    if len(incident.events) == 0 and len(incident.metrics) == 0:
+        hint = incident.report.warning()
+        raise CliError("no events found in the input" + (f" ({hint})" if hint else ""))
+    return incident
+
+
+def _deploy(text: str, tz):
+    from triage.cli import CliError
+    from triage.timeparse import parse_time
+
+    try:
+        return parse_time(text, tz=tz)
+    except ValueError as exc:
+        raise CliError(f"bad --deploy: {exc}", code=2) from None
+
+
+def _source(args):
+    from triage.cli import CliError
+    from triage.sources.registry import build_source
+
+    try:
+        return build_source(args)
+    except SourceError as exc:
+        raise CliError(str(exc)) from None
+    except ValueError as exc:
+        raise CliError(str(exc), code=2) from None
+
+
+def _metric_sources(args, tz) -> list:
+    from triage.cli import CliError
+    from triage.sources.metrics_csv import CsvMetricsSource
+
+    out = [CsvMetricsSource(path, tz=tz) for path in args.metrics]
+    if getattr(args, "source", None) != "cloudwatch":
+        try:
+            from triage.sources import cloudwatch
+        except ImportError:
+            return out
+        try:
+            extra = cloudwatch.metrics_from_args(args)
+        except (ValueError, SourceError) as exc:
+            raise CliError(str(exc), code=2) from None
+        if extra is not None:
+            out.append(extra)
+    return out
+
+
+def _warn(incident, analysis) -> None:
+    from triage.note import inert
+
+    messages = []
+    load = incident.report.warning()
+    if load:
+        messages.append(load)
+    messages += [w for w in analysis.warnings if w not in messages]
+    for m in messages:
+        print(f"triage: warning: {inert(m)}", file=sys.stderr)
+
+
+def _write_stdout(text: str) -> None:
+    try:
+        sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    sys.stdout.write(text)
+    sys.stdout.flush()
