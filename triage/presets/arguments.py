@@ -188,9 +188,10 @@ def preset_from_args(args: argparse.Namespace, name: str, description: str = "")
             _put(data, spec.path, stored)
     loaded = getattr(args, "loaded_preset", None)
     if loaded is not None and loaded.source == source:
-        for key in ("signatures.include", "signatures.exclude", "signatures.http_status"):
+        for key in ("signatures.include", "signatures.exclude", "signatures.http_status", "signatures.match"):
             if key in loaded.values:
-                _put(data, key, list(loaded.values[key]))
+                value = loaded.values[key]
+                _put(data, key, list(value) if isinstance(value, list) else value)
     nested = Preset(name=name, source=source, description=description,
                     values={k: v for k, v in _flat(data).items() if k not in ("name", "source", "description")})
     return parse_preset(dumps_preset(nested), path=f"{name}.toml")

@@ -41,13 +41,14 @@ def _matching(templates: pd.Series, patterns: list[str]) -> pd.Series:
 def filter_signatures(events: pd.DataFrame, preset: Preset | None) -> pd.DataFrame:
     """Rows of `events` the preset selects.
 
-    Kept: events whose `template` (or `message`, before grouping) matches any
+    Kept: events whose `template` (`message` with `signatures.match = "message"`, or
+    before grouping) matches any
     `signatures.include` regex or whose `http_status` is in `signatures.http_status`
     (everything when neither is set); then those matching `signatures.exclude` are dropped.
     """
     if preset is None or not (preset.include or preset.exclude or preset.http_status):
         return events
-    column = "template" if "template" in events.columns else "message"
+    column = "template" if "template" in events.columns and preset.match == "template" else "message"
     text = events[column]
     if preset.include or preset.http_status:
         keep = _matching(text, preset.include)

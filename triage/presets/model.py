@@ -55,6 +55,10 @@ class Preset:
     def http_status(self) -> list[str]:
         return list(self.values.get("signatures.http_status", []))
 
+    @property
+    def match(self) -> str:
+        return self.values.get("signatures.match", "template")
+
     def to_dict(self) -> dict[str, Any]:
         """Nested TOML-shaped dict (name, description, source first, then sections)."""
         out: dict[str, Any] = {"name": self.name}

@@ -132,6 +132,8 @@ KEYS: tuple[Key, ...] = (
     # local selection of signatures
     Key("signatures.include", "str_list", ALL, None, _regex, help="keep signatures whose template matches any"),
     Key("signatures.exclude", "str_list", ALL, None, _regex, help="drop signatures whose template matches any"),
+    Key("signatures.match", "str", ALL, None, _choice("template", "message"),
+        help="apply include/exclude to the template (default) or to each event's message (sees masked values: hosts, URLs)"),
     Key("signatures.http_status", "str_list", ALL, None, _status, help="also keep events with these statuses (5xx, 503, 500-504)"),
 )
 
