@@ -220,8 +220,8 @@ class InsightsFetch:
 
     def _plan(self, groups, lo, hi, progress) -> tuple[list[Slice], int | None]:
         bin_s = bin_seconds_for((hi - lo) / 1000)
-        progress.update(message="Logs Insights: counting events per time bin")
-        rows = self._run_query(groups, count_query(self.base, bin_s), lo, hi, progress)
+        rows = self._run_query(groups, count_query(self.base, bin_s), lo, hi, progress,
+                               "Logs Insights: counting events per time bin")
         counts = parse_counts(rows)
         if counts is None:  # not a stats result: fetch blind and split on truncation
             return [Slice(lo, hi)], None
@@ -277,11 +277,12 @@ class InsightsFetch:
         )
         return follow
 
-    def _run_query(self, groups, query, lo, hi, progress) -> list[dict[str, str]]:
+    def _run_query(self, groups, query, lo, hi, progress, label) -> list[dict[str, str]]:
         qid = self._start(groups, query, lo, hi, progress)
         begun, wait = time.monotonic(), self.poll.first
         try:
             while True:
+                progress.update(message=f"{label} ({time.monotonic() - begun:.0f}s)")
                 rows = self._poll(qid, begun, progress)
                 if rows is not None:
                     return rows
