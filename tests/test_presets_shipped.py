@@ -242,3 +242,32 @@ def test_cw_preset_runs_its_insights_query(cw_incident, check):
     # moto ignores `filter`: every event comes back, read from the Insights results
     assert len(incident.events) == len(cw_incident)
     assert set(incident.events["message"]) == {msg for _, msg, _, _ in CORPUS}
+
+
+# --- end to end through the CLI ---------------------------------------------------------------
+
+def test_report_with_a_files_preset_analyses_only_its_selection(corpus_file, capsys, tmp_path, monkeypatch):
+    from triage.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["report", "--preset", "files-db-errors", str(corpus_file), "--deploy", "2026-03-04T14:00Z", "--format", "json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    note = json.loads(captured.out)
+    templates = {s["template"] for s in note["signatures"]}
+    assert len(templates) == len(expected("db-errors"))
+    assert all(re.search(r"(?i)deadlock|pool|refused", t) for t in templates)
+    kept = len(expected("db-errors")) * REPEAT * 2
+    assert f"preset 'files-db-errors' kept {kept} of {len(CORPUS) * REPEAT * 2} events" in captured.err
+
+
+def test_report_with_a_broken_preset_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    from triage.cli import main
+
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "mine.toml").write_text('source = "files"\n[window]\nbefore = "ages"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--preset", "mine", "x.log", "--deploy", "now"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("triage: error: ") and "mine.toml:3: key 'window.before'" in err
+    assert "Traceback" not in err

@@ -6,7 +6,7 @@ Engine side only (no Textual). The app builds its picker and "save as preset" on
 """
 
 from triage.presets.arguments import add_preset_argument, apply_preset, preset_from_args
-from triage.presets.filters import filter_signatures
+from triage.presets.filters import filter_incident, filter_signatures
 from triage.presets.locations import (
     PresetEntry,
     find_entry,
@@ -27,6 +27,7 @@ __all__ = [
     "add_preset_argument",
     "apply_preset",
     "dumps_preset",
+    "filter_incident",
     "filter_signatures",
     "find_entry",
     "find_preset",

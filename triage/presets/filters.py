@@ -61,3 +61,17 @@ def filter_signatures(events: pd.DataFrame, preset: Preset | None) -> pd.DataFra
     if preset.exclude:
         keep &= ~_matching(text, preset.exclude)
     return events[keep.to_numpy()]
+
+
+def filter_incident(incident, preset: Preset | None):
+    """Apply `filter_signatures` to a loaded Incident in place and say so in its LoadReport,
+    so headers and notes show that the event count is a preset's selection."""
+    if preset is None:
+        return incident
+    total = len(incident.events)
+    incident.events = filter_signatures(incident.events, preset)
+    if len(incident.events) != total:
+        incident.report.notes.append(
+            f"preset '{preset.name}' kept {len(incident.events):,} of {total:,} events (signature filters)"
+        )
+    return incident
