@@ -146,6 +146,10 @@ def _load(args):
         raise CliError(str(exc)) from None
     except Cancelled:
         raise CliError("cancelled", code=130) from None
+    if getattr(args, "loaded_preset", None) is not None:  # the preset's signature include/exclude/status
+        from triage.presets import filter_incident
+
+        filter_incident(incident, args.loaded_preset)
     if len(incident.events) == 0 and len(incident.metrics) == 0:
         hint = incident.report.warning()
         raise CliError("no events found in the input" + (f" ({hint})" if hint else ""))
