@@ -77,6 +77,7 @@ class ConnectionSettings:
     insecure: bool = False
     timeout: float = 30.0
     retries: int = 4
+    backoff: float = 0.25  # first retry waits about 2x this, doubling up to 8 s
     credentials: Credentials = field(default_factory=Credentials)
 
     def where(self) -> str:
@@ -192,7 +193,7 @@ class Cluster:
                 if not transient or attempt >= self.settings.retries:
                     raise failure.to_source_error(self.settings, what, attempt) from None
                 attempt += 1
-                delay = failure.retry_after or min(8.0, 0.25 * 2 ** attempt) * (0.75 + random.random() / 2)
+                delay = failure.retry_after or min(8.0, self.settings.backoff * 2 ** attempt) * (0.75 + random.random() / 2)
                 if progress is not None:
                     progress.update(message=f"{failure.short()}; retrying in {delay:.1f} s (attempt {attempt})")
                 _sleep(delay, progress)
