@@ -582,6 +582,15 @@ def _json_value(v):
     return v
 
 
+JSON_SAMPLE_CHARS = 8192
+
+
+def _clip_json(v):
+    if isinstance(v, str) and len(v) > JSON_SAMPLE_CHARS:
+        return v[:JSON_SAMPLE_CHARS] + f" … ({len(v) - JSON_SAMPLE_CHARS:,} more chars)"
+    return v
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     if frame is None or frame.empty:
         return []
@@ -598,7 +607,7 @@ def render_json(incident, analysis, draft: NoteDraft) -> dict:
             row = _signature_row(analysis, f.key)
             item["data"] = _records(row.to_frame().T)[0] if row is not None else None
             det = _detail(incident, analysis, f.key, row)
-            item["samples"] = [{k: _json_value(v) for k, v in s.items()} for s in det.samples]
+            item["samples"] = [{k: _json_value(_clip_json(v)) for k, v in s.items()} for s in det.samples]
             item["by_service"], item["by_host"] = det.by_service[:10], det.by_host[:10]
         elif f.kind == "metric":
             item["data"] = _records(_metric_rows(analysis, f.key))
