@@ -109,9 +109,9 @@ def test_sampling_over_cap_is_even_in_time_and_labelled(cluster):
     assert est_errors == pytest.approx(N_DOCS // 20, rel=0.3)
     # exact totals per bucket come from aggregations, unaffected by sampling
     m = result.metrics
-    total = m[(m["metric"] == "events") & (m["dimensions"] == "")]
+    total = m[(m["metric"] == "log events") & (m["dimensions"] == "")]
     assert total["value"].sum() == pytest.approx(N_DOCS)  # 1-minute buckets, per-minute values
-    err = m[(m["metric"] == "events") & (m["dimensions"] == "level=error")]
+    err = m[(m["metric"] == "log events") & (m["dimensions"] == "level=error")]
     assert err["value"].sum() == pytest.approx(N_DOCS // 20)
     assert err[err["timestamp"] < pd.Timestamp(DEPLOY)]["value"].sum() == 0
     five = m[m["metric"] == "http 5xx"]

@@ -90,7 +90,7 @@ class ElasticsearchSource:
             report.estimated = True
             report.scale = total / max(1, len(events) + sum(report.skipped.values()))
             report.notes.append(f"sampled {len(events):,} of {total:,} documents evenly over time; "
-                                f"exact per-minute totals are in the 'events' metrics")
+                                f"exact per-minute totals are in the 'log events' metrics")
         result = LoadResult(events=events, metrics=metrics, report=report, description=self.describe())
         if cancelled:
             raise Cancelled(result)

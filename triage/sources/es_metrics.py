@@ -64,10 +64,10 @@ def count_series(cluster: Cluster, index: str, clauses: list[dict], fields: Fiel
     out = res.get("aggregations") or {}
     per_min = 60.0 / buckets.seconds
     rows: list[tuple] = []
-    _rows(rows, "events", "", out.get("all"), per_min)
+    _rows(rows, "log events", "", out.get("all"), per_min)
     levels = _merge(out.get("levels"), lambda key: level_of(key) or str(key))
     for level, hist_ in sorted(levels.items()):
-        _rows(rows, "events", f"level={level}", hist_, per_min)
+        _rows(rows, "log events", f"level={level}", hist_, per_min)
     for key, b in ((out.get("status") or {}).get("buckets") or {}).items():
         _rows(rows, f"http {key}", "", b.get("t"), per_min)
     classes = _merge(out.get("codes"), lambda key: f"{str(key).strip()[:1]}xx")
