@@ -47,7 +47,8 @@ class CwSession:
 
     region: str | None = None
     profile: str | None = None
-    max_attempts: int = 3
+    max_attempts: int = 3  # total attempts botocore makes per call before we see the error
+    retry_mode: str = "adaptive"  # client-side rate limiting after throttles
     throttle_wait: float = 1.0
     throttle_max_wait: float = 30.0
     throttle_budget: float = 600.0
@@ -81,7 +82,7 @@ class CwSession:
         if creds is None:
             raise SourceError("no AWS credentials found", CREDENTIALS_HINT)
         config = Config(
-            retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
             connect_timeout=10,
             read_timeout=60,
             user_agent_extra="triage",
