@@ -69,7 +69,7 @@ def _text_part(clean: pa.Array, remaining: np.ndarray, tz, now, report: LoadRepo
     idx = np.flatnonzero(remaining)
     if not len(idx):
         return []
-    sub = clean.take(pa.array(idx))
+    sub = clean if len(idx) == len(clean) else clean.take(pa.array(idx))
     sample = sub.slice(0, SAMPLE_LINES * 5).filter(pa.array(_nonblank(sub.slice(0, SAMPLE_LINES * 5))))
     sample = sample.slice(0, SAMPLE_LINES)
     parts = []
@@ -83,17 +83,31 @@ def _text_part(clean: pa.Array, remaining: np.ndarray, tz, now, report: LoadRepo
         if not ok.any():
             continue
         todo[local[ok]] = False
-        parts.append((idx[local[ok]], _shape_columns(shape, cols, tz, now, report), shape.name))
-    return parts
+        parts.append((idx[local[ok]], shape, cols))
+    # Dated layouts first: their latest time anchors the year of syslog/klog lines in the same input.
+    done: list[tuple[np.ndarray, dict, str]] = []
+    for pos, shape, cols in sorted(parts, key=lambda p: p[1].ts_kind in _YEARLESS):
+        ref = now
+        if shape.ts_kind in _YEARLESS and done:
+            latest = max((d[1]["ts"].max() for d in done if d[1]["ts"].notna().any()), default=None)
+            ref = latest.to_pydatetime() if latest is not None and (now is None or latest < now) else now
+        done.append((pos, _shape_columns(shape, cols, tz, ref, report), shape.name))
+    return done
+
+
+_YEARLESS = ("syslog", "klog", "timeonly")
 
 
 def _shape_columns(shape: textshapes.Shape, cols: dict, tz, now, report: LoadReport) -> dict:
     n = len(cols["msg"])
-    ts = logtime.parse_timestamps(cols["ts"], shape.ts_kind, tz=tz, now=now) if shape.ts_kind and cols["ts"] is not None else pd.Series(pd.NaT, index=range(n), dtype=logtime.TS_DTYPE)
+    if shape.ts_kind and cols["ts"] is not None:
+        ts = logtime.parse_timestamps(cols["ts"], shape.ts_kind, tz=tz, now=now)
+    else:
+        ts = pd.Series(pd.NaT, index=range(n), dtype=logtime.TS_DTYPE)
     if shape.ts_kind in ("syslog", "klog"):
-        report.notes.append(f"{shape.name} timestamps carry no year; assumed the most recent past one")
+        report.notes.append(f"{shape.name} timestamps carry no year; assumed the latest that is not in the future")
     if shape.ts_kind == "timeonly":
-        report.notes.append("timestamps carry no date; assumed today")
+        report.notes.append("timestamps carry no date; assumed the same day as the rest of the input (or today)")
     out = {"ts": ts, "msg": cols["msg"]}
     if "status" in cols and cols["status"] is not None:
         out["status"] = pd.to_numeric(pd.Series(cols["status"], dtype=STR), errors="coerce").astype("Float64")

@@ -45,15 +45,23 @@ def _to_dt(s: pd.Series, fmt: str, tz, aware: bool) -> pd.Series:
     return out.astype(TS_DTYPE)
 
 
+def _any(arr: pa.Array, pattern: str) -> bool:
+    return bool(pc.any(pc.match_substring_regex(arr, pattern)).as_py())
+
+
 def _iso(arr: pa.Array, tz) -> pd.Series:
-    arr = pc.replace_substring(arr, ",", ".")
-    arr = pc.replace_substring_regex(arr, r"^(\d{4})/(\d{2})/(\d{2})", r"\1-\2-\3")
-    arr = pc.replace_substring_regex(arr, r" ?(UTC|GMT)$", "Z")
-    arr = pc.replace_substring_regex(arr, r" ([+-]\d{2}:?\d{2})$", r"\1")
-    aware = pc.match_substring_regex(arr, _AWARE)
+    if _any(arr, ","):
+        arr = pc.replace_substring(arr, ",", ".")
+    if _any(arr, r"^\d{4}/"):
+        arr = pc.replace_substring_regex(arr, r"^(\d{4})/(\d{2})/(\d{2})", r"\1-\2-\3")
+    if _any(arr, r" "):
+        arr = pc.replace_substring_regex(arr, r" ?(?:UTC|GMT)$", "Z")
+        arr = pc.replace_substring_regex(arr, r" ([+-]\d{2}:?\d{2})$", r"\1")
     s = _series(arr)
+    if resolve_tz(tz) is timezone.utc:
+        return _to_dt(s, "ISO8601", tz, True)  # naive strings are UTC: one call for both kinds
+    mask = np.asarray(pc.match_substring_regex(arr, _AWARE).to_numpy(zero_copy_only=False), dtype=bool)
     out = _nat(len(s))
-    mask = np.asarray(aware.to_numpy(zero_copy_only=False), dtype=bool)
     if mask.any():
         out[mask] = _to_dt(s[mask], "ISO8601", tz, True)
     if (~mask).any():

@@ -25,72 +25,77 @@ _ISO_TS = r"\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z| ?[
 
 @dataclass(frozen=True)
 class Shape:
+    """`head` matches the header only (no trailing `.*`: RE2 then stays on its fast DFA path)."""
+
     name: str
-    pattern: str
+    head: str
     ts_kind: str | None  # layout for logtime.parse_timestamps; None: the shape has no time
-    rest: bool = True  # run the generic level/logger parser over `msg`
+    rest: bool = True  # the level/thread/logger prefix may follow the header
 
-    def extract(self, arr: pa.Array) -> pa.StructArray:
-        return pc.extract_regex(arr, self.pattern)
+    @property
+    def pattern(self) -> str:
+        """Header and optional level prefix, wrapped in `whole` so its length says where the message starts."""
+        inner = self.head[1:] if self.head.startswith("^") else self.head
+        return "^(?P<whole>" + inner + (REST if self.rest else "") + ")"
 
+
+def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
+    """Per-row `text[start:]`: sort rows by start, slice each run with one kernel call, restore order."""
+    n = len(arr)
+    if n == 0:
+        return arr
+    first = int(starts[0])
+    if (starts == first).all():
+        return pc.utf8_slice_codeunits(arr, first)
+    order = np.argsort(starts, kind="stable")
+    ordered = arr.take(pa.array(order))
+    sorted_starts = starts[order]
+    bounds = np.concatenate(([0], np.flatnonzero(np.diff(sorted_starts)) + 1, [n]))
+    chunks = [
+        pc.utf8_slice_codeunits(ordered.slice(a, b - a), int(sorted_starts[a])) for a, b in zip(bounds[:-1], bounds[1:])
+    ]
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(n)
+    return pa.concat_arrays(chunks).take(pa.array(inverse))
+
+
+REST = (
+    r"(?:[\s|:\-]*(?:\[(?P<t1>[^\]]*)\]\s*)?"
+    rf"(?:(?P<lvl>{_LV})\b|\[(?:\w+:)?(?P<blvl>{_LV_ANYCASE})\]|<(?P<alvl>{_LV_ANYCASE})>)"
+    r"[\s|:\-]*(?:\[(?P<t2>[^\]]*)\]\s*)?(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +)?)?"
+)
+"""Optional level prefix after a header: log4j/logback `LEVEL [thread] logger - `, `[thread] LEVEL`,
+nginx `[error]`, Apache `[core:error]`, `<warn>`. Kept DFA-friendly: no counted repeats, no
+ambiguous leading words (Python's `name - LEVEL - ` layout is its own shape for that reason)."""
 
 SHAPES: tuple[Shape, ...] = (
-    Shape("iso", rf"^\[?(?P<ts>{_ISO_TS})\]?[\s|]+(?P<msg>.*)$", "iso"),
-    Shape(
-        "rfc5424",
-        r"^<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<service>\S+) \S+ \S+ (?:-|\[.*?\]) ?(?P<msg>.*)$",
-        "iso",
-        rest=False,
-    ),
+    Shape("iso-python", rf"^(?P<ts>{_ISO_TS})[\s|]+(?:- )?(?P<service>[\w.$-]+) - (?P<level>{_LV}) - ", "iso", rest=False),
+    Shape("rfc5424", r"^<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<service>\S+) \S+ \S+ (?:- ?|\[[^\]]*\] ?)", "iso", rest=False),
     Shape(
         "syslog",
-        r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<host>\S+) "
-        r"(?P<service>[^\s:\[]+)(?:\[\d+\])?: ?(?P<msg>.*)$",
+        r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?) (?P<host>\S+) "
+        r"(?P<service>[^\s:\[]+)(?:\[\d+\])?: ?",
         "syslog",
     ),
     Shape(
         "access",
-        r'^(?P<client>\S+) \S+ \S+ \[(?P<ts>\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] '
-        r'"(?P<req>[^"]*)" (?P<status>\d{3}) (?P<bytes>\S+)(?P<tail>.*)$',
+        r'^(?P<client>\S+) \S+ \S+ \[(?P<ts>\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] '
+        r'"(?P<req>[^"]*)" (?P<status>\d{3}) ',
         "clf",
         rest=False,
     ),
-    Shape(
-        "ctime",
-        r"^\[(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\]\s*(?P<msg>.*)$",
-        "ctime",
-    ),
-    Shape(
-        "klog",
-        r"^(?P<level>[IWEF])(?P<ts>\d{4} \d{2}:\d{2}:\d{2}\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] (?P<msg>.*)$",
-        "klog",
-        rest=False,
-    ),
-    Shape("epoch", r"^\[?(?P<ts>\d{10}(?:\.\d{1,9})?|\d{13})\]?\s+(?P<msg>.*)$", "epoch"),
-    Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?(?P<msg>.*)$", "yymmdd"),
-    Shape("timeonly", r"^\[?(?P<ts>\d{2}:\d{2}:\d{2}(?:[.,]\d{1,6})?)\]?\s+(?P<msg>.*)$", "timeonly"),
-    Shape(
-        "logfmt",
-        r'^(?:.*?\s)?(?:time|ts|timestamp|t)=(?:"(?P<ts>[^"]*)"|(?P<ts2>\S+))(?P<msg>.*)$',
-        "iso",
-        rest=False,
-    ),
-    Shape("pylevel", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<service>[^:\s]+):(?P<msg>.*)$", None, rest=False),
-    Shape("levelonly", rf"^\[?(?P<level>{_LV_ANYCASE})\]?(?::\s*|\s+)(?P<msg>.*)$", None),
+    Shape("ctime", r"^\[(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? \d{4})\]\s*", "ctime"),
+    Shape("iso", rf"^\[?(?P<ts>{_ISO_TS})\]?[\s|]+", "iso"),
+    Shape("klog", r"^(?P<level>[IWEF])(?P<ts>\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
+    Shape("epoch", r"^\[?(?P<ts>\d{10}(?:\.\d{1,9})?|\d{13})\]?\s+", "epoch"),
+    Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?", "yymmdd"),
+    Shape("timeonly", r"^\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{1,6})?)\]?\s+", "timeonly"),
+    Shape("logfmt", r'^(?:[^"]*?\s)?(?:time|ts|timestamp|t)=(?:"(?P<ts>[^"]*)"|(?P<ts2>\S+))', "iso", rest=False),
+    Shape("pylevel", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<service>[^:\s]+):", None, rest=False),
+    Shape("levelonly", rf"^\[?(?P<level>{_LV_ANYCASE})\]?(?::\s*|\s+)", None, rest=False),
 )
 SHAPE_BY_NAME = {s.name: s for s in SHAPES}
 
-REST_PATTERN = (
-    r"^[\s|:\-]*"
-    rf"(?:(?P<pyname>[\w.$-]{{1,120}}) - (?P<pylvl>{_LV}) - )?"
-    rf"(?:\[(?:\w+:)?(?P<b0>{_LV_ANYCASE})\]\s*)?"
-    r"(?:\[(?P<t1>[^\]]{0,80})\]\s*)?"
-    rf"(?:(?P<lvl>{_LV})\b|\[(?:\w+:)?(?P<blvl>{_LV_ANYCASE})\]|<(?P<alvl>{_LV_ANYCASE})>|(?i:level)=(?P<klvl>\w+))?"
-    r"[\s|:\-]*"
-    r"(?:\[(?P<t2>[^\]]{0,80})\]\s*)?"
-    r"(?:(?P<logger>[A-Za-z_$][\w$]*(?:\.[\w$]+)*) +- +|(?P<dlogger>[a-z][\w-]*(?:\.[\w$-]+)+): +)?"
-    r"(?P<msg>.*)$"
-)
 LEVEL_SEARCH = rf"^.{{0,60}}?\b(?P<lvl>{_LV})\b"
 
 LOGFMT_FIELDS = {
@@ -103,11 +108,11 @@ LOGFMT_FIELDS = {
 
 
 def matches(arr: pa.Array, shape: Shape) -> np.ndarray:
-    return np.asarray(pc.match_substring_regex(arr, shape.pattern).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(pc.match_substring_regex(arr, shape.head).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def detect(sample: pa.Array, min_share: float = 0.02) -> list[tuple[Shape, int]]:
-    """Shapes that match at least `min_share` of the sample, most matches first."""
+    """Shapes that match at least `min_share` of the sample, in declaration order (specific before generic)."""
     if len(sample) == 0:
         return []
     found = []
@@ -115,7 +120,7 @@ def detect(sample: pa.Array, min_share: float = 0.02) -> list[tuple[Shape, int]]
         n = int(matches(sample, shape).sum())
         if n and n >= min_share * len(sample):
             found.append((n, -order, shape))
-    found.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    found.sort(key=lambda t: t[1], reverse=True)
     return [(shape, n) for n, _, shape in found]
 
 
@@ -134,21 +139,7 @@ def _coalesce(*arrays) -> pa.Array | None:
     return arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
 
 
-def parse_rest(rest: pa.Array) -> dict[str, pa.Array]:
-    """Level, logger and message from what follows a timestamp (log4j, logback, Python, nginx, Go...)."""
-    st = pc.extract_regex(rest, REST_PATTERN)
-    level = _coalesce(*(_field(st, g) for g in ("pylvl", "b0", "lvl", "blvl", "alvl", "klvl")))
-    found = pc.is_valid(level)
-    msg = pc.if_else(found, st.field("msg"), rest)
-    service = pc.if_else(found, _coalesce(_field(st, "pyname"), _field(st, "logger"), _field(st, "dlogger")), None)
-    missing = pc.invert(found)
-    if pc.any(missing).as_py():
-        searched = pc.extract_regex(rest, LEVEL_SEARCH)
-        level = pc.coalesce(level, _field(searched, "lvl"))
-    return {"level": level, "msg": msg, "service": service}
-
-
-def parse_logfmt(lines: pa.Array, ts: pa.Array) -> dict[str, pa.Array]:
+def parse_logfmt(lines: pa.Array) -> dict[str, pa.Array]:
     out: dict[str, pa.Array] = {}
     for key, pattern in LOGFMT_FIELDS.items():
         st = pc.extract_regex(lines, pattern)
@@ -163,29 +154,45 @@ def parse_logfmt(lines: pa.Array, ts: pa.Array) -> dict[str, pa.Array]:
     return out
 
 
+def _service_from_brackets(t2: pa.Array | None) -> pa.Array | None:
+    """`LEVEL [checkout] msg`: a bracketed word after the level names the service, unless it looks like a thread."""
+    if t2 is None:
+        return None
+    thread = pc.match_substring_regex(t2, r"\d|^main$|thread|exec|worker|pool|[\s:]")
+    return pc.if_else(pc.fill_null(thread, True), pa.scalar(None, pa.string()), t2)
+
+
 def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa.Array]]:
-    """Mask of matching lines and, for those lines, the raw field columns (ts text, level text...)."""
-    st = shape.extract(arr)
+    """Mask of matching lines and, for those lines, the raw field columns (ts text, level text, message...)."""
+    st = pc.extract_regex(arr, shape.pattern)
     ok = np.asarray(pc.is_valid(st).to_numpy(zero_copy_only=False), dtype=bool)
-    sub = st.filter(pa.array(ok))
-    lines = arr.filter(pa.array(ok))
+    sub = st.filter(pa.array(ok)) if not ok.all() else st
+    lines = arr.filter(pa.array(ok)) if not ok.all() else arr
     cols: dict[str, pa.Array] = {"ts": _coalesce(_field(sub, "ts"), _field(sub, "ts2"))}
     if shape.name == "access":
         cols["msg"] = pc.binary_join_element_wise(sub.field("req"), sub.field("status"), " ")
         cols["status"] = sub.field("status")
-    elif shape.name == "logfmt":
-        cols.update(parse_logfmt(lines, cols["ts"]))
-    else:
-        cols["msg"] = sub.field("msg")
-        for name in ("level", "service", "host", "pri"):
-            value = _field(sub, name)
-            if value is not None:
-                cols[name] = value
+        return ok, cols
+    if shape.name == "logfmt":
+        cols.update(parse_logfmt(lines))
+        return ok, cols
+    starts = np.asarray(pc.utf8_length(sub.field("whole")).to_numpy(zero_copy_only=False), dtype=np.int64)
+    cols["msg"] = slice_from(lines, starts)
+    for name in ("level", "service", "host", "pri"):
+        value = _field(sub, name)
+        if value is not None:
+            cols[name] = value
     if shape.rest:
-        parsed = parse_rest(cols["msg"])
-        cols["msg"] = parsed["msg"]
-        cols["level"] = _coalesce(cols.get("level"), parsed["level"])
-        cols["service"] = _coalesce(cols.get("service"), parsed["service"])
+        level = _coalesce(cols.get("level"), *(_field(sub, g) for g in ("lvl", "blvl", "alvl")))
+        missing = pc.is_null(level)
+        if pc.any(missing).as_py():
+            mask = np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)
+            searched = _field(pc.extract_regex(cols["msg"].filter(missing), LEVEL_SEARCH), "lvl")
+            merged = pd.Series(level, dtype=STR)
+            merged[mask] = pd.Series(searched, dtype=STR).to_numpy()
+            level = pa.array(merged, pa.string(), from_pandas=True)
+        cols["level"] = level
+        cols["service"] = _coalesce(cols.get("service"), _field(sub, "logger"), _service_from_brackets(_field(sub, "t2")))
     return ok, cols
 
 
