@@ -67,6 +67,32 @@ def with_signatures(events: pd.DataFrame) -> pd.DataFrame:
     return add_signatures(events)
 
 
+def clip_to_range(events: pd.DataFrame, start: datetime, end: datetime, report: LoadReport) -> pd.DataFrame:
+    """Keep events in [start, end] (and untimed ones); name files that miss the range entirely.
+
+    A file whose every event falls outside while other files have events inside is the
+    classic symptom of a skewed clock or a wrong time zone.
+    """
+    if len(events) == 0:
+        return events
+    ts = events["timestamp"]
+    inside = (ts >= pd.Timestamp(start)) & (ts <= pd.Timestamp(end))
+    keep = (inside | ts.isna()).to_numpy(dtype=bool)
+    if keep.all():
+        return events
+    frame = pd.DataFrame({"source": events["source"].astype(object).fillna("-"), "inside": inside.fillna(False), "ts": ts})
+    per = frame[ts.notna()].groupby("source").agg(inside=("inside", "sum"), n=("inside", "size"), lo=("ts", "min"), hi=("ts", "max"))
+    if (per["inside"] > 0).any():
+        for name, r in per[per["inside"] == 0].iterrows():
+            report.notes.append(
+                f"{name}: none of its {int(r['n']):,} events fall between {start:%H:%M} and {end:%H:%M}Z "
+                f"(they span {r['lo']:%Y-%m-%d %H:%M} .. {r['hi']:%H:%M}Z): clock or time-zone skew? try --tz"
+            )
+    dropped = int((~keep).sum())
+    report.notes.append(f"{dropped:,} events outside {start:%Y-%m-%d %H:%M}..{end:%H:%M}Z were left out")
+    return events[keep].reset_index(drop=True)
+
+
 def _describe(source) -> str:
     try:
         return source.describe()
@@ -101,10 +127,14 @@ def load_incident(
     progress = progress or Progress()
     margin = max(before, after) if margin is None else margin
     start, end = deploy - before - margin, deploy + after + margin
-    result = source.load(start, end, progress)
+    local = getattr(source, "kind", "") == "files"
+    # Local files are read whole anyway: load everything so per-file clock skew can be seen.
+    result = source.load(None, None, progress) if local else source.load(start, end, progress)
     report = LoadReport()
     report.merge(result.report)
     events = result.events
+    if local:
+        events = clip_to_range(events, start, end, report)
     missing = [c for c in EVENT_COLUMNS if c not in events.columns]
     if missing:
         raise ValueError(f"source returned an event table without columns {missing}")

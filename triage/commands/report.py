@@ -152,6 +152,8 @@ def _load(args):
         filter_incident(incident, args.loaded_preset)
     if len(incident.events) == 0 and len(incident.metrics) == 0:
         hint = incident.report.warning()
+        if hint and "left out" in hint:
+            raise CliError(f"no events near the deploy time ({hint}); check --deploy, --before/--after and --tz")
         raise CliError("no events found in the input" + (f" ({hint})" if hint else ""))
     return incident
 
