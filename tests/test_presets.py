@@ -585,3 +585,24 @@ def test_filter_signatures_uses_message_before_grouping():
     events = pd.DataFrame({"message": pd.Series(["pool exhausted", "ok"], dtype=STR)})
     preset = parse_preset('source = "files"\n[signatures]\ninclude = ["pool"]\n', path="p.toml")
     assert list(filter_signatures(events, preset)["message"]) == ["pool exhausted"]
+
+
+def test_typed_options_round_trip_through_a_preset(tmp_path, monkeypatch):
+    """`triage open` parses windows into timedeltas; presets still read and write plain text."""
+    from datetime import timedelta
+
+    from triage.timeparse import parse_duration
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("files", nargs="*")
+    parser.add_argument("--before", type=parse_duration, default=None)
+    parser.add_argument("--after", type=parse_duration, default=None)
+    add_source_arguments(parser)
+    add_preset_argument(parser)
+    path = write(tmp_path, "w", 'source = "files"\n[window]\nbefore = "1h30m"\n')
+    args = apply_preset(parser.parse_args(["--preset", str(path), "--after", "90s"]))
+    assert (args.before, args.after) == (timedelta(minutes=90), timedelta(seconds=90))
+    saved = preset_from_args(args, "w2")
+    assert (saved.get("window.before"), saved.get("window.after")) == ("90m", "90s")
+    again = apply_preset(parser.parse_args(["--preset", str(save_preset(saved, tmp_path / "w2.toml"))]))
+    assert (again.before, again.after) == (args.before, args.after)

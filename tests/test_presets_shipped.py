@@ -125,15 +125,12 @@ def corpus_file(tmp_path_factory) -> Path:
     return path
 
 
-def run(argv: list[str]):
+def run(argv: list[str], deploy: datetime = DEPLOY):
     """What `triage report --preset ...` does: fill args, build the source, load, select."""
     args = apply_preset(command_parser().parse_args(argv))
-    incident = load_incident(build_source(args), deploy=DEPLOY_FOR[args.source or "files"],
-                             before=timedelta(minutes=30), after=timedelta(minutes=30))
+    incident = load_incident(build_source(args), deploy=deploy, before=timedelta(minutes=30),
+                             after=timedelta(minutes=30))
     return args, incident, filter_signatures(incident.events, args.loaded_preset)
-
-
-DEPLOY_FOR: dict[str, datetime] = {"files": DEPLOY, "elasticsearch": DEPLOY}
 
 
 @pytest.mark.parametrize("check", CHECKS)
@@ -229,18 +226,18 @@ def cw_incident(cw_env):
     put_events(client, "/ecs/web", "web/1",
                [(int(datetime.fromisoformat(d["@timestamp"].replace("Z", "+00:00")).timestamp() * 1000), json.dumps(d))
                 for d in docs])
-    DEPLOY_FOR["cloudwatch"] = deploy
-    return docs
+    return deploy, docs
 
 
 @pytest.mark.parametrize("check", CHECKS)
 def test_cw_preset_runs_its_insights_query(cw_incident, check):
-    args, incident, _ = run(["--preset", f"cw-{check}", "--log-group", "/ecs/web"])
+    deploy, docs = cw_incident
+    args, incident, _ = run(["--preset", f"cw-{check}", "--log-group", "/ecs/web"], deploy)
     assert (args.source, args.cw_mode, args.log_group) == ("cloudwatch", "insights", ["/ecs/web"])
     preset_filter = load_preset(REPO_QUERIES / f"cw-{check}.toml").get("query.insights")
     assert any(preset_filter in q for q in incident.queries)
     # moto ignores `filter`: every event comes back, read from the Insights results
-    assert len(incident.events) == len(cw_incident)
+    assert len(incident.events) == len(docs)
     assert set(incident.events["message"]) == {msg for _, msg, _, _ in CORPUS}
 
 
