@@ -35,7 +35,7 @@ from triage.app.screens.note import NoteScreen
 from triage.app.timelines import TimelineIndex
 from triage.app.widgets.detail import DetailPanel
 from triage.app.widgets.header import IncidentHeader
-from triage.app.widgets.metrics_table import MetricsTable, metric_key
+from triage.app.widgets.metrics_table import MetricsTable
 from triage.app.widgets.signature_table import SPARK_BINS, SignatureTable
 from triage.drafts import draft_path, load_draft, save_draft
 from triage.events import Cancelled, Progress, SourceError
@@ -518,11 +518,8 @@ class TriageApp(App):
     def _focused_finding(self) -> Finding | None:
         focused = self.focused
         if isinstance(focused, MetricsTable):
-            key = focused.selected_key()
-            if key:
-                kind, _, rest = key.partition(":")
-                return Finding(kind, rest)
-            return None
+            selected = focused.selected_finding()
+            return Finding(*selected) if selected else None
         return Finding("signature", self.selected) if self.selected else None
 
     def finding_label(self, finding: Finding) -> str:

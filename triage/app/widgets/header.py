@@ -16,8 +16,10 @@ class IncidentHeader(Static):
              state: str, state_style: str = "", tz=None) -> None:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(" triage ", "bold reverse")
+        text.append(" ")
+        text.append(state, state_style)
         text.append("  ")
-        text.append(clean(source or "-", 60), "bold")
+        text.append(clean(source or "-", 48), "bold")
         if deploy is not None:
             text.append("  deploy ")
             if version:
@@ -28,6 +30,4 @@ class IncidentHeader(Static):
             text.append(f"  window -{fmt.duration(before)}/+{fmt.duration(after)}")
         if events is not None:
             text.append(f"  {events:,} events")
-        text.append("  ")
-        text.append(state, state_style)
         self.update(text)

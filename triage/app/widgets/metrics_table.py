@@ -13,20 +13,18 @@ from triage.app.spark import sparkline
 
 COLUMNS = [
     ("pin", " ", 1),
-    ("name", "Metric / where", 17),
-    ("values", "Before→after", 17),
+    ("name", "Metric / where", 24),
+    ("values", "Before→after", 15),
     ("status", "Change", 8),
 ]
 
 
-def metric_key(rec) -> str:
-    """The finding key of a metric row: its name, plus dimensions when it has them."""
-    dims = str(rec.dimensions) if isinstance(rec.dimensions, str) else ""
-    return f"{rec.metric}{{{dims}}}" if dims else str(rec.metric)
+SEP = "\x1f"  # between a row's finding key and its dimensions (row keys must be unique)
 
 
 class MetricsTable(DataTable):
-    """Row keys are finding keys: "metric:<name>" or "dimension:service:checkout"."""
+    """Row keys start with the finding: "metric:<name>" (pins every series of that metric) or
+    "dimension:service:checkout"."""
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -38,14 +36,23 @@ class MetricsTable(DataTable):
         current = self.selected_key()
         self.clear()
         for rec in metrics.itertuples(index=False):
-            key = f"metric:{metric_key(rec)}"
-            self.add_row(*_metric_cells(rec, timelines.get(str(rec.metric)), deploy_bin, key in pinned),
-                         key=key, height=2)
+            finding = f"metric:{rec.metric}"
+            dims = str(rec.dimensions) if isinstance(rec.dimensions, str) else ""
+            self.add_row(*_metric_cells(rec, timelines.get(str(rec.metric)), deploy_bin, finding in pinned),
+                         key=f"{finding}{SEP}{dims}", height=2)
         for rec in hotspots(dimensions).itertuples(index=False):
             key = f"dimension:{rec.dimension}:{rec.key}"
             self.add_row(*_dimension_cells(rec, key in pinned), key=key, height=2)
         if current is not None and current in self.rows:
             self.move_cursor(row=self.get_row_index(current), animate=False)
+
+    def selected_finding(self) -> tuple[str, str] | None:
+        """(kind, key) of the finding under the cursor."""
+        row = self.selected_key()
+        if not row:
+            return None
+        kind, _, rest = row.partition(":")
+        return kind, rest.split(SEP, 1)[0]
 
     def selected_key(self) -> str | None:
         if not self.row_count:
@@ -77,7 +84,10 @@ def _two(top: Text | str, bottom: Text | str, style: str = "") -> Text:
 def _metric_cells(rec, series, deploy_bin, pinned) -> tuple:
     unit = str(rec.unit) if isinstance(rec.unit, str) and rec.unit else ""
     significant = rec.status in ("UP", "DOWN")
-    name = Text(clean(metric_key(rec), 60) + (f" {unit}" if unit else ""), style="bold" if significant else "")
+    name = Text(clean(str(rec.metric), 60) + (f" {unit}" if unit else ""), style="bold" if significant else "")
+    dims = str(rec.dimensions) if isinstance(rec.dimensions, str) else ""
+    if dims:
+        name.append(" " + clean(dims, 60), "dim")
     spark = sparkline(series, deploy_bin) if series is not None else Text("")
     values = _two(f"μ {fmt.number(rec.before_mean)}→{fmt.number(rec.after_mean)}",
                   f"p95 {fmt.number(rec.before_p95)}→{fmt.number(rec.after_p95)}")
