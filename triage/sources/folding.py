@@ -29,8 +29,11 @@ def _mask(arr: pa.Array, pattern: str) -> np.ndarray:
     return np.asarray(pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def start_flags(lines: pa.Array, header: np.ndarray, *, header_dominated: bool) -> np.ndarray:
-    """True where a line starts an event; every other line continues the previous one."""
+def start_flags(lines: pa.Array, header: np.ndarray, *, header_dominated: bool, records: np.ndarray | None = None) -> np.ndarray:
+    """True where a line starts an event; every other line continues the previous one.
+
+    `records` marks self-contained lines (JSON objects): nothing folds into them.
+    """
     n = len(lines)
     if n == 0:
         return np.zeros(0, dtype=bool)
@@ -47,6 +50,9 @@ def start_flags(lines: pa.Array, header: np.ndarray, *, header_dominated: bool) 
         cont = basic | exc | frames
     start = ~cont
     start[0] = True
+    if records is not None and records.any():
+        owner = np.flatnonzero(start)[np.cumsum(start) - 1]
+        start |= records[owner]
     return start
 
 

@@ -37,6 +37,7 @@ class _Columns:
     strings: dict[str, pa.Array] = field(default_factory=dict)
     status: pd.Series | None = None
     shapes: list[str] = field(default_factory=list)
+    records: np.ndarray | None = None  # JSON lines: complete in themselves
 
 
 def strip_ansi(arr: pa.Array) -> pa.Array:
@@ -172,7 +173,9 @@ def _parse_columns(clean: pa.Array, *, tz, now, report: LoadReport) -> _Columns:
         bad = int(json_like.sum()) - len(pos)
         report.skip("malformed JSON lines (kept as text)", bad)
     parts.extend(_text_part(clean, remaining, tz, now, report))
-    return _assemble(n, clean, parts)
+    cols = _assemble(n, clean, parts)
+    cols.records = ~remaining
+    return cols
 
 
 def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, lineno: np.ndarray | None, source: str) -> pd.DataFrame:
@@ -236,7 +239,7 @@ def parse_lines(
         return _content_frame(clean, raw, lineno, source)
     cols = _parse_columns(clean, tz=tz, now=now, report=report)
     sample_share = cols.header[:SAMPLE_LINES * 5].mean() if cols.n else 0.0
-    start = folding.start_flags(clean, cols.header, header_dominated=sample_share >= HEADER_DOMINATED)
+    start = folding.start_flags(clean, cols.header, header_dominated=sample_share >= HEADER_DOMINATED, records=cols.records)
     first, sizes = folding.fold_groups(start)
     message, raw_out = cols.strings["msg"].take(pa.array(first)), raw.take(pa.array(first))
     multi = sizes > 1

@@ -92,7 +92,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("timeonly", r"^\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{1,6})?)\]?\s+", "timeonly"),
     Shape("logfmt", r'^(?:[^"]*?\s)?(?:time|ts|timestamp|t)=(?:"(?P<ts>[^"]*)"|(?P<ts2>\S+))', "iso", rest=False),
     Shape("pylevel", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<service>[^:\s]+):", None, rest=False),
-    Shape("levelonly", rf"^\[?(?P<level>{_LV_ANYCASE})\]?(?::\s*|\s+)", None, rest=False),
+    Shape("levelonly", r"^\[?(?P<level>(?i:trace|debug|info|notice|warn|warning|error|severe|fatal|critical))\]?(?::\s*|\s+)", None, rest=False),
 )
 SHAPE_BY_NAME = {s.name: s for s in SHAPES}
 
