@@ -606,3 +606,11 @@ def test_typed_options_round_trip_through_a_preset(tmp_path, monkeypatch):
     assert (saved.get("window.before"), saved.get("window.after")) == ("90m", "90s")
     again = apply_preset(parser.parse_args(["--preset", str(save_preset(saved, tmp_path / "w2.toml"))]))
     assert (again.before, again.after) == (args.before, args.after)
+
+
+def test_every_preset_key_is_documented():
+    from triage.presets.schema import KEYS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "readme-presets.md").read_text(encoding="utf-8")
+    missing = [k.path for k in KEYS if f"`{k.path}`" not in doc]
+    assert missing == []
