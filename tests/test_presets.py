@@ -281,6 +281,13 @@ def test_unreadable_and_non_utf8_files_are_clear_errors(tmp_path):
         load_preset(path)
     with pytest.raises(PresetError, match="cannot read"):
         load_preset(tmp_path / "missing.toml")
+    (tmp_path / "dir.toml").mkdir()
+    with pytest.raises(PresetError, match="cannot read"):
+        load_preset(tmp_path / "dir.toml")
+    big = tmp_path / "big.toml"
+    big.write_text('source = "files"\n' + "# padding\n" * 200_000)
+    with pytest.raises(PresetError, match="too large"):
+        load_preset(big)
 
 
 # --- secrets are refused, and never repeated in the message -------------------------------

@@ -22,6 +22,7 @@ from triage.presets.model import Preset, PresetError
 from triage.presets.secrets import find_secret
 from triage.presets.toml_lines import key_lines, line_of
 
+MAX_BYTES = 1_000_000  # a preset is a few lines; anything bigger is a mistake, not a query
 _TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 _TYPE_NAMES = {"str": "a string", "bool": "true or false", "int": "an integer",
                "str_list": "a list of strings", "str_table": "a table of strings"}
@@ -31,6 +32,8 @@ def load_preset(path: str | Path, *, origin: str = "") -> Preset:
     """Read and validate one preset file; raises PresetError (file, line, key)."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise PresetError(f"too large for a preset ({path.stat().st_size:,} bytes)", path=path)
         data = path.read_bytes()
     except OSError as exc:
         raise PresetError(f"cannot read: {exc.strerror or exc}", path=path) from None
