@@ -156,31 +156,39 @@ def fallback(arr, parsed: pd.Series, *, tz=None, now=None, report: LoadReport | 
     if not table:
         return parsed
     found = texts[todo].map(table)
-    parsed = parsed.copy()
-    parsed[todo] = pd.to_datetime(found, utc=True, errors="coerce").astype(TS_DTYPE)
-    return parsed
+    merged = _ns(parsed).copy()
+    fixed = _ns(pd.to_datetime(found.astype(object), utc=True, errors="coerce").reset_index(drop=True))
+    merged[todo] = fixed
+    return _from_ns(merged)
+
+
+def _ns(series: pd.Series) -> np.ndarray:
+    """UTC nanoseconds as int64 (NaT -> min int64), for position-wise merging without dtype surprises."""
+    return series.astype(TS_DTYPE).array.asi8 if hasattr(series.array, "asi8") else series.astype(TS_DTYPE).to_numpy().view("int64")
+
+
+def _from_ns(values: np.ndarray) -> pd.Series:
+    return pd.Series(pd.DatetimeIndex(values.view("M8[ns]")).tz_localize("UTC"), dtype=TS_DTYPE)
 
 
 def parse_any(values: pd.Series, *, tz=None, now=None) -> pd.Series:
     """Timestamps of unknown layout (JSON fields): numbers as epochs, strings as ISO, then dateutil."""
     n = len(values)
-    out = _nat(n)
+    out = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     if n == 0:
-        return out
-    obj = values.astype(object)
-    is_num = obj.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).to_numpy(dtype=bool)
+        return _nat(0)
+    obj = values.astype(object).tolist()
+    is_num = np.fromiter((isinstance(v, (int, float)) and not isinstance(v, bool) for v in obj), dtype=bool, count=n)
+    is_str = np.fromiter((isinstance(v, str) for v in obj), dtype=bool, count=n)
     if is_num.any():
-        out[is_num] = _epoch(pa.array(obj[is_num].astype(str).tolist(), pa.string())).to_numpy()
-    is_str = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        nums = [repr(v) if isinstance(v, float) else str(v) for v, keep in zip(obj, is_num) if keep]
+        out[is_num] = _ns(_epoch(pa.array(nums, pa.string())))
     if is_str.any():
-        strs = pa.array(obj[is_str].tolist(), pa.string())
-        epochish = pc.match_substring_regex(strs, r"^\d{9,19}(?:\.\d+)?$")
-        if pc.any(epochish).as_py():
-            first = parse_timestamps(strs, "iso", tz=tz, now=now)
-            ep = _epoch(strs)
-            mask = np.asarray(epochish.to_numpy(zero_copy_only=False), dtype=bool)
-            first[mask] = ep[mask]
-            out[is_str] = first.to_numpy()
-        else:
-            out[is_str] = parse_timestamps(strs, "iso", tz=tz, now=now).to_numpy()
-    return out
+        strs = pa.array([v for v, keep in zip(obj, is_str) if keep], pa.string())
+        parsed = _ns(parse_timestamps(strs, "iso", tz=tz, now=now))
+        epochish = np.asarray(pc.match_substring_regex(strs, r"^\d{9,19}(?:\.\d+)?$").to_numpy(zero_copy_only=False), dtype=bool)
+        if epochish.any():
+            parsed = parsed.copy()
+            parsed[epochish] = _ns(_epoch(strs))[epochish]
+        out[is_str] = parsed
+    return _from_ns(out)
