@@ -9,6 +9,7 @@ fetch even over time; counts are then scaled by total/fetched.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -244,6 +245,9 @@ class _Pager:
         self.fetched = 0
         self.pit: str | None = None
         self.tiebreak = True
+        # Converting a page overlaps fetching the next; at most one page waits, so memory stays bounded.
+        self.converter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-convert")
+        self.pending: Future | None = None
 
     def run(self) -> bool:
         """Fetch every page; True when the user cancelled."""
@@ -257,7 +261,7 @@ class _Pager:
             try:
                 res = self._page(after)
             except SourceError as exc:
-                if not self.frames:
+                if not self.fetched:
                     raise
                 self.report.partial = True
                 self.report.notes.append(f"stopped after {self.fetched:,} of ~{self.plan.expected:,} documents: {exc}")
@@ -324,18 +328,29 @@ class _Pager:
                 self.report.notes.append(msg)
 
     def _take(self, hits: list[dict]) -> None:
-        frame, skipped = hits_to_frame(hits, self.plan.fields, nanos=self.plan.fields.timestamp_nanos)
-        self.report.skip("documents without a message", skipped)
-        self.frames.append(frame)
+        self._collect()
+        self.pending = self.converter.submit(hits_to_frame, hits, self.plan.fields,
+                                             nanos=self.plan.fields.timestamp_nanos)
         self.fetched += len(hits)
         total = max(self.plan.expected, self.fetched)
         self.progress.update(done=self.fetched, total=total,
                              message=f"fetched {self.fetched:,} of ~{total:,} documents")
 
+    def _collect(self) -> None:
+        if self.pending is not None:
+            frame, skipped = self.pending.result()
+            self.pending = None
+            self.report.skip("documents without a message", skipped)
+            self.frames.append(frame)
+
     def close(self) -> None:
         if self.pit:
             self.cluster.close_pit(self.pit)
             self.pit = None
+        try:
+            self._collect()
+        finally:
+            self.converter.shutdown(wait=True)
 
     def table(self) -> pd.DataFrame:
         if not self.frames:
@@ -351,10 +366,26 @@ def get_path(doc: Any, path: str) -> Any:
         return None
     if path in doc:
         return doc[path]
+    node: Any = doc
+    for part in path.split("."):  # fast path: fully nested
+        if not isinstance(node, dict) or part not in node:
+            break
+        node = node[part]
+    else:
+        return node
+    return _mixed_path(doc, path)
+
+
+def _mixed_path(doc: Any, path: str) -> Any:
+    """Slow path for partly flattened keys ({"http": {"response.status_code": ..}})."""
+    if not isinstance(doc, dict):
+        return None
+    if path in doc:
+        return doc[path]
     head, dot, rest = path.partition(".")
     while dot:
         if head in doc:
-            found = get_path(doc[head], rest)
+            found = _mixed_path(doc[head], rest)
             if found is not None:
                 return found
         nxt, dot, rest = rest.partition(".")
