@@ -1,12 +1,13 @@
 """Deterministic generator of realistic mixed plain-text application logs.
 
-    /tmp/v/bin/python benchmarks/genlog.py 1000000 /tmp/app.log [--seed 7] [--truth /tmp/app.truth]
+    /tmp/v/bin/python benchmarks/genlog.py 1000000 /tmp/app.log [--seed 7] [--truth /tmp/app.truth] [--no-header]
 
 Writes N lines: ISO-8601 or syslog headers, levels, services and hosts, ~150
 message templates with variable ids / IPs / durations / paths / users, and
 occasional Java and Python stack traces (each trace line counts as a line).
 `--truth` also writes one template number per line (trace continuation lines
 get the number of the event they belong to), for accuracy checks.
+`--no-header` writes the message part only (what parsers like Drain3 are usually fed).
 Same seed -> byte-identical output on every machine.
 """
 
@@ -126,7 +127,7 @@ def _header(r: random.Random, t: datetime, style: int, svc: str, host: str, leve
     return f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d} {level:<5} {svc} - "
 
 
-def generate(n: int, seed: int = 7, start: datetime | None = None) -> Iterator[tuple[str, int]]:
+def generate(n: int, seed: int = 7, start: datetime | None = None, header: bool = True) -> Iterator[tuple[str, int]]:
     """Yield (line, truth) for n lines; truth = template number (traces: 1000/1001)."""
     r = random.Random(seed)
     t = start or datetime(2024, 5, 14, 12, 0, tzinfo=timezone.utc)
@@ -148,7 +149,7 @@ def generate(n: int, seed: int = 7, start: datetime | None = None) -> Iterator[t
             values = {"svc": svc, "l1": r.randrange(10, 400), "l2": r.randrange(10, 400), "ip": _ip(r),
                       "port": r.randrange(1024, 65535), "num": r.randrange(10**6)}
             head = _header(r, t, style, svc, host, "ERROR")
-            lines = [head + "unhandled error"] + [x.format(**values) for x in trace]
+            lines = [(head if header else "") + "unhandled error"] + [x.format(**values) for x in trace]
             for line in lines[: n - done]:
                 yield line, truth
                 done += 1
@@ -156,7 +157,8 @@ def generate(n: int, seed: int = 7, start: datetime | None = None) -> Iterator[t
         i = r.choices(range(len(TEMPLATES)), cum_weights=cum)[0]
         level = "ERROR" if "refused" in TEMPLATES[i] or "failed" in TEMPLATES[i] else r.choice(["INFO"] * 6 + ["WARN", "DEBUG"])
         msg = TEMPLATES[i].format(**{s: SLOTS[s](r) for s in slot_names[i]})
-        yield _header(r, t, style, svc, host, level) + msg, i
+        head = _header(r, t, style, svc, host, level)  # drawn either way: same events with or without
+        yield (head if header else "") + msg, i
         done += 1
 
 
@@ -166,12 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out", help="output file, '-' for stdout")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--truth", help="also write one template number per line here")
+    p.add_argument("--no-header", action="store_true", help="message part only, no timestamp/level/service")
     a = p.parse_args(argv)
     out = sys.stdout if a.out == "-" else open(a.out, "w", encoding="utf-8", newline="\n")
     truth = open(a.truth, "w", encoding="utf-8") if a.truth else None
     try:
         buf, tbuf = [], []
-        for line, k in generate(a.n, a.seed):
+        for line, k in generate(a.n, a.seed, header=not a.no_header):
             buf.append(line)
             tbuf.append(str(k))
             if len(buf) >= 50000:

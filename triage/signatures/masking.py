@@ -1,72 +1,135 @@
 """Mask the variable parts of log messages, a whole column at a time.
 
-Every rule is an RE2 pattern run by `pyarrow.compute.replace_substring_regex`
-(C++, no Python loop per message). Rules run in order: specific shapes first
-(timestamps, UUIDs, IPs, ...) so they get a readable placeholder, then the
-catch-all that turns any remaining token holding a digit into `<*>`.
-The rules are data: add a (name, pattern, replacement) triple to extend them.
+Rules are RE2 patterns run by pyarrow.compute (C++, no Python loop per
+message). Every rule starts at a token boundary: the delimiter before it is
+captured and put back, because RE2 has no look-behind. Two uses of the same
+rules:
+
+- `key_mask_array`: three capture-free passes (KEY_PASSES), every match
+  becomes `<*>`. This is what groups, and it is fast (split over the cores).
+- `typed_mask_array`: the rules one after another with readable placeholders
+  (`<NUM>`, `<IP>`, `<UUID>` ...), for the templates people read. Run only on
+  a few representative messages per signature.
+
+Order matters: specific shapes first, then the catch-all that turns any
+token still holding a digit into `<*>`. The rules are data: add a
+(name, pattern) pair to extend them.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# Characters that end a token. A leading delimiter is captured as \1 and put
-# back, because RE2 has no look-behind.
+# Characters that end a token. Inside a token a dot separates parts too, so
+# "core.1234" -> "core.<*>" and "instruction......0" -> "instruction......<*>".
 _D = r"""\s,;:=()\[\]{}"'<>|/@#&?*"""
-_LEAD = rf"(^|[{_D}])"
-
+_LEAD = rf"(^|[{_D}.])"
+_TOK = rf"[^{_D}.]"
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
-_TOK = rf"[^{_D}.]"  # inside a token a dot separates parts: core.1234 -> core.<*>
+_QUOTE_END = r"""(['"])"""
 
-MASK_RULES: list[tuple[str, str, str]] = [
+MASK_RULES: list[tuple[str, str]] = [
     # Date-times: ISO-8601-like, syslog/ctime-like with month names, bare times of day.
-    ("TS", r"\d{4}-\d{2}-\d{2}[T _-]\d{2}[:.]\d{2}[:.]\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\b", "<TS>"),
-    ("TS", rf"\b(?:{_DAY},?\s+)?{_MON}\s+\d{{1,2}},?\s+(?:\d{{4}}\s+)?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[.,]\d+)?(?:\s+\d{{4}})?\b", "<TS>"),
-    ("TS", r"\b\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)?\b", "<TS>"),
-    ("URL", r"\b[a-zA-Z][\w+.-]*://[^\s\"'<>]*", "<URL>"),
-    ("UUID", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<UUID>"),
-    ("EMAIL", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", "<EMAIL>"),
-    ("IP", r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b", "<IP>"),
-    ("HEX", r"\b(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}\b", "<HEX>"),  # MAC addresses, before IPv6 claims them
-    ("IP", r"\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b", "<IP>"),
+    ("TS", r"\d{4}-\d{2}-\d{2}[T _-]\d{2}[:.]\d{2}[:.]\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\b"),
+    ("TS", rf"(?:{_DAY},?\s+)?{_MON}\s+\d{{1,2}},?\s+(?:\d{{4}}\s+)?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[.,]\d+)?(?:\s+\d{{4}})?\b"),
+    ("TS", r"\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)?\b"),
+    ("URL", r"[a-zA-Z][\w+.-]*://[^\s\"'<>]*"),
+    ("UUID", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
+    ("EMAIL", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
+    ("IP", r"(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"),
+    ("HEX", r"(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}\b"),  # MAC addresses, before IPv6 claims them
+    ("IP", r"(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b"),
+    ("HEX", r"0[xX][0-9a-fA-F]+\b"),
     # Paths that hold an id anywhere (a path without digits is a constant and stays).
-    ("PATH", rf"(^|[\s=:,(\[\"'])(?:~|\.{{1,2}})?/[^\s,;:\"'()\[\]]*\d[^\s,;:\"'()\[\]]*", r"\1<PATH>"),
-    ("HEX", r"\b0[xX][0-9a-fA-F]+\b", "<HEX>"),
-    ("DUR", _LEAD + r"[-+]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs)\b", r"\1<DUR>"),
-    ("SIZE", _LEAD + r"\d+(?:\.\d+)?\s?(?:[kKMGTP]i?[bB]|B|bytes|[kKMG])\b", r"\1<SIZE>"),
-    ("NUM", _LEAD + r"[-+]?\d+(?:\.\d+)?\b", r"\1<NUM>"),
+    ("PATH", r"(?:~|\.{1,2})?/[^\s,;:\"'()\[\]]*\d[^\s,;:\"'()\[\]]*"),
+    ("DUR", r"[-+]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs)\b"),
+    ("SIZE", r"\d+(?:\.\d+)?\s?(?:[kKMGTP]i?[bB]|B|bytes|[kKMG])\b"),
+    ("NUM", r"[-+]?\d+(?:\.\d+)?\b"),
     # Hex ids made only of hex letters and digits, at least one of each.
-    ("HEX", _LEAD + r"[0-9a-f]*[0-9][0-9a-f]*[a-f][0-9a-f]*\b", r"\1<HEX>"),
-    ("HEX", _LEAD + r"[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b", r"\1<HEX>"),
+    ("HEX", r"[0-9a-f]*[0-9][0-9a-f]*[a-f][0-9a-f]*\b"),
+    ("HEX", r"[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b"),
     # key=value and single-word quoted values are data, whatever they look like.
-    ("KV", r"\b([A-Za-z_][\w.-]*)=(?:<[A-Z]{2,5}>)*[^\s,;&\"')\]}<][^\s,;&\"')\]}]*", r"\1=<*>"),
-    ("QUOTED", r"'[^'\s<]+'", "'<*>'"),
-    ("QUOTED", r'"[^"\s<]+"', '"<*>"'),
+    ("KV", r"([A-Za-z_][\w.-]*=)(?:<[A-Z]{2,5}>)*[^\s,;&\"')\]}<][^\s,;&\"')\]}]*"),
+    ("QUOTED", rf"""[^'"\s<]+{_QUOTE_END}"""),
     # Anything else that still holds a digit is an id of some kind.
-    ("ANY", rf"{_TOK}*[0-9]{_TOK}*", "<*>"),
+    ("ANY", rf"{_TOK}*[0-9]{_TOK}*"),
 ]
 
 MAX_MASK_CHARS = 2000
-"""Only the first this-many characters of a line decide its template."""
+"""Only the first this-many characters of a message decide its template."""
+
+_REWRITE = {"KV": r"\1\2<*>", "QUOTED": r"\1<{name}>\2"}
+
+# The grouping key needs fewer, cheaper passes than the readable form: a token
+# with a digit becomes <*> anyway, and runs like "<*>.<*>:<*>" collapse later,
+# so IPs, UUIDs, ISO times, hex and numbers need no rule of their own. What
+# needs one: values with spaces, values without digits, and paths (their depth
+# varies). No capture groups, so RE2 stays on its fast DFA; the leftmost match
+# of a token pattern starts at the token start, so no look-behind is needed.
+KEY_PASSES: list[str] = [
+    rf"\b(?:(?:{_DAY},?\s+)?{_MON}\s+\d{{1,2}},?\s+(?:\d{{4}}\s+)?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[.,]\d+)?(?:\s+\d{{4}})?"
+    r"|\d+(?:\.\d+)?\s(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs|[kKMGTP]i?[bB]|B|bytes)\b)",
+    r"""\b[a-zA-Z][\w+.-]*://[^\s"'<>]*|(?:~|\.{1,2})?/[^\s,;:"'()\[\]]*\d[^\s,;:"'()\[\]]*"""
+    r"""|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|=[^\s,;&"')\]}<=][^\s,;&"')\]}]*|'[^'\s<]+'|"[^"\s<]+\"""",
+    rf"{_TOK}*[0-9]{_TOK}*",
+]
+_CHUNK = 65536
+_THREADS = max(1, min(8, os.cpu_count() or 1))
+_ANSI = r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]"
+_CONTROL = re.compile(r"\x1b\[(?:<\*>|[0-9;?])*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]+")
 
 
-def mask_array(messages: pa.Array) -> pa.Array:
-    """Masked first line of every message (multi-line tails are fingerprinted separately)."""
-    arr = messages
-    arr = pc.replace_substring_regex(arr, r"\n[\s\S]*", "")
-    arr = pc.utf8_slice_codeunits(arr, 0, MAX_MASK_CHARS)
-    # Colour codes and control characters never decide (or reach) a template.
-    arr = pc.replace_substring_regex(arr, r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]", "")
-    arr = pc.replace_substring_regex(arr, r"[\x00-\x08\x0b-\x1f\x7f]+", " ")
-    for _name, pattern, repl in MASK_RULES:
-        arr = pc.replace_substring_regex(arr, pattern, repl)
-    arr = pc.utf8_trim_whitespace(arr)
+def _clip(arr: pa.Array) -> pa.Array:
+    if len(arr) and pc.max(pc.binary_length(arr)).as_py() > MAX_MASK_CHARS:
+        arr = pc.utf8_slice_codeunits(arr, 0, MAX_MASK_CHARS)
     return arr
 
 
+def _key_passes(arr: pa.Array) -> pa.Array:
+    for pattern in KEY_PASSES:
+        arr = pc.replace_substring_regex(arr, pattern, "<*>")
+    return arr
+
+
+def key_mask_array(messages: pa.Array) -> pa.Array:
+    """Every variable part -> `<*>`: three regex passes, chunks in parallel threads.
+
+    Multi-line messages keep their tail here (their first line is cut later,
+    on unique values only); control characters are cleaned by `clean_key` likewise.
+    """
+    arr = _clip(messages)
+    if len(arr) and pc.any(pc.match_substring(arr, "\x1b")).as_py():
+        arr = pc.replace_substring_regex(arr, _ANSI, "")
+    if len(arr) <= _CHUNK or _THREADS == 1:
+        return _key_passes(arr)
+    parts = [arr.slice(i, _CHUNK) for i in range(0, len(arr), _CHUNK)]
+    with ThreadPoolExecutor(_THREADS) as pool:
+        return pa.concat_arrays(list(pool.map(_key_passes, parts)))
+
+
+def clean_key(text: str) -> str:
+    """First line, without colour codes or control characters, trimmed."""
+    return _CONTROL.sub(" ", text.split("\n", 1)[0]).strip()
+
+
+def typed_mask_array(messages: pa.Array) -> pa.Array:
+    """Readable masking for display: `<NUM>`, `<IP>`, `<TS>` ... (several passes; use on few rows)."""
+    arr = pc.replace_substring_regex(_clip(messages), r"\n[\s\S]*", "")
+    arr = pc.replace_substring_regex(arr, _ANSI, "")
+    arr = pc.replace_substring_regex(arr, _CONTROL.pattern, " ")
+    for name, body in MASK_RULES:
+        placeholder = "*" if name in ("ANY", "KV", "QUOTED") else name
+        repl = _REWRITE.get(name, r"\1<{name}>").format(name=placeholder)
+        arr = pc.replace_substring_regex(arr, _LEAD + body, repl)
+    return pc.utf8_trim_whitespace(arr)
+
+
 def mask_text(text: str) -> str:
-    """Mask one message (same rules as the column form)."""
-    return mask_array(pa.array([text], pa.large_string()))[0].as_py()
+    """Readable masked form of one message."""
+    return typed_mask_array(pa.array([text], pa.large_string()))[0].as_py()

@@ -35,7 +35,10 @@ def to_string_array(messages: Sequence[str] | pd.Series | pa.Array | pa.ChunkedA
         arr = arr.cast(pa.large_string())
     else:
         values = messages.tolist() if hasattr(messages, "tolist") else list(messages)  # type: ignore[union-attr]
-        arr = pa.array([_clean(v) for v in values], pa.large_string())
+        try:
+            arr = pa.array(values, pa.large_string(), from_pandas=True)
+        except (pa.ArrowException, UnicodeError, TypeError, ValueError):
+            arr = pa.array([_clean(v) for v in values], pa.large_string())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.large_string())
     if arr.null_count:

@@ -1,0 +1,106 @@
+"""From a column of messages to one signature id per message.
+
+Only two passes touch every message, both in C++: the one-regex key mask and
+the dictionary encoding of its result. Everything in Python runs on unique
+masked keys (thousands, not millions): cutting multi-line keys to their first
+line, stack-trace fingerprints, merging, hashing, display templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from triage.signatures.fingerprint import Fingerprint, display, fingerprint
+from triage.signatures.ids import signature_id
+from triage.signatures.masking import clean_key, key_mask_array, typed_mask_array
+from triage.signatures.merge import PLACEHOLDER, merge_templates
+
+_TRACE_PREFIX = "F\x1f"
+
+
+@dataclass
+class Grouping:
+    ids: pa.Array  # one signature id per message (pyarrow string)
+    templates: dict[str, str] = field(default_factory=dict)  # id -> readable template
+
+    def template_array(self) -> pa.Array:
+        """Readable template per message, aligned with `ids`."""
+        keys = list(self.templates)
+        idx = pc.index_in(self.ids, value_set=pa.array(keys, pa.string()))
+        return pc.take(pa.array([self.templates[k] for k in keys], pa.string()), idx)
+
+
+def _first_and_last(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row of the first and of the last occurrence of each code 0..n-1."""
+    first = np.full(n, -1, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    rows = np.arange(len(codes), dtype=np.int64)
+    first[codes[::-1]] = rows[::-1]
+    last[codes] = rows
+    return first, last
+
+
+def _trace_keys(messages: pa.Array, keys: list[str], first: np.ndarray) -> dict[int, Fingerprint]:
+    """Fingerprint the representative message of each multi-line key."""
+    found = {}
+    for k, key in enumerate(keys):
+        if "\n" in key:
+            fp = fingerprint(messages[int(first[k])].as_py())
+            if fp is not None:
+                found[k] = fp
+    return found
+
+
+def _trace_templates(fps: dict[int, Fingerprint]) -> dict[str, str]:
+    """Fingerprint key -> display; the exception message is shown when all members agree."""
+    if not fps:
+        return {}
+    shown = typed_mask_array(pa.array([fp.message for fp in fps.values()], pa.large_string())).to_pylist()
+    variants: dict[str, set[str]] = {}
+    for fp, msg in zip(fps.values(), shown):
+        variants.setdefault(fp.key, set()).add(msg)
+    out = {}
+    for fp in fps.values():
+        v = variants[fp.key]
+        out[fp.key] = display(fp, next(iter(v)) if len(v) == 1 else PLACEHOLDER)
+    return out
+
+
+def _display(messages: pa.Array, keys: list[str], merged: list[str], first: np.ndarray, last: np.ndarray) -> dict[str, str]:
+    """Merged key -> readable template: the typed form when every sample agrees, else the key."""
+    groups: dict[str, list[int]] = {}
+    for k, m in enumerate(merged):
+        groups.setdefault(m, []).append(k)
+    single = [ks[0] for m, ks in groups.items() if len(ks) == 1]
+    rows = [int(first[k]) for k in single] + [int(last[k]) for k in single]
+    typed = typed_mask_array(pc.take(messages, pa.array(rows, pa.int64()))).to_pylist() if rows else []
+    out = {m: m for m in groups}
+    for i, k in enumerate(single):
+        a, b = typed[i], typed[i + len(single)]
+        if a == b:
+            out[merged[k]] = a
+    return out
+
+
+def group_arrow(messages: pa.Array) -> Grouping:
+    """`messages`: large_string array without nulls (see textin.to_string_array)."""
+    if len(messages) == 0:
+        return Grouping(pa.array([], pa.string()), {})
+    enc = pc.dictionary_encode(key_mask_array(messages))
+    raw_keys = enc.dictionary.to_pylist()
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    first, last = _first_and_last(codes, len(raw_keys))
+    fps = _trace_keys(messages, raw_keys, first)
+    keys = [clean_key(k) for k in raw_keys]
+    merged = merge_templates(keys)
+    shown = _display(messages, keys, merged, first, last)
+    fp_shown = _trace_templates(fps)
+    final = [_TRACE_PREFIX + fps[k].key if k in fps else m for k, m in enumerate(merged)]
+    ids = {key: signature_id(key) for key in set(final)}
+    templates = {ids[key]: fp_shown[key[len(_TRACE_PREFIX):]] if key.startswith(_TRACE_PREFIX) else shown[key] for key in ids}
+    per_key = pa.array([ids[key] for key in final], pa.string())
+    return Grouping(ids=pc.take(per_key, enc.indices), templates=templates)
