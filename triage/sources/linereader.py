@@ -39,9 +39,20 @@ def read_bytes(path: str) -> bytes:
     return data
 
 
+_TEXT_BYTES = bytes([9, 10, 12, 13, 27, *range(32, 127), *range(128, 256)])
+
+
 def looks_binary(data: bytes) -> bool:
-    """NUL bytes in the first 8 KiB: an image, an archive, a core dump - not a log."""
-    return b"\x00" in data[:_BINARY_SAMPLE]
+    """Mostly control bytes or invalid UTF-8 in the first 8 KiB: an image, archive or core dump.
+
+    A stray NUL or escape inside a real log does not count; the share does.
+    """
+    sample = data[:_BINARY_SAMPLE]
+    if not sample:
+        return False
+    controls = len(sample.translate(None, _TEXT_BYTES))
+    invalid = sample.decode("utf-8", errors="replace").count("\ufffd") - sample.count("\ufffd".encode())
+    return controls + invalid > 0.1 * len(sample)
 
 
 def decode(data: bytes, report: LoadReport | None = None) -> str:

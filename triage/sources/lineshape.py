@@ -166,12 +166,13 @@ def _parse_columns(clean: pa.Array, *, tz, now, report: LoadReport) -> _Columns:
     parts = []
     js = _json_part(clean, json_like, tz, now) if json_like.any() else None
     remaining = np.ones(n, dtype=bool)
+    parsed = 0
     if js is not None:
         pos, cols = js
         parts.append((pos, cols, "json"))
         remaining[pos] = False
-        bad = int(json_like.sum()) - len(pos)
-        report.skip("malformed JSON lines (kept as text)", bad)
+        parsed = len(pos)
+    report.skip("malformed JSON lines (kept as text)", int(json_like.sum()) - parsed)
     parts.extend(_text_part(clean, remaining, tz, now, report))
     cols = _assemble(n, clean, parts)
     cols.records = ~remaining
