@@ -144,7 +144,7 @@ def clip_sample(text: str) -> str:
 def plain(text) -> str:
     """Untrusted text for a Markdown paragraph: inert, and no markup, links or HTML."""
     text = inert(text)
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text)
+    return re.sub(r"([\\`*_{}\[\]<>|~])", r"\\\1", text)
 
 
 def fmt_count(n) -> str:
