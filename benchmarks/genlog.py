@@ -69,8 +69,10 @@ SLOTS: dict[str, Slot] = {
 def _templates() -> list[str]:
     """~150 templates: a hand-written core plus combinations that read like real app logs."""
     core = [
-        "{method} {route} {status} {dur}",
-        "request id={uuid} user={user} {method} {route} took {dur}",
+        "GET {route} {status} {dur}",
+        "POST {route} {status} {dur}",
+        "request id={uuid} user={user} GET {route} took {dur}",
+        "request id={uuid} user={user} POST {route} took {dur}",
         "connection to {ip}:{port} refused",
         "connection reset by peer {ip}:{port}",
         "pool exhausted: waited {dur} for connection",

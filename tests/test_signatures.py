@@ -41,6 +41,20 @@ def test_slots_that_vary_merge_but_different_words_do_not():
     assert len(set(got[7:])) == 4
 
 
+def test_event_verbs_and_dependencies_stay_apart():
+    verbs = [f"order {n} {v} by bob" for n, v in enumerate(["created", "updated", "deleted", "queued"])]
+    deps = [f"timeout talking to {d}" for d in ("postgres", "redis", "kafka")]
+    got = group_messages(verbs + deps).ids.to_pylist()
+    assert len(set(got)) == 7
+
+
+def test_merged_signature_template_keeps_what_all_samples_share():
+    msgs = [f"request id={n} GET /{p} took {n}ms" for n, p in enumerate(["health", "ready", "metrics"], 1)]
+    g = group_messages(msgs)
+    assert len(set(g.ids.to_pylist())) == 1
+    assert list(g.templates.values()) == ["request id=<NUM> GET <*> took <DUR>"]
+
+
 def test_id_depends_only_on_template_not_hash_seed_or_order():
     msgs = ["disk full on /dev/sda1", "retry 3 of 5", "retry 4 of 5"]
     code = "import sys; from triage.signatures import group_messages; print(group_messages(sys.argv[1:]).ids.to_pylist())"

@@ -70,20 +70,37 @@ def _trace_templates(fps: dict[int, Fingerprint]) -> dict[str, str]:
     return out
 
 
-def _display(messages: pa.Array, keys: list[str], merged: list[str], first: np.ndarray, last: np.ndarray) -> dict[str, str]:
-    """Merged key -> readable template: the typed form when every sample agrees, else the key."""
+MAX_SAMPLES = 8
+"""Representative messages per signature typed for its display template."""
+
+
+def _align(typed: list[str]) -> str | None:
+    """One template from several typed samples: equal tokens stay, others become <*>."""
+    if len(set(typed)) == 1:
+        return typed[0]
+    rows = [t.split() for t in typed]
+    if len({len(r) for r in rows}) != 1:
+        return None
+    return " ".join(col[0] if len(set(col)) == 1 else PLACEHOLDER for col in zip(*rows))
+
+
+def _display(messages: pa.Array, merged: list[str], counts: np.ndarray, first: np.ndarray, last: np.ndarray) -> dict[str, str]:
+    """Merged key -> readable template from typed samples (first/last of its commonest keys); else the key."""
     groups: dict[str, list[int]] = {}
     for k, m in enumerate(merged):
         groups.setdefault(m, []).append(k)
-    single = [ks[0] for m, ks in groups.items() if len(ks) == 1]
-    rows = [int(first[k]) for k in single] + [int(last[k]) for k in single]
-    typed = typed_mask_array(pc.take(messages, pa.array(rows, pa.int64()))).to_pylist() if rows else []
-    out = {m: m for m in groups}
-    for i, k in enumerate(single):
-        a, b = typed[i], typed[i + len(single)]
-        if a == b:
-            out[merged[k]] = a
-    return out
+    order: list[str] = []
+    rows: list[int] = []
+    for m, ks in groups.items():
+        top = sorted(ks, key=lambda k: -counts[k])[:MAX_SAMPLES]
+        picked = [int(first[k]) for k in top] + [int(last[top[0]])]
+        order.extend([m] * len(picked))
+        rows.extend(picked)
+    typed = typed_mask_array(pc.take(messages, pa.array(rows, pa.int64()))).to_pylist()
+    samples: dict[str, list[str]] = {}
+    for m, t in zip(order, typed):
+        samples.setdefault(m, []).append(t)
+    return {m: _align(samples[m]) or m for m in groups}
 
 
 def group_arrow(messages: pa.Array) -> Grouping:
@@ -94,10 +111,10 @@ def group_arrow(messages: pa.Array) -> Grouping:
     raw_keys = enc.dictionary.to_pylist()
     codes = enc.indices.to_numpy(zero_copy_only=False)
     first, last = _first_and_last(codes, len(raw_keys))
+    counts = np.bincount(codes, minlength=len(raw_keys))
     fps = _trace_keys(messages, raw_keys, first)
-    keys = [clean_key(k) for k in raw_keys]
-    merged = merge_templates(keys)
-    shown = _display(messages, keys, merged, first, last)
+    merged = merge_templates([clean_key(k) for k in raw_keys])
+    shown = _display(messages, merged, counts, first, last)
     fp_shown = _trace_templates(fps)
     final = [_TRACE_PREFIX + fps[k].key if k in fps else m for k, m in enumerate(merged)]
     ids = {key: signature_id(key) for key in set(final)}

@@ -54,21 +54,35 @@ def _kind(value: str) -> str:
     return "word"  # Capitalised or UPPER words, verbs, states: the event itself
 
 
-def _is_variable(values: set[str], pos: int) -> bool:
+# Nouns after which a plain lower-case word is a value ("for user root",
+# "on host web", "queue emails"), not a different event ("talking to redis").
+NAMING_NOUNS = frozenset(
+    "user username login account owner host hostname node server client peer file filename dir directory "
+    "table database db schema queue topic bucket job task pod container device interface iface domain "
+    "group role tenant project branch".split()
+)
+
+
+def _names_a_value(tokens: list[str], pos: int) -> bool:
+    return pos > 0 and tokens[pos - 1].strip(":=,;()[]'\"").lower() in NAMING_NOUNS
+
+
+def _is_variable(values: set[str], pos: int, tokens: list[str]) -> bool:
     """Do these values at one slot (everything else equal) vary as data does?
 
     Capitalised/upper-case words (GET/POST, Started/Stopped) name events and
     never merge; identifiers (paths, host names, dotted names) merge from
     three values, or two when one is a path or already masked; plain
-    lower-case words merge from three values but not in first position,
-    where they usually name the event or the program.
+    lower-case words merge from three values only after a noun that names a
+    value ("user root"), since elsewhere they usually name the event or the
+    dependency ("talking to redis"), which an on-call engineer must see apart.
     """
     kinds = {_kind(v) for v in values}
     n = len(values)
     if "word" in kinds:
         return False
     if "lower" in kinds:
-        return pos > 0 and n >= MIN_DISTINCT
+        return n >= MIN_DISTINCT and _names_a_value(tokens, pos)
     if "bare" in kinds or "path" in kinds:
         return n >= 2
     return n >= MIN_DISTINCT
@@ -95,7 +109,7 @@ def _merge_same_length(rows: list[list[str]]) -> None:
                 if len(members) < 2:
                     continue
                 values = {rows[i][pos] for i in members}
-                if len(values) > 1 and _has_constant(rows[members[0]], pos) and _is_variable(values, pos):
+                if len(values) > 1 and _has_constant(rows[members[0]], pos) and _is_variable(values, pos, rows[members[0]]):
                     for i in members:
                         rows[i][pos] = PLACEHOLDER
                     changed = True
