@@ -212,3 +212,16 @@ def test_signatures_find_the_new_error(cluster):
     assert any("KeyError" in templates[s] for s in gone)
     conn = ev[ev["message"].str.startswith("ConnectionError")]
     assert conn["signature"].nunique() == 1  # port numbers masked: one signature
+
+
+def test_raw_lines_without_level_field_get_their_headers_parsed(osmem_clone):
+    docs = [{"@timestamp": "2026-03-04T14:00:01Z", "message": "2026-03-04 14:00:01,123 ERROR [payments] charge failed"},
+            {"@timestamp": "2026-03-04T14:00:02Z", "message": '{"level":"warn","msg":"slow query","service":"db"}'},
+            {"@timestamp": "2026-03-04T14:00:03Z", "message": "plain words", "host": {"name": "vm-9"}}]
+    index_docs(osmem_clone.url, "filebeat-raw", docs, mapping=None)
+    ev = source(osmem_clone.url, "filebeat-*").load(None, None, Progress()).events
+    assert list(ev["level"].fillna("-")) == ["error", "warn", "-"]
+    assert list(ev["service"].fillna("-")) == ["payments", "db", "-"]
+    assert list(ev["message"]) == ["charge failed", "slow query", "plain words"]
+    assert list(ev["host"].fillna("-")) == ["-", "-", "vm-9"]
+    assert ev["timestamp"].iloc[0] == pd.Timestamp("2026-03-04T14:00:01Z")  # the document's time wins

@@ -452,6 +452,8 @@ def hits_to_frame(hits: list[dict], fields: Fields, *, nanos: bool = False) -> t
         cols["fields"].append(_extras(h, src, fields))
         cols["raw"].append(json.dumps(src, ensure_ascii=False, default=str)[:MAX_RAW_CHARS])
         cols["source"].append(h.get("_index"))
+    if not fields.read["level"]:
+        _headers_from_messages(cols)
     frame = events_frame({
         "timestamp": _timestamps(cols["ts"], nanos),
         "level": normalise_levels(cols["level"]),
@@ -460,6 +462,23 @@ def hits_to_frame(hits: list[dict], fields: Fields, *, nanos: bool = False) -> t
         "fields": cols["fields"], "raw": cols["raw"], "source": cols["source"],
     })
     return frame, skipped
+
+
+def _headers_from_messages(cols: dict[str, list]) -> None:
+    """No level field in the mapping: the messages are probably raw lines ("... ERROR [svc] text").
+
+    Let the line-shape parser read their headers; document fields still win where present.
+    """
+    from triage.sources.lineshape import parse_messages
+
+    if not cols["message"]:
+        return
+    parsed = parse_messages(cols["message"], source="-")
+    cols["message"] = parsed["message"].fillna("").tolist()
+    for name in ("level", "service", "host", "http_status"):
+        found = parsed[name].tolist()
+        cols[name] = [mine if mine is not None else (None if pd.isna(theirs) else theirs)
+                      for mine, theirs in zip(cols[name], found)]
 
 
 def _extras(hit: dict, src: dict, fields: Fields) -> str:
