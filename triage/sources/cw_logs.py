@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from triage.events import MAX_RAW_CHARS, STR, LoadReport, Progress, SourceError, empty_events
 from triage.sources.cw_session import CwSession
-from triage.sources.folding import fold_groups, joined, start_flags
+from triage.sources.folding import start_flags
 from triage.sources.lineshape import parse_messages
 
 PAGE_LIMIT = 10_000  # FilterLogEvents' maximum page size
@@ -73,15 +73,12 @@ def fold_records(messages: pa.Array, streams: np.ndarray, times: np.ndarray) -> 
     start = start_flags(messages, np.zeros(n, dtype=bool), header_dominated=False)
     if n:
         start[1:] |= (streams[1:] != streams[:-1]) | (np.diff(times) > FOLD_GAP_MS)
-    first, sizes = fold_groups(start)
-    multi = sizes > 1
-    if not multi.any():
+    first = np.flatnonzero(start)
+    if len(first) == n:
         return first, messages
-    texts = messages.take(pa.array(first)).to_pylist()
-    joined_texts = joined([texts[i] for i in np.flatnonzero(multi)], messages, first, sizes, multi)
-    for i, text in zip(np.flatnonzero(multi), joined_texts):
-        texts[i] = text
-    return first, pa.array(texts, type=pa.large_string())
+    offsets = pa.array(np.append(first, n), type=pa.int64())
+    texts = pc.binary_join(pa.LargeListArray.from_arrays(offsets, messages), pa.scalar("\n", messages.type))
+    return first, pc.utf8_slice_codeunits(texts, 0, MAX_RAW_CHARS)
 
 
 def to_ms(dt: datetime) -> int:
