@@ -154,3 +154,36 @@ def test_untrusted_text_stays_verbatim_and_huge_messages_are_clipped(cw_env):
     raws = result.events["raw"].tolist()
     assert any("[bold red]boom[/]" in r and "\x1b[31m" in r for r in raws)
     assert max(len(r) for r in raws) <= 65536
+
+
+def test_folding_stays_within_a_stream_and_a_short_time_gap():
+    import numpy as np
+    import pyarrow as pa
+
+    from triage.sources.cw_logs import fold_records
+
+    records = pa.array([
+        "ERROR boom Traceback (most recent call last):",  # 0 stream 0
+        '  File "a.py", line 1, in f',                     # 1 stream 0, +1 ms: folds
+        "ValueError: bad",                                  # 2 stream 0, +2 ms: exception line after a frame, folds
+        '  File "b.py", line 2, in g',                     # 3 stream 1: a new stream never folds
+        '  File "c.py", line 3, in h',                     # 4 stream 1, 5 s later: too late to fold
+        "INFO ok",                                          # 5 stream 1
+    ], type=pa.large_string())
+    streams = np.array([0, 0, 0, 1, 1, 1])
+    times = np.array([0, 1, 2, 10, 5010, 5011])
+    first, texts = fold_records(records, streams, times)
+    assert first.tolist() == [0, 3, 4, 5]
+    assert texts[0].as_py().splitlines() == records.to_pylist()[:3]
+    assert texts.to_pylist()[1:] == records.to_pylist()[3:]
+
+
+def test_folded_records_are_clipped():
+    import numpy as np
+    import pyarrow as pa
+
+    from triage.sources.cw_logs import fold_records
+
+    records = pa.array(["Traceback (most recent call last):"] + ["  " + "x" * 30_000] * 4, type=pa.large_string())
+    first, texts = fold_records(records, np.zeros(5, dtype=int), np.arange(5))
+    assert first.tolist() == [0] and len(texts[0].as_py()) == 65536
