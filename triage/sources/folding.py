@@ -63,14 +63,18 @@ def fold_groups(start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, sizes
 
 
-def joined(first_texts: list[str], lines: pa.Array, first: np.ndarray, sizes: np.ndarray, multi: np.ndarray) -> list[str]:
-    """For multi-line events: first text + "\\n" + following lines, clipped to MAX_RAW_CHARS."""
+def joined(first_texts: list[str], lines: pa.Array, start: np.ndarray, first: np.ndarray, sizes: np.ndarray, multi: np.ndarray) -> list[str]:
+    """For multi-line events: first text + "\\n" + following lines, clipped to MAX_RAW_CHARS.
+
+    Only continuation lines are converted to Python strings (they are few next to the rest).
+    """
+    tails = lines.filter(pa.array(~start)).to_pylist()
+    offsets = np.cumsum(sizes[multi] - 1)
     out = []
-    many = len(first_texts) > 256
-    pylines = lines.to_pylist() if many else None
-    for text, i, size in zip(first_texts, first[multi], sizes[multi]):
-        i, size = int(i), int(size)
-        tail = pylines[i + 1 : i + size] if many else lines.slice(i + 1, size - 1).to_pylist()
-        full = "\n".join([text, *tail])
-        out.append(full[:MAX_RAW_CHARS])
+    begin = 0
+    for text, end in zip(first_texts, offsets):
+        end = int(end)
+        full = "\n".join([text, *tails[begin:end]])
+        out.append(full if len(full) <= MAX_RAW_CHARS else full[:MAX_RAW_CHARS])
+        begin = end
     return out

@@ -38,11 +38,21 @@ class _Columns:
     status: pd.Series | None = None
     shapes: list[str] = field(default_factory=list)
     records: np.ndarray | None = None  # JSON lines: complete in themselves
+    where: np.ndarray | None = None  # line position -> row of the (unsorted) part columns; None: identity
+
+    def rows(self, idx: np.ndarray) -> np.ndarray:
+        return idx if self.where is None else self.where[idx]
+
+
+def _has_byte(arr: pa.Array, byte: int) -> bool:
+    """Cheap pre-check on the raw data buffer (may see bytes outside a sliced array: then we just do more work)."""
+    data = arr.buffers()[2] if len(arr) else None
+    return data is not None and bool((np.frombuffer(data, dtype=np.uint8) == byte).any())
 
 
 def strip_ansi(arr: pa.Array) -> pa.Array:
     """Colour codes would hide levels and split signatures; they are display noise."""
-    if len(arr) and pc.any(pc.match_substring(arr, "\x1b")).as_py():
+    if _has_byte(arr, 0x1B):
         return pc.replace_substring_regex(arr, _ANSI, "")
     return arr
 
@@ -140,7 +150,10 @@ def _assemble(n: int, clean: pa.Array, parts: list[tuple[np.ndarray, dict, str]]
     if not positions:
         return _Columns(n, header, pd.Series([], dtype=logtime.TS_DTYPE), {k: pa.array([], pa.string()) for k in _STR_FIELDS})
     allpos = np.concatenate(positions)
-    order = None if len(pieces) == 1 and np.array_equal(allpos, np.arange(n)) else np.argsort(allpos, kind="stable")
+    where = None
+    if not (len(pieces) == 1 and np.array_equal(allpos, np.arange(n))):
+        where = np.empty(n, dtype=np.int64)
+        where[allpos] = np.arange(n)
     ts = pd.concat([p["ts"].reset_index(drop=True) for p in pieces], ignore_index=True)
     status = pd.concat(
         [p["status"].reset_index(drop=True) if p.get("status") is not None else pd.Series(pd.NA, index=range(len(pos)), dtype="Float64") for p, pos in zip(pieces, positions)],
@@ -152,17 +165,16 @@ def _assemble(n: int, clean: pa.Array, parts: list[tuple[np.ndarray, dict, str]]
         for p, pos in zip(pieces, positions):
             v = p.get(name)
             chunks.append(v.cast(pa.string()) if v is not None else pa.nulls(len(pos), pa.string()))
-        arr = pa.concat_arrays(chunks)
-        strings[name] = arr if order is None else arr.take(pa.array(order))
-    if order is not None:
-        ts = ts.iloc[order].reset_index(drop=True)
-        status = status.iloc[order].reset_index(drop=True)
-    return _Columns(n, header, ts, strings, status, [name for *_, name in parts])
+        strings[name] = pa.concat_arrays(chunks)
+    return _Columns(n, header, ts, strings, status, [name for *_, name in parts], where=where)
 
 
 def _parse_columns(clean: pa.Array, *, tz, now, report: LoadReport) -> _Columns:
     n = len(clean)
-    json_like = np.asarray(pc.match_substring_regex(clean, r"^\s*\{").to_numpy(zero_copy_only=False), dtype=bool)
+    if _has_byte(clean, ord("{")):
+        json_like = np.asarray(pc.match_substring_regex(clean, r"^\s*\{").to_numpy(zero_copy_only=False), dtype=bool)
+    else:
+        json_like = np.zeros(n, dtype=bool)
     parts = []
     js = _json_part(clean, json_like, tz, now) if json_like.any() else None
     remaining = np.ones(n, dtype=bool)
@@ -180,6 +192,8 @@ def _parse_columns(clean: pa.Array, *, tz, now, report: LoadReport) -> _Columns:
 
 
 def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, lineno: np.ndarray | None, source: str) -> pd.DataFrame:
+    """The event table for the lines at positions `idx` (event starts)."""
+    idx = cols.rows(idx)
     take = pa.array(idx)
     status = cols.status.iloc[idx] if cols.status is not None else pd.Series(pd.NA, index=range(len(idx)), dtype="Float64")
     status = status.where((status >= 100) & (status <= 599)).round().astype("Int16")
@@ -192,7 +206,7 @@ def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, li
         "http_status": status.reset_index(drop=True),
         "fields": pd.Series(cols.strings["fields"].take(take), dtype=STR),
         "raw": pd.Series(raw, dtype=STR),
-        "source": pd.Series(pa.array(np.full(len(idx), source, dtype=object), pa.string()), dtype=STR),
+        "source": pd.Series(pa.array([source], pa.string()).take(pa.array(np.zeros(len(idx), dtype=np.int64))), dtype=STR),
         "line": pd.Series(lineno, dtype="Int64") if lineno is not None else pd.Series(pd.NA, index=range(len(idx)), dtype="Int64"),
     }
     return pd.DataFrame(data, columns=list(EVENT_COLUMNS))
@@ -242,11 +256,11 @@ def parse_lines(
     sample_share = cols.header[:SAMPLE_LINES * 5].mean() if cols.n else 0.0
     start = folding.start_flags(clean, cols.header, header_dominated=sample_share >= HEADER_DOMINATED, records=cols.records)
     first, sizes = folding.fold_groups(start)
-    message, raw_out = cols.strings["msg"].take(pa.array(first)), raw.take(pa.array(first))
+    message, raw_out = cols.strings["msg"].take(pa.array(cols.rows(first))), raw.take(pa.array(first))
     multi = sizes > 1
     if multi.any():
-        message = _replace(message, multi, folding.joined(message.filter(pa.array(multi)).to_pylist(), clean, first, sizes, multi))
-        raw_out = _replace(raw_out, multi, folding.joined(raw_out.filter(pa.array(multi)).to_pylist(), raw, first, sizes, multi))
+        message = _replace(message, multi, folding.joined(message.filter(pa.array(multi)).to_pylist(), clean, start, first, sizes, multi))
+        raw_out = _replace(raw_out, multi, folding.joined(raw_out.filter(pa.array(multi)).to_pylist(), raw, start, first, sizes, multi))
     df = _frame(cols, first, message, raw_out, lineno[first], source)
     _fill_panic_times(df)
     _count_missing_times(df, source, report)
@@ -305,7 +319,8 @@ def parse_messages(
     head = pc.if_else(pa.array(json_whole), clean, first_lines)
     cols = _parse_columns(head, tz=tz, now=now, report=report)
     has_tail = pc.and_(pc.invert(pa.array(json_whole)), pc.greater(pc.utf8_length(tail), 0))
-    message = pc.if_else(has_tail, pc.binary_join_element_wise(cols.strings["msg"], tail, ""), cols.strings["msg"])
+    msg = cols.strings["msg"] if cols.where is None else cols.strings["msg"].take(pa.array(cols.where))
+    message = pc.if_else(has_tail, pc.binary_join_element_wise(msg, tail, ""), msg)
     message = pc.utf8_slice_codeunits(message, 0, MAX_RAW_CHARS)
     lineno = np.asarray(lines, dtype=np.int64) if lines is not None else None
     df = _frame(cols, np.arange(n), message, raw, lineno, source)
