@@ -26,7 +26,7 @@ from triage.signatures.masking import mask_text
         ("GET https://api.example.com/v1/orders/42?x=1 ok", "GET <URL> ok"),
         ("login user=alice status=ok", "login user=<*> status=<*>"),
         ("KeyError: 'currency'", "KeyError: '<*>'"),
-        ("generating core.1234", "generating core.<*>"),
+        ("generating core.1234", "generating core.<NUM>"),
         ("worker-17 stopped", "<*> stopped"),
     ],
 )
@@ -53,3 +53,7 @@ def test_only_first_line_is_masked():
 def test_markup_stays_literal_and_colour_codes_are_dropped():
     assert mask_text("[bold red]boom[/] \x1b[31mred\x1b[0m done") == "[bold red]boom[/] red done"
     assert mask_text("a\x00b\x07c") == "a b c"
+
+
+def test_quoted_request_line_keeps_its_shape():
+    assert mask_text('"GET /a HTTP/1.1" status: 200') == '"GET /a HTTP/<NUM>" status: <NUM>'

@@ -128,3 +128,10 @@ def test_never_raises_on_arbitrary_text(msgs):
 @given(st.lists(st.one_of(st.none(), st.integers(), st.binary(max_size=50), st.text(max_size=200)), max_size=10))
 def test_never_raises_on_mixed_junk(values):
     assert len(group_messages(values).ids) == len(values)
+
+
+def test_level_left_in_message_does_not_split_an_event():
+    msgs = [f"RAS KERNEL {lvl} instruction cache parity error corrected" for lvl in ("INFO", "FATAL", "INFO")]
+    msgs += ["RAS KERNEL INFO data TLB error interrupt"]
+    got = group_messages(msgs).ids.to_pylist()
+    assert got[0] == got[1] == got[2] != got[3]

@@ -32,7 +32,6 @@ _LEAD = rf"(^|[{_D}.])"
 _TOK = rf"[^{_D}.]"
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
-_QUOTE_END = r"""(['"])"""
 
 MASK_RULES: list[tuple[str, str]] = [
     # Date-times: ISO-8601-like, syslog/ctime-like with month names, bare times of day.
@@ -56,7 +55,8 @@ MASK_RULES: list[tuple[str, str]] = [
     ("HEX", r"[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b"),
     # key=value and single-word quoted values are data, whatever they look like.
     ("KV", r"([A-Za-z_][\w.-]*=)(?:<[A-Z]{2,5}>)*[^\s,;&\"')\]}<][^\s,;&\"')\]}]*"),
-    ("QUOTED", rf"""[^'"\s<]+{_QUOTE_END}"""),
+    ("SQUOTE", r"'[^'\s<>]+'"),
+    ("DQUOTE", r'"[^"\s<>]+"'),
     # Anything else that still holds a digit is an id of some kind.
     ("ANY", rf"{_TOK}*[0-9]{_TOK}*"),
 ]
@@ -64,7 +64,7 @@ MASK_RULES: list[tuple[str, str]] = [
 MAX_MASK_CHARS = 2000
 """Only the first this-many characters of a message decide its template."""
 
-_REWRITE = {"KV": r"\1\2<*>", "QUOTED": r"\1<{name}>\2"}
+_REWRITE = {"KV": r"\1\2<*>", "SQUOTE": r"\1'<*>'", "DQUOTE": r'\1"<*>"'}
 
 # The grouping key needs fewer, cheaper passes than the readable form: a token
 # with a digit becomes <*> anyway, and runs like "<*>.<*>:<*>" collapse later,
@@ -124,7 +124,7 @@ def typed_mask_array(messages: pa.Array) -> pa.Array:
     arr = pc.replace_substring_regex(arr, _ANSI, "")
     arr = pc.replace_substring_regex(arr, _CONTROL.pattern, " ")
     for name, body in MASK_RULES:
-        placeholder = "*" if name in ("ANY", "KV", "QUOTED") else name
+        placeholder = "*" if name == "ANY" else name
         repl = _REWRITE.get(name, r"\1<{name}>").format(name=placeholder)
         arr = pc.replace_substring_regex(arr, _LEAD + body, repl)
     return pc.utf8_trim_whitespace(arr)

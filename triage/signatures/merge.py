@@ -42,7 +42,16 @@ _IDENT = re.compile(r"[./:@\\<_]")  # dotted names, paths, host:port, emails, ma
 _LOWER = re.compile(r"^[a-z]+[^\w<>]?$")  # a plain lower-case word (a user name, a queue name)
 
 
+# Level names left in a message whose header was not recognised: the same
+# event logged at two levels is still one signature (the level is a column).
+LEVEL_WORDS = frozenset(
+    "TRACE DEBUG INFO NOTICE WARN WARNING ERROR ERR SEVERE CRITICAL CRIT FATAL ALERT EMERG PANIC".split()
+)
+
+
 def _kind(value: str) -> str:
+    if value.strip("[]():<>|").upper() in LEVEL_WORDS:
+        return "level"
     if _BARE.match(value):
         return "bare"
     if "/" in value:
@@ -79,6 +88,8 @@ def _is_variable(values: set[str], pos: int, tokens: list[str]) -> bool:
     """
     kinds = {_kind(v) for v in values}
     n = len(values)
+    if kinds == {"level"}:
+        return True
     if "word" in kinds:
         return False
     if "lower" in kinds:
