@@ -99,7 +99,7 @@ def test_nginx_access_log_status_sets_level_and_http_status():
     )
     assert df["http_status"].tolist() == [502, 401, 200]
     assert df["level"].tolist() == ["error", "warn", "info"]
-    assert df["message"][0] == "GET /api/orders/42 HTTP/1.1 502"
+    assert df["message"][0] == "GET /api/orders/42 HTTP/1.1 502 Bad Gateway"
     assert df["timestamp"][1] == ts("2026-11-26T10:00:01Z")
 
 

@@ -9,6 +9,7 @@ pyarrow.compute, so per-line Python work is nil.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http import HTTPStatus
 
 import numpy as np
 import pandas as pd
@@ -170,7 +171,7 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
     lines = arr.filter(pa.array(ok)) if not ok.all() else arr
     cols: dict[str, pa.Array] = {"ts": _coalesce(_field(sub, "ts"), _field(sub, "ts2"))}
     if shape.name == "access":
-        cols["msg"] = pc.binary_join_element_wise(sub.field("req"), sub.field("status"), " ")
+        cols["msg"] = pc.binary_join_element_wise(sub.field("req"), status_phrases(sub.field("status")), " ")
         cols["status"] = sub.field("status")
         return ok, cols
     if shape.name == "logfmt":
@@ -194,6 +195,18 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
         cols["level"] = level
         cols["service"] = _coalesce(cols.get("service"), _field(sub, "logger"), _service_from_brackets(_field(sub, "t2")))
     return ok, cols
+
+
+def status_phrases(status: pa.Array) -> pa.Array:
+    """`502` -> `502 Bad Gateway`: the phrase survives number masking, so 200s and 502s group apart."""
+    encoded = pc.dictionary_encode(status)
+    phrases = []
+    for code in encoded.dictionary.to_pylist():
+        try:
+            phrases.append(f"{code} {HTTPStatus(int(code)).phrase}")
+        except ValueError:
+            phrases.append(code)
+    return pc.take(pa.array(phrases, pa.string()), encoded.indices)
 
 
 def status_levels(status: pa.Array) -> pd.Series:
