@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from triage.events import LEVEL_RANK
 from triage.metric_deltas import METRIC_DELTA_COLUMNS, metric_deltas
@@ -107,6 +109,8 @@ class Windows:
     after_mask: np.ndarray
     notes: list[str]
     comparable: bool  # both windows hold data: statuses mean something
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # indices of events in either window
+    side: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # 0 before, 1 after, per `rows`
 
     def warnings(self, tz=None) -> list[str]:
         return list(self.notes)
@@ -124,18 +128,37 @@ def prepare(incident: Incident) -> Prepared:
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, list]:
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    return codes.astype(np.int64), [str(u) for u in uniques]
+    """Integer code per row (-1 for missing) and the distinct values, via Arrow dictionary encoding."""
+    arr = pa.chunked_array([pa.array([], pa.string())]) if len(series) == 0 else _arrow(series)
+    enc = pc.dictionary_encode(arr).combine_chunks()
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, [str(v) for v in enc.dictionary.to_pylist()]
 
 
-def _effective_level(ev: pd.DataFrame) -> pd.Series:
-    """The event level, or one implied by the HTTP status when the line had none."""
-    level = ev["level"].astype(object)
-    status = ev["http_status"].astype("float64")
-    missing = level.isna()
-    level = level.where(~(missing & (status >= 500)), "error")
-    level = level.where(~(missing & (status >= 400) & (status < 500)), "warn")
-    return level
+def _arrow(series: pd.Series) -> pa.ChunkedArray:
+    values = series.array
+    data = getattr(values, "_pa_array", None)
+    if data is None:
+        data = pa.chunked_array([pa.array(series.astype(object).where(series.notna(), None).tolist(), pa.string())])
+    elif not isinstance(data, pa.ChunkedArray):
+        data = pa.chunked_array([data])
+    if not pa.types.is_string(data.type) and not pa.types.is_large_string(data.type):
+        data = data.cast(pa.string())
+    return data
+
+
+def _level_ranks(level: pd.Series, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each event's level (-1 unknown) and whether it is error/fatal.
+
+    Lines without a level take one from their HTTP status (5xx error, 4xx warn), so an
+    access-log signature ranks like the failure it records.
+    """
+    codes, names = _codes(level)
+    table = np.array([LEVEL_RANK.get(str(n).lower(), -1) for n in names] + [-1], dtype=np.int64)
+    raw = table[np.where(codes >= 0, codes, len(names))]
+    is_error = raw >= LEVEL_RANK["error"]
+    implied = np.where(status >= 500, LEVEL_RANK["error"], np.where(status >= 400, LEVEL_RANK["warn"], -1))
+    return np.where(raw >= 0, raw, implied), is_error
 
 
 def _prepare(ev: pd.DataFrame, scale: float) -> Prepared:
@@ -149,28 +172,34 @@ def _prepare(ev: pd.DataFrame, scale: float) -> Prepared:
         sig_codes, sig_names = _codes(ev["signature"])
     else:
         sig_codes, sig_names = np.full(n, -1, dtype=np.int64), []
-    level = _effective_level(ev)
-    level_rank = level.map(LEVEL_RANK).astype(float).fillna(-1).to_numpy()
+    status = ev["http_status"].to_numpy(dtype="float64", na_value=np.nan)
+    level_rank, is_error = _level_ranks(ev["level"], status)
     service_codes, services = _codes(ev["service"])
     host_codes, hosts = _codes(ev["host"])
-    status = ev["http_status"].astype("float64").to_numpy()
-    raw_level = ev["level"].astype(object)
-    is_error = raw_level.isin(["error", "fatal"]).to_numpy()
-    with np.errstate(invalid="ignore"):
-        is_5xx = np.nan_to_num(status, nan=0) >= 500
-        is_4xx = (np.nan_to_num(status, nan=0) >= 400) & ~is_5xx
+    status0 = np.nan_to_num(status, nan=0)
+    is_5xx = status0 >= 500
+    is_4xx = (status0 >= 400) & ~is_5xx
     info = _signature_info(ev, sig_codes, sig_names, ts, has_ts, level_rank, service_codes, services, host_codes, hosts)
-    spans = pd.DataFrame({"source": ev["source"].astype(object).fillna("-").to_numpy()[has_ts], "ts": ts[has_ts]})
-    source_spans = spans.groupby("source")["ts"].agg(["min", "max"]) if len(spans) else pd.DataFrame(columns=["min", "max"])
+    source_spans = _source_spans(ev, ts, has_ts)
     has_status = ~np.isnan(status)
-    host_service = np.full(len(hosts), -1, dtype=np.int64)
-    both = (host_codes >= 0) & (service_codes >= 0)
-    if both.any():
-        pairs = pd.DataFrame({"h": host_codes[both], "s": service_codes[both]}).value_counts().reset_index()
-        pairs = pairs.sort_values(["h", "count", "s"], ascending=[True, False, True]).drop_duplicates("h")
-        host_service[pairs["h"].to_numpy()] = pairs["s"].to_numpy()
+    modes = _mode_per_code(host_codes, service_codes, list(range(len(services))), len(hosts))
+    host_service = np.array([-1 if m is None else m for m in modes], dtype=np.int64)
     return Prepared(ts, has_ts, ts_min, ts_max, sig_codes, info, service_codes, services, host_codes, hosts,
                     is_error, is_5xx, is_4xx, has_status, host_service, source_spans, float(scale))
+
+
+def _source_spans(ev: pd.DataFrame, ts: np.ndarray, has_ts: np.ndarray) -> pd.DataFrame:
+    """First and last event time (ns) per source, for the clock-skew check."""
+    codes, names = _codes(ev["source"])
+    ok = has_ts & (codes >= 0)
+    if not ok.any():
+        return pd.DataFrame(columns=["min", "max"])
+    k = len(names)
+    lo, hi = np.full(k, np.iinfo(np.int64).max), np.full(k, np.iinfo(np.int64).min)
+    np.minimum.at(lo, codes[ok], ts[ok])
+    np.maximum.at(hi, codes[ok], ts[ok])
+    seen = lo <= hi
+    return pd.DataFrame({"min": lo[seen], "max": hi[seen]}, index=pd.Index(np.asarray(names, dtype=object)[seen], name="source"))
 
 
 def _mode_per_code(codes: np.ndarray, values: np.ndarray, names: list[str], k: int) -> np.ndarray:
@@ -179,10 +208,14 @@ def _mode_per_code(codes: np.ndarray, values: np.ndarray, names: list[str], k: i
     ok = (codes >= 0) & (values >= 0)
     if not ok.any() or not names:
         return out
-    pair = pd.DataFrame({"c": codes[ok], "v": values[ok]})
-    counts = pair.groupby(["c", "v"]).size().reset_index(name="n")
-    counts = counts.sort_values(["c", "n", "v"], ascending=[True, False, True]).drop_duplicates("c")
-    out[counts["c"].to_numpy()] = np.asarray(names, dtype=object)[counts["v"].to_numpy()]
+    width = np.int64(max(len(names), int(values[ok].max()) + 1))
+    vc = pd.Series(codes[ok] * width + values[ok]).value_counts(sort=False)
+    key, n = vc.index.to_numpy(), vc.to_numpy()
+    c, v = key // width, key % width
+    order = np.lexsort((v, -n, c))
+    c, v = c[order], v[order]
+    first = np.r_[True, c[1:] != c[:-1]]
+    out[c[first]] = np.asarray(names, dtype=object)[v[first]]
     return out
 
 
@@ -194,7 +227,8 @@ def _signature_info(ev, sig_codes, sig_names, ts, has_ts, level_rank, service_co
         pos = np.flatnonzero(ok)
         uniq, first = np.unique(sig_codes[pos], return_index=True)
         first_pos[uniq] = pos[first]
-    templates = ev["template"].astype(object).to_numpy()[first_pos] if "template" in ev.columns and k else np.full(k, "", dtype=object)
+    templates = (np.asarray(ev["template"].iloc[first_pos].astype(object).to_numpy())
+                 if "template" in ev.columns and k else np.full(k, "", dtype=object))
     levels = _mode_per_code(sig_codes, level_rank.astype(np.int64), list(LEVEL_RANK), k)
     big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     first_ts, last_ts = np.full(k, big, dtype=np.int64), np.full(k, small, dtype=np.int64)
@@ -222,6 +256,8 @@ def windows_for(prep: Prepared, deploy, before: timedelta, after: timedelta) -> 
     ts, has = prep.ts, prep.has_ts
     before_mask = has & (ts >= start.value) & (ts < d.value)
     after_mask = has & (ts >= d.value) & (ts < end.value)
+    rows = np.flatnonzero(before_mask | after_mask)
+    side = after_mask[rows].astype(np.int64)
     notes: list[str] = []
     b_min, a_min = before.total_seconds() / 60.0, after.total_seconds() / 60.0
     comparable = True
@@ -230,7 +266,7 @@ def windows_for(prep: Prepared, deploy, before: timedelta, after: timedelta) -> 
             notes.append("no event has a readable timestamp: nothing can be placed before or after the deploy")
         else:
             notes.append("no events were loaded")
-        return Windows(d, start, end, max(b_min, 1e-9), max(a_min, 1e-9), before_mask, after_mask, notes, False)
+        return Windows(d, start, end, max(b_min, 1e-9), max(a_min, 1e-9), before_mask, after_mask, notes, False, rows, side)
     if (~has).any():
         notes.append(f"{int((~has).sum()):,} events have no timestamp and are in neither window")
     lo, hi = prep.ts_min, prep.ts_max
@@ -251,7 +287,7 @@ def windows_for(prep: Prepared, deploy, before: timedelta, after: timedelta) -> 
         notes.append(f"after window only partly covered by data ({covered_a:.1f} of {a_min:.0f} min); rates use the covered part")
     eff_b = covered_b if 0 < covered_b < 0.9 * b_min else b_min
     eff_a = covered_a if 0 < covered_a < 0.9 * a_min else a_min
-    return Windows(d, start, end, max(eff_b, 1e-9), max(eff_a, 1e-9), before_mask, after_mask, notes, comparable)
+    return Windows(d, start, end, max(eff_b, 1e-9), max(eff_a, 1e-9), before_mask, after_mask, notes, comparable, rows, side)
 
 
 def classify(a, b, q, expected_after, comparable: bool = True) -> np.ndarray:
@@ -321,11 +357,20 @@ def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None
     )
 
 
+def _split_counts(codes: np.ndarray, side: np.ndarray, k: int, weights=None) -> tuple[np.ndarray, np.ndarray]:
+    """Before and after counts per code in one bincount (codes < 0 are skipped)."""
+    ok = codes >= 0
+    if not ok.all():
+        codes, side = codes[ok], side[ok]
+        weights = weights[ok] if weights is not None else None
+    both = np.bincount(codes * 2 + side, weights=weights, minlength=2 * k)[: 2 * k].reshape(k, 2) if k else np.zeros((0, 2))
+    return both[:, 0], both[:, 1]
+
+
 def _signature_table(prep, w: Windows) -> pd.DataFrame:
     info = prep.signatures
     k = len(info)
-    b = np.bincount(prep.sig_codes[w.before_mask], minlength=k)[:k]
-    a = np.bincount(prep.sig_codes[w.after_mask], minlength=k)[:k]
+    b, a = _split_counts(prep.sig_codes[w.rows], w.side, k)
     scale = prep.scale
     b, a = b * scale, a * scale
     res = compare_counts(a, b, w)
@@ -362,14 +407,13 @@ def _dimension_table(prep, w: Windows) -> pd.DataFrame:
 
 def _measure_rows(dimension, codes, keys, measure, mask, prep, w: Windows) -> pd.DataFrame:
     k = len(keys)
-    if codes is None:
-        codes = np.zeros(len(mask), dtype=np.int64)
-    valid = codes >= 0
-    sel_b, sel_a = w.before_mask & mask & valid, w.after_mask & mask & valid
-    b = np.bincount(codes[sel_b], minlength=k)[:k] * prep.scale
-    a = np.bincount(codes[sel_a], minlength=k)[:k] * prep.scale
-    exposure = w.after_mask & valid & (prep.has_status if measure != "errors" else True)
-    volume = np.bincount(codes[exposure], minlength=k)[:k] * prep.scale
+    rows = w.rows
+    codes = np.zeros(rows.size, dtype=np.int64) if codes is None else codes[rows]
+    hit = mask[rows]
+    b, a = (x * prep.scale for x in _split_counts(codes[hit], w.side[hit], k))
+    exposure = prep.has_status[rows] if measure != "errors" else slice(None)
+    _, volume = _split_counts(codes[exposure], w.side[exposure], k)
+    volume = volume * prep.scale
     keep = np.ones(k, dtype=bool) if dimension == "overall" else (a + b) > 0
     if dimension != "overall" and not keep.any():
         return pd.DataFrame(columns=DIMENSION_COLUMNS)
