@@ -146,3 +146,12 @@ def test_missing_ca_file_is_a_clear_error(tmp_path):
     with pytest.raises(SourceError) as err:
         load("https://127.0.0.1:9", ca=str(tmp_path / "nope.pem"))
     assert "CA bundle not found" in str(err.value)
+
+
+def test_forbidden_root_falls_back_to_the_named_flavor(upstream):
+    with Proxy(upstream, elasticsearch=True) as proxy:
+        proxy.add(Fault(r"^GET /$", "status", status=403, times=None))
+        settings = ConnectionSettings(urls=[proxy.url], default_flavor="elasticsearch", timeout=5)
+        src = ElasticsearchSource(settings, "logs-*")
+        assert len(src.load(START, END, Progress()).events) == N_DOCS
+        assert src.kind == "elasticsearch"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from es_support import DEPLOY, Proxy, index_docs, make_docs, recorder
 
-from triage.events import Cancelled, Progress, SourceError
+from triage.events import MAX_RAW_CHARS, Cancelled, Progress, SourceError
 from triage.sources.es_connect import ConnectionSettings
 from triage.sources.elasticsearch import ElasticsearchSource
 
@@ -225,3 +225,27 @@ def test_raw_lines_without_level_field_get_their_headers_parsed(osmem_clone):
     assert list(ev["message"]) == ["charge failed", "slow query", "plain words"]
     assert list(ev["host"].fillna("-")) == ["-", "-", "vm-9"]
     assert ev["timestamp"].iloc[0] == pd.Timestamp("2026-03-04T14:00:01Z")  # the document's time wins
+
+
+def test_untrusted_text_stays_inert_and_bounded(osmem_clone):
+    nasty = "[bold red]boom[/] \x1b[31mred\x1b[0m \x00\x07 tab\tend"
+    docs = [{"@timestamp": "2026-03-04T14:00:00Z", "message": nasty, "log": {"level": "error"}},
+            {"@timestamp": "2026-03-04T14:00:01Z", "message": "x" * 2_000_000, "log": {"level": "info"}}]
+    index_docs(osmem_clone.url, "nasty", docs)
+    ev = source(osmem_clone.url, "nasty").load(None, None, Progress()).events
+    assert ev["message"].iloc[0] == nasty  # kept verbatim: display code escapes it
+    assert len(ev["message"].iloc[1]) == MAX_RAW_CHARS and len(ev["raw"].iloc[1]) == MAX_RAW_CHARS
+
+
+def test_lone_surrogates_from_json_are_repaired_and_counted():
+    from triage.sources.es_query import Fields, hits_to_frame
+
+    fields = Fields(read={"timestamp": ["@timestamp"], "message": ["message"], "level": ["log.level"],
+                          "service": [], "host": [], "http_status": [], "error_type": [], "stack_trace": []}, agg={})
+    hits = [json.loads('{"_id": "1", "_index": "i", "sort": [1772632800000], '
+                       '"_source": {"message": "bad \\ud800 byte", "log": {"level": "ERROR"}}}'),
+            {"_id": "2", "_index": "i", "sort": [1772632801000], "_source": {"log": {"level": "info"}}}]
+    frame, skipped = hits_to_frame(hits, fields)
+    assert list(frame["message"]) == ["bad ? byte"]
+    assert skipped == {"documents without a message": 1, "invalid UTF-8 (replaced)": 1}
+    assert frame["timestamp"].iloc[0] == pd.Timestamp("2026-03-04T14:00:00Z")

@@ -152,6 +152,7 @@ def from_args(args: argparse.Namespace) -> ElasticsearchSource:
         urls=urls, cloud_id=cloud_id, flavor=getattr(args, "es_flavor", None) or "auto",
         ca_certs=getattr(args, "es_ca", None), insecure=bool(getattr(args, "es_insecure", False)),
         timeout=float(getattr(args, "es_timeout", None) or 30.0), credentials=Credentials.from_env(),
+        default_flavor="opensearch" if kind == "opensearch" else "elasticsearch",
     )
     if not urls and not cloud_id:
         raise SourceError(f"no {kind} address given",

@@ -77,6 +77,7 @@ class ConnectionSettings:
     insecure: bool = False
     timeout: float = 30.0
     retries: int = 4
+    default_flavor: str = "elasticsearch"  # used when GET / is forbidden (read-only keys often lack `monitor`)
     backoff: float = 0.25  # first retry waits about 2x this, doubling up to 8 s
     credentials: Credentials = field(default_factory=Credentials)
 
@@ -382,17 +383,32 @@ def connect(settings: ConnectionSettings) -> Cluster:
     flavor = settings.flavor
     if settings.cloud_id and flavor == "auto":
         flavor = "elasticsearch"
+    info: dict | None = None
     if flavor == "auto":
         probe = Cluster(settings, "opensearch", _opensearch_client(settings))
         try:
-            info = probe.info()
+            info = _info_unless_forbidden(probe)
         finally:
             probe.close()
-        flavor = detect_flavor(info)
+        flavor = detect_flavor(info) if info is not None else settings.default_flavor
     cluster = Cluster(settings, flavor, _make_client(settings, flavor))
-    info = cluster.info()
-    cluster.version = str((info.get("version") or {}).get("number", ""))
+    try:
+        info = _info_unless_forbidden(cluster)
+    except SourceError:
+        cluster.close()
+        raise
+    cluster.version = str(((info or {}).get("version") or {}).get("number", ""))
     return cluster
+
+
+def _info_unless_forbidden(cluster: Cluster) -> dict | None:
+    """GET / needs the `monitor` privilege; a key that may only read indices still gets to search."""
+    try:
+        return cluster.info()
+    except EsError as exc:
+        if exc.failure is not None and exc.failure.status == 403:
+            return None
+        raise
 
 
 def detect_flavor(info: dict) -> str:

@@ -340,7 +340,8 @@ class _Pager:
         if self.pending is not None:
             frame, skipped = self.pending.result()
             self.pending = None
-            self.report.skip("documents without a message", skipped)
+            for reason, n in skipped.items():
+                self.report.skip(reason, n)
             self.frames.append(frame)
 
     def close(self) -> None:
@@ -429,18 +430,18 @@ def _message(msg: str | None, error_type: str | None, stack: str | None) -> str 
     return msg[:MAX_RAW_CHARS] if msg else None
 
 
-def hits_to_frame(hits: list[dict], fields: Fields, *, nanos: bool = False) -> tuple[pd.DataFrame, int]:
-    """One page of hits -> event table rows (and how many were dropped for lacking any message)."""
+def hits_to_frame(hits: list[dict], fields: Fields, *, nanos: bool = False) -> tuple[pd.DataFrame, dict[str, int]]:
+    """One page of hits -> (event table rows, {skip or repair reason: count})."""
     r = fields.read
     cols: dict[str, list] = {k: [] for k in ("ts", "level", "service", "host", "message", "http_status",
                                              "fields", "raw", "source")}
-    skipped = 0
+    skipped = {"documents without a message": 0}
     for h in hits:
         src = h.get("_source") or {}
         message = _message(_text(_first(src, r["message"])), _text(_first(src, r["error_type"])),
                            _text(_first(src, r["stack_trace"])))
         if message is None:
-            skipped += 1
+            skipped["documents without a message"] += 1
             continue
         sort = h.get("sort") or [None]
         cols["ts"].append(sort[0])
@@ -452,6 +453,7 @@ def hits_to_frame(hits: list[dict], fields: Fields, *, nanos: bool = False) -> t
         cols["fields"].append(_extras(h, src, fields))
         cols["raw"].append(json.dumps(src, ensure_ascii=False, default=str)[:MAX_RAW_CHARS])
         cols["source"].append(h.get("_index"))
+    skipped["invalid UTF-8 (replaced)"] = _repair_surrogates(cols)
     if not fields.read["level"]:
         _headers_from_messages(cols)
     frame = events_frame({
@@ -462,6 +464,21 @@ def hits_to_frame(hits: list[dict], fields: Fields, *, nanos: bool = False) -> t
         "fields": cols["fields"], "raw": cols["raw"], "source": cols["source"],
     })
     return frame, skipped
+
+
+def _repair_surrogates(cols: dict[str, list]) -> int:
+    """JSON may carry lone surrogates (\\ud800) that Arrow cannot store: replace them, count the documents."""
+    bad: set[int] = set()
+    for name in ("level", "service", "host", "message", "fields", "raw", "source"):
+        values = cols[name]
+        for i, v in enumerate(values):
+            if v is not None and not v.isascii():
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    values[i] = v.encode("utf-8", "replace").decode("utf-8")
+                    bad.add(i)
+    return len(bad)
 
 
 def _headers_from_messages(cols: dict[str, list]) -> None:
