@@ -106,16 +106,16 @@ TEMPLATES = _templates()
 
 _PY_TRACE = [
     "Traceback (most recent call last):",
-    '  File "/srv/app/{svc}/handlers.py", line {l1}, in handle',
+    '  File "/srv/{svc}/app/payments/handlers.py", line {l1}, in handle',
     "    return self.client.charge(order)",
-    '  File "/srv/app/{svc}/client.py", line {l2}, in charge',
+    '  File "/srv/{svc}/app/payments/client.py", line {l2}, in charge',
     "    raise ConnectionError(f'{{host}} refused')",
     "ConnectionError: {ip}:{port} refused",
 ]
 _JAVA_TRACE = [
     "java.lang.IllegalStateException: order {num} has no items",
-    "\tat com.shop.{svc}.OrderService.validate(OrderService.java:{l1})",
-    "\tat com.shop.{svc}.OrderController.post(OrderController.java:{l2})",
+    "\tat com.shop.orders.OrderService.validate(OrderService.java:{l1})",
+    "\tat com.shop.orders.OrderController.post(OrderController.java:{l2})",
     "\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:897)",
     "\t... 42 more",
 ]
