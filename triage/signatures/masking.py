@@ -5,7 +5,7 @@ message). Every rule starts at a token boundary: the delimiter before it is
 captured and put back, because RE2 has no look-behind. Two uses of the same
 rules:
 
-- `key_mask_array`: three capture-free passes (KEY_PASSES), every match
+- `key_mask_array`: two capture-free passes (KEY_PASSES), every match
   becomes `<*>`. This is what groups, and it is fast (split over the cores).
 - `typed_mask_array`: the rules one after another with readable placeholders
   (`<NUM>`, `<IP>`, `<UUID>` ...), for the templates people read. Run only on
@@ -73,10 +73,13 @@ _REWRITE = {"KV": r"\1\2<*>", "SQUOTE": r"\1'<*>'", "DQUOTE": r'\1"<*>"'}
 # varies). No capture groups, so RE2 stays on its fast DFA; the leftmost match
 # of a token pattern starts at the token start, so no look-behind is needed.
 KEY_PASSES: list[str] = [
+    # Values with spaces (ctime-like dates, "1.5 s", "12 KB"); URLs, paths with an id,
+    # emails, key=value values and single-word quoted values (no digit needed).
     rf"\b(?:(?:{_DAY},?\s+)?{_MON}\s+\d{{1,2}},?\s+(?:\d{{4}}\s+)?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[.,]\d+)?(?:\s+\d{{4}})?"
-    r"|\d+(?:\.\d+)?\s(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs|[kKMGTP]i?[bB]|B|bytes)\b)",
-    r"""\b[a-zA-Z][\w+.-]*://[^\s"'<>]*|(?:~|\.{1,2})?/[^\s,;:"'()\[\]]*\d[^\s,;:"'()\[\]]*"""
+    r"|\d+(?:\.\d+)?\s(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs|[kKMGTP]i?[bB]|B|bytes)\b)"
+    r"""|\b[a-zA-Z][\w+.-]*://[^\s"'<>]*|(?:~|\.{1,2})?/[^\s,;:"'()\[\]]*\d[^\s,;:"'()\[\]]*"""
     r"""|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|=[^\s,;&"')\]}<=][^\s,;&"')\]}]*|'[^'\s<]+'|"[^"\s<]+\"""",
+    # Any other token holding a digit.
     rf"{_TOK}*[0-9]{_TOK}*",
 ]
 _CHUNK = 65536
@@ -98,7 +101,7 @@ def _key_passes(arr: pa.Array) -> pa.Array:
 
 
 def key_mask_array(messages: pa.Array) -> pa.Array:
-    """Every variable part -> `<*>`: three regex passes, chunks in parallel threads.
+    """Every variable part -> `<*>`: two regex passes, chunks in parallel threads.
 
     Multi-line messages keep their tail here (their first line is cut later,
     on unique values only); control characters are cleaned by `clean_key` likewise.
