@@ -621,3 +621,39 @@ def test_every_preset_key_is_documented():
     doc = (Path(__file__).resolve().parents[1] / "docs" / "readme-presets.md").read_text(encoding="utf-8")
     missing = [k.path for k in KEYS if f"`{k.path}`" not in doc]
     assert missing == []
+
+
+def test_validate_without_files_checks_every_preset_found(dirs, capsys):
+    project, user = dirs
+    write(project, "good", 'source = "files"\n')
+    write(user, "bad", 'source = "files"\nsource2 = 1\n')
+    assert main(["presets", "validate"]) == 1
+    captured = capsys.readouterr()
+    assert f"ok      {project / 'good.toml'}" in captured.out
+    assert f"INVALID {user / 'bad.toml'}:2: key 'source2': unknown key" in captured.out
+    assert "es-http-5xx.toml" in captured.out  # shipped ones too
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_names = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
+_values = st.one_of(st.text(max_size=20), st.integers(), st.booleans(),
+                    st.lists(st.text(max_size=8), max_size=3),
+                    st.text(alphabet="ab\n'\"", max_size=12))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(_names, st.dictionaries(_names, _values, min_size=1, max_size=4), min_size=1, max_size=4))
+def test_key_lines_finds_every_key_tomli_w_writes(doc):
+    """Whatever TOML we (or tomli-w) write, each key's reported line holds that key."""
+    import tomli_w
+
+    from triage.presets.toml_lines import key_lines
+
+    text = tomli_w.dumps(doc, multiline_strings=True)
+    lines = key_lines(text)
+    rows = text.splitlines()
+    for section, table in doc.items():
+        for key in table:
+            line = lines[f"{section}.{key}"]
+            assert rows[line - 1].lstrip().startswith((key, f'"{key}"')), (section, key, text)

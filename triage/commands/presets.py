@@ -31,8 +31,8 @@ def add_parser(subparsers) -> None:
     p_show = sub.add_parser("show", help="a preset's file and the options it fills")
     p_show.add_argument("name", help="preset name or path to a .toml file")
     p_show.set_defaults(func=run_show)
-    p_val = sub.add_parser("validate", help="check preset files; exit 1 if any is invalid")
-    p_val.add_argument("files", nargs="+", metavar="FILE")
+    p_val = sub.add_parser("validate", help="check preset files (default: every preset found); exit 1 if any is invalid")
+    p_val.add_argument("files", nargs="*", metavar="FILE")
     p_val.set_defaults(func=run_validate)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
@@ -135,8 +135,11 @@ def _as_options(preset: Preset) -> list[str]:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    files = args.files or [str(e.path) for e in list_presets() for e in [e, *e.shadowed]]
+    if not files:
+        raise CliError("no preset files found (see `triage presets list` for where they are searched)")
     bad = 0
-    for name in args.files:
+    for name in files:
         try:
             preset = load_preset(name)
         except PresetError as exc:
@@ -145,5 +148,5 @@ def run_validate(args: argparse.Namespace) -> int:
             continue
         print(_clean(f"ok      {name} ({preset.name}, {preset.source})"))
     if bad:
-        raise CliError(f"{bad} of {len(args.files)} preset file(s) invalid")
+        raise CliError(f"{bad} of {len(files)} preset file(s) invalid")
     return 0

@@ -32,11 +32,13 @@ def key_lines(text: str) -> dict[str, int]:
     """Map every dotted key path ("query.index") to its 1-based line."""
     lines: dict[str, int] = {}
     table: list[str] = []
-    in_string: str | None = None
+    open_string: str | None = None  # the delimiter of a multi-line string still open
     for number, line in enumerate(text.splitlines(), start=1):
-        if in_string:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
+        if open_string:
+            end = _close(line, 0, open_string)
+            if end is None:
+                continue
+            open_string = _open_string_at_end(line, end)
             continue
         m = _TABLE.match(line)
         if m:
@@ -44,10 +46,38 @@ def key_lines(text: str) -> dict[str, int]:
             lines.setdefault(".".join(table), number)
             continue
         _scan_assignments(line, table, number, lines)
-        for quote in ('"""', "'''"):
-            if line.count(quote) % 2 == 1:
-                in_string = quote
+        open_string = _open_string_at_end(line, 0)
     return lines
+
+
+def _close(line: str, pos: int, delim: str) -> int | None:
+    """Index just past the closing `delim` at or after `pos`, or None (escapes honoured in basic strings)."""
+    escapes = delim[0] == '"'
+    while pos < len(line):
+        if escapes and line[pos] == "\\":
+            pos += 2
+            continue
+        if line.startswith(delim, pos):
+            return pos + len(delim)
+        pos += 1
+    return None
+
+
+def _open_string_at_end(line: str, pos: int) -> str | None:
+    """Walk the rest of a line through strings and comments; the multi-line delimiter left open, if any."""
+    while pos < len(line):
+        ch = line[pos]
+        if ch == "#":
+            return None
+        if ch in "\"'":
+            delim = ch * 3 if line.startswith(ch * 3, pos) else ch
+            end = _close(line, pos + len(delim), delim)
+            if end is None:
+                return delim if len(delim) == 3 else None
+            pos = end
+            continue
+        pos += 1
+    return None
 
 
 def _scan_assignments(line: str, table: list[str], number: int, lines: dict[str, int]) -> None:
