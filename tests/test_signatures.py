@@ -7,6 +7,7 @@ import sys
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -135,3 +136,39 @@ def test_level_left_in_message_does_not_split_an_event():
     msgs += ["RAS KERNEL INFO data TLB error interrupt"]
     got = group_messages(msgs).ids.to_pylist()
     assert got[0] == got[1] == got[2] != got[3]
+
+
+SAME = [
+    ("took 250ms", "took 1.5 s"),
+    ("from 10.1.2.3:8080 refused", "from 192.168.0.1:443 refused"),
+    ("peer fe80::1 gone", "peer fe80::2:3 gone"),
+    ("req 123e4567-e89b-12d3-a456-426614174000 done", "req 00000000-0000-0000-0000-000000000001 done"),
+    ("ptr 0x7ffe1234 freed", "ptr 0xdeadbeef freed"),
+    ("mail to bob@example.com bounced", "mail to carol.x@corp.example.org bounced"),
+    ("at 2024-05-14T12:00:01.123Z start", "at 2023-01-02T03:04:05Z start"),
+    ("at Mon Jun 14 15:16:01 2005 start", "at Tue Jul 5 01:02:03 2005 start"),
+    ("wrote 12 KB", "wrote 3.5 MB"),
+    ("open /var/data/orders/1234.json failed", "open /var/data/a/b/77.json failed"),
+    ("GET https://api.example.com/v1/orders/42 ok", "GET http://x.io/ ok"),
+    ("login user=alice status=ok", "login user=bob status=locked"),
+    ("KeyError: 'currency'", "KeyError: 'amount'"),
+    ("deleting blk_-1608999687919862906", "deleting blk_7503483334202473044"),
+    ("ids 1, 2, 3 gone", "ids 4 gone"),
+]
+APART = [
+    ("connection opened", "connection closed"),
+    ("GET /health 200", "POST /health 200"),
+    ("disk full", "disk almost full"),
+]
+
+
+@pytest.mark.parametrize("a, b", SAME)
+def test_messages_differing_only_in_values_share_a_signature(a, b):
+    ids = group_messages([a, b]).ids.to_pylist()
+    assert ids[0] == ids[1]
+
+
+@pytest.mark.parametrize("a, b", APART)
+def test_messages_with_other_words_do_not(a, b):
+    ids = group_messages([a, b]).ids.to_pylist()
+    assert ids[0] != ids[1]
