@@ -288,3 +288,11 @@ def test_signature_detail_samples_and_breakdowns():
     assert len(d.samples) == 3 and all(s["timestamp"] >= pd.Timestamp(DEPLOY) for s in d.samples)
     assert [s["timestamp"] for s in d.samples] == sorted(s["timestamp"] for s in d.samples)
     assert signature_detail(inc, "nope").count == 0
+
+
+def test_error_timeline_ignores_info_noise():
+    log = Log().even("info", 5, -30, 30, level="info").add("err", 9, 0, 30).add("gw", 4, -30, 0, level=None, status=503)
+    inc = log.incident()
+    span = dict(start=DEPLOY - timedelta(minutes=30), end=DEPLOY + timedelta(minutes=30))
+    errors, dbin = timeline(inc, None, bins=2, errors_only=True, **span)
+    assert errors.tolist() == [4, 9] and dbin == 1

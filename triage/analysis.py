@@ -480,12 +480,18 @@ def _skew_warnings(prep, w: Windows, tz) -> list[str]:
     return out
 
 
-def timeline(incident: Incident, signature: str | None, *, bins: int = 60, start=None, end=None) -> tuple[np.ndarray, int]:
-    """Counts per bin over [start, end] for one signature (None: all events), and the deploy's bin."""
+def timeline(incident: Incident, signature: str | None, *, bins: int = 60, start=None, end=None,
+             errors_only: bool = False) -> tuple[np.ndarray, int]:
+    """Counts per bin over [start, end] for one signature (None: all events), and the deploy's bin.
+
+    `errors_only` keeps error/fatal events (or 5xx lines without a level).
+    """
     prep = prepare(incident)
     lo, hi = _range(prep, incident, start, end)
     ts = prep.ts
     mask = prep.has_ts & (ts >= lo) & (ts <= hi)
+    if errors_only:
+        mask &= prep.is_error | prep.is_5xx
     if signature is not None:
         code = prep.code_of(signature)
         mask &= prep.sig_codes == code

@@ -28,6 +28,7 @@ SAMPLES_PER_FINDING = 3
 SAMPLE_CHARS = 2000  # per sample line shown in the note
 SAMPLE_LINES = 30  # lines per multi-line sample (stack traces)
 CELL_CHARS = 90
+METRIC_ROWS = 30  # changed series come first, so the cut only drops the quietest
 JSON_SCHEMA = "triage.note/1"
 
 
@@ -472,11 +473,14 @@ def _metrics_section(analysis) -> list[str]:
         return []
     out = ["## Metrics", "", "| Metric | Status | Mean before → after | p95 before → after | Change | p |",
            "|---|---|---:|---:|---:|---:|"]
-    for _, r in m.iterrows():
+    shown = m if len(m) <= METRIC_ROWS else m.head(METRIC_ROWS)
+    for _, r in shown.iterrows():
         name = code_span(r["metric"] + (f" {{{r['dimensions']}}}" if r["dimensions"] else ""), 60)
         unit = f" {plain(r['unit'])}" if r["unit"] else ""
         out.append(f"| {name} | {r['status']} | {fmt_num(r['before_mean'])} → {fmt_num(r['after_mean'])}{unit} | "
                    f"{fmt_num(r['before_p95'])} → {fmt_num(r['after_p95'])} | {fmt_change(r['change'])} | {fmt_p(r['p'])} |")
+    if len(m) > len(shown):
+        out += ["", f"… and {len(m) - len(shown)} more series, all STEADY or smaller changes (see the JSON export)."]
     return out + [""]
 
 
@@ -505,8 +509,9 @@ def _timeline_section(incident, analysis, findings, tz) -> list[str]:
         sign = "+" if rel >= 0 else "-"
         out.append(f"- {fmt_time(ts, tz)} (T{sign}{abs(rel) / 60:.1f} min): {label}")
     if len(incident.events):
-        counts, dbin = timeline(incident, None, bins=48, start=start, end=end)
-        out += ["", "All events per bin over the windows (│ = deploy):", "", fence(sparkline(counts, dbin))]
+        counts, dbin = timeline(incident, None, bins=48, start=start, end=end, errors_only=True)
+        if counts.sum():
+            out += ["", f"Errors over the windows ({int(counts.sum()):,} events, │ = deploy):", "", fence(sparkline(counts, dbin))]
         for f in findings[:3]:
             if f.kind == "signature":
                 row = _signature_row(analysis, f.key)
