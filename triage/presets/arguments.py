@@ -168,33 +168,26 @@ def _expand_globs(preset: Preset, patterns: list[str]) -> list[str]:
 def preset_from_args(args: argparse.Namespace, name: str, description: str = "") -> Preset:
     """The current query as a Preset (for "save as preset"). Raises PresetError when it
     cannot be saved safely, e.g. a URL with a password that did not come from an env var.
+    The deploy time is left out: it belongs to the incident, not to the query.
     """
     source = getattr(args, "source", None) or "files"
     actions = _actions(args)
     refs = getattr(args, REFS_ATTR, None) or {}
-    data: dict[str, Any] = {"name": name, "source": source}
-    if description:
-        data["description"] = description
+    values: dict[str, Any] = {}
     for spec in schema.KEYS:
-        if spec.dest is None or spec.dest == "source" or source not in spec.sources or spec.dest == "deploy":
+        if spec.dest in (None, "source", "deploy") or source not in spec.sources:
             continue
         value = getattr(args, spec.dest, None)
-        if not _given(value, actions.get(spec.dest)):
-            continue
-        if spec.env != (spec.dest in refs):
-            continue  # env keys only for referenced values; literal keys only for typed ones
+        if not _given(value, actions.get(spec.dest)) or spec.env != (spec.dest in refs):
+            continue  # env keys only for values that came from a reference, literal keys for the rest
         stored = refs[spec.dest] if spec.env else _unconvert(spec, value)
         if stored is not None:
-            _put(data, spec.path, stored)
+            values[spec.path] = stored
     loaded = getattr(args, "loaded_preset", None)
     if loaded is not None and loaded.source == source:
-        for key in ("signatures.include", "signatures.exclude", "signatures.http_status", "signatures.match"):
-            if key in loaded.values:
-                value = loaded.values[key]
-                _put(data, key, list(value) if isinstance(value, list) else value)
-    nested = Preset(name=name, source=source, description=description,
-                    values={k: v for k, v in _flat(data).items() if k not in ("name", "source", "description")})
-    return parse_preset(dumps_preset(nested), path=f"{name}.toml")
+        values.update({k: v for k, v in loaded.values.items() if k.startswith("signatures.")})
+    draft = Preset(name=name, source=source, description=description, values=values)
+    return parse_preset(dumps_preset(draft), path=f"{name}.toml")
 
 
 def _unconvert(spec: schema.Key, value: Any) -> Any:
@@ -226,21 +219,3 @@ def _format_duration(td: timedelta) -> str:
         if seconds and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-def _put(data: dict[str, Any], path: str, value: Any) -> None:
-    if "." in path:
-        section, leaf = path.split(".", 1)
-        data.setdefault(section, {})[leaf] = value
-    else:
-        data[path] = value
-
-
-def _flat(data: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in data.items():
-        if isinstance(v, dict) and k in schema.SECTIONS:
-            out.update({f"{k}.{leaf}": inner for leaf, inner in v.items()})
-        else:
-            out[k] = v
-    return out
