@@ -155,3 +155,24 @@ def test_forbidden_root_falls_back_to_the_named_flavor(upstream):
         src = ElasticsearchSource(settings, "logs-*")
         assert len(src.load(START, END, Progress()).events) == N_DOCS
         assert src.kind == "elasticsearch"
+
+
+def test_cancel_during_backoff_stops_at_once(proxy):
+    import time
+
+    proxy.add(Fault(r"^POST /_search", "status", status=429, skip=1, times=None,
+                    headers={"Retry-After": "30"}))
+    progress = Progress()
+
+    def on_progress(done, total, message):
+        if "retrying" in message:
+            progress.cancel()
+
+    progress._callback = on_progress
+    started = time.monotonic()
+    from triage.events import Cancelled
+
+    with pytest.raises(Cancelled) as exc:
+        load(proxy.url, retries=5, progress=progress)
+    assert time.monotonic() - started < 10
+    assert len(exc.value.partial.events) == 1000 and exc.value.partial.report.partial

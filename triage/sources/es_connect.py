@@ -198,6 +198,8 @@ class Cluster:
                 if progress is not None:
                     progress.update(message=f"{failure.short()}; retrying in {delay:.1f} s (attempt {attempt})")
                 _sleep(delay, progress)
+                if progress is not None and progress.cancelled:
+                    raise failure.to_source_error(self.settings, what, attempt) from None
 
 
 def _sleep(seconds: float, progress: Progress | None) -> None:

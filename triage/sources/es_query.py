@@ -261,6 +261,9 @@ class _Pager:
             try:
                 res = self._page(after)
             except SourceError as exc:
+                if self.progress.cancelled:  # cancelled while backing off
+                    self.report.partial = True
+                    return True
                 if not self.fetched:
                     raise
                 self.report.partial = True
