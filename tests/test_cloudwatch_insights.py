@@ -14,7 +14,7 @@ from cw_support import (  # noqa: F401 - fixtures
 from triage.events import Cancelled, Progress, SourceError
 from triage.sources.cloudwatch import CloudWatchSource
 from triage.sources.cw_insights import (
-    ROW_LIMIT, PollPolicy, Slice, apply_sampling, base_query, bin_seconds_for, check_user_query, count_query,
+    ROW_LIMIT, PollPolicy, Slice, base_query, plan_sample, bin_seconds_for, check_user_query, count_query,
     event_query, parse_counts, parse_rows, parse_time_ms, plan_slices,
 )
 from triage.sources.cw_session import CwSession
@@ -55,7 +55,7 @@ def test_stream_prefix_and_simple_filter_pattern_become_insights_filters():
 def test_bins_are_whole_minutes_and_few():
     assert bin_seconds_for(3600) == 60
     assert bin_seconds_for(7 * 86400) % 60 == 0
-    assert 7 * 86400 / bin_seconds_for(7 * 86400) <= 500
+    assert 7 * 86400 / bin_seconds_for(7 * 86400) <= 240
 
 
 # --- results -------------------------------------------------------------------------
@@ -109,13 +109,16 @@ def test_window_edges_inside_bins_and_empty_stretches():
     assert [s.expected for s in slices] == [17]
 
 
-def test_sampling_shares_the_cap_by_slice():
-    slices = [Slice(0, 1, expected=9000), Slice(1, 2, expected=1000)]
-    scale = apply_sampling(slices, 10_000, 1_000)
-    assert [s.limit for s in slices] == [900, 100]
-    assert scale == pytest.approx(10.0)
-    unchanged = [Slice(0, 1, expected=10)]
-    assert apply_sampling(unchanged, 10, 100) == 1.0 and unchanged[0].limit == ROW_LIMIT
+def test_sampling_takes_each_bins_share():
+    bin_ms = 60_000
+    counts = {0: 9000, bin_ms: 1000, 2 * bin_ms: 0, 3 * bin_ms: 50_000}
+    slices, scale = plan_sample(counts, 0, 4 * bin_ms, bin_ms, 0.1)
+    assert [(s.lo, s.hi, s.limit) for s in slices] == [(0, bin_ms, 900), (bin_ms, 2 * bin_ms, 100),
+                                                      (3 * bin_ms, 4 * bin_ms, 5000)]
+    assert scale == pytest.approx(60_000 / 6000)
+    big, _ = plan_sample({0: 1_000_000}, 0, bin_ms, bin_ms, 0.5)  # 500,000 wanted in one minute
+    assert len(big) == 60 and all(s.limit <= ROW_LIMIT and s.sample for s in big)
+    assert big[0].lo == 0 and big[-1].hi == bin_ms
 
 
 # --- against moto ----------------------------------------------------------------------
@@ -140,8 +143,7 @@ def test_insights_fetches_everything_past_the_row_limit(cw_env):
     expected = _big_group(inc, 25_000)
     session = CwSession()
     starts = AwsAnswers(session.client("logs"), "StartQuery", [])
-    source = CloudWatchSource(["/big"], mode="insights", session=session)
-    source._insights.poll = FAST
+    source = CloudWatchSource(["/big"], mode="insights", session=session, poll=FAST)
     result = source.load(inc.start, inc.end, Progress())
 
     assert sorted(result.events["raw"].tolist()) == expected  # all, once
@@ -162,8 +164,7 @@ def test_server_counts_plan_the_slices(cw_env):
     starts = AwsAnswers(client, "StartQuery", [])
     AwsAnswers(client, "GetQueryResults", [(200, {"status": "Complete", "results": counts,
                                                   "statistics": {"recordsMatched": 12_000.0}})])
-    source = CloudWatchSource(["/big"], mode="insights", session=session)
-    source._insights.poll = FAST
+    source = CloudWatchSource(["/big"], mode="insights", session=session, poll=FAST)
     result = source.load(inc.start, inc.end, Progress())
 
     assert sorted(result.events["raw"].tolist()) == expected
@@ -180,8 +181,7 @@ def test_over_the_cap_insights_samples_each_slice_and_labels_estimates(cw_env):
               for i in range(60)]
     session = CwSession()
     AwsAnswers(session.client("logs"), "GetQueryResults", [(200, {"status": "Complete", "results": counts})])
-    source = CloudWatchSource(["/big"], mode="insights", session=session, max_events=600)
-    source._insights.poll = FAST
+    source = CloudWatchSource(["/big"], mode="insights", session=session, max_events=600, poll=FAST)
     result = source.load(inc.start, inc.end, Progress())
 
     assert 500 <= len(result.events) <= 700
@@ -212,8 +212,7 @@ def test_cancel_while_polling_stops_the_query(cw_env):
             progress.cancel()
 
     progress = Progress(on_progress)
-    source = CloudWatchSource(["/ecs/checkout"], insights="filter @message like /ERROR/", session=session)
-    source._insights.poll = FAST
+    source = CloudWatchSource(["/ecs/checkout"], insights="filter @message like /ERROR/", session=session, poll=FAST)
     with pytest.raises(Cancelled) as info:
         source.load(inc.start, inc.end, progress)
     assert info.value.partial is not None and info.value.partial.report.partial
@@ -225,8 +224,7 @@ def test_query_timeout_status_is_an_error_with_a_hint_and_stops(cw_env):
     ingest_logs(inc)
     session = CwSession()
     AwsAnswers(session.client("logs"), "GetQueryResults", [(200, {"status": "Timeout", "results": []})])
-    source = CloudWatchSource(["/ecs/checkout"], mode="insights", session=session)
-    source._insights.poll = FAST
+    source = CloudWatchSource(["/ecs/checkout"], mode="insights", session=session, poll=FAST)
     with pytest.raises(SourceError) as info:
         source.load(inc.start, inc.end, Progress())
     assert "timed out" in str(info.value) and "narrow" in info.value.hint
@@ -239,8 +237,7 @@ def test_client_side_timeout_stops_a_query_that_never_finishes(cw_env):
     client = session.client("logs")
     AwsAnswers(client, "GetQueryResults", [(200, {"status": "Running", "results": []})] * 1000)
     stops = AwsAnswers(client, "StopQuery", [(200, {"success": True})])
-    source = CloudWatchSource(["/ecs/checkout"], mode="insights", session=session)
-    source._insights.poll = PollPolicy(first=0.01, factor=1.0, longest=0.01, timeout=0.2)
+    source = CloudWatchSource(["/ecs/checkout"], mode="insights", session=session, poll=PollPolicy(first=0.01, factor=1.0, longest=0.01, timeout=0.2))
     with pytest.raises(SourceError, match="timed out"):
         source.load(inc.start, inc.end, Progress())
     assert len(stops.seen) == 1
@@ -273,8 +270,7 @@ def test_insights_results_in_aws_shape_become_events(cw_env):
         (200, {"status": "Running", "results": []}),
         (200, {"status": "Complete", "results": rows}),
     ])
-    source = CloudWatchSource(["/ecs/checkout"], mode="insights", session=session)
-    source._insights.poll = FAST
+    source = CloudWatchSource(["/ecs/checkout"], mode="insights", session=session, poll=FAST)
     result = source.load(inc.start, inc.end, Progress())
     assert result.events["source"].tolist() == ["/ecs/checkout/web/1"]
     assert result.events["level"].tolist() == ["error"]

@@ -11,6 +11,7 @@ from cw_support import (  # noqa: F401 - fixtures
 )
 from triage.events import EVENT_COLUMNS, Cancelled, Progress
 from triage.sources.cloudwatch import CloudWatchSource
+from triage.sources.cw_insights import PollPolicy
 from triage.sources.cw_session import CwSession
 
 
@@ -117,10 +118,38 @@ def test_event_cap_keeps_what_was_fetched_and_says_so(cw_env):
     base = int(inc.start.timestamp() * 1000)
     put_events(client, "/big", "s", [(base + i * 100, f"INFO item {i}") for i in range(15_000)])
 
-    result = CloudWatchSource(["/big"], max_events=5_000).load(inc.start, inc.end, Progress())
+    result = CloudWatchSource(["/big"], max_events=5_000, mode="filter").load(inc.start, inc.end, Progress())
     assert len(result.events) == 10_000  # the cap is checked between pages
     assert result.report.partial is True
     assert "cap" in result.report.warning()
+
+
+def test_auto_mode_over_the_cap_samples_the_whole_window_with_insights(cw_env):
+    """FilterLogEvents would keep only the first part of the window; auto switches to Insights,
+    whose server-side counts (answered AWS-shaped: moto has no stats) drive an even sample."""
+    from datetime import datetime, timezone
+
+    client = logs_client()
+    inc = make_incident(10)
+    client.create_log_group(logGroupName="/big")
+    client.create_log_stream(logGroupName="/big", logStreamName="s")
+    base = int(inc.start.timestamp() * 1000)
+    put_events(client, "/big", "s", [(base + i * 240, f"INFO item {i}") for i in range(15_000)])
+    bins = [[{"field": "bin(60s)", "value": datetime.fromtimestamp(base // 1000 + 60 * i, timezone.utc).strftime(
+        "%Y-%m-%d %H:%M:%S.000")}, {"field": "n", "value": "250"}] for i in range(60)]
+    session = CwSession()
+    AwsAnswers(session.client("logs"), "GetQueryResults", [(200, {"status": "Complete", "results": bins})])
+    fast = PollPolicy(first=0.01, factor=1.5, longest=0.05, timeout=5)
+    source = CloudWatchSource(["/big"], max_events=3_000, session=session, poll=fast)
+    result = source.load(inc.start, inc.end, Progress())
+
+    assert source.fetch_mode() == "filter" and source._insights is not None
+    assert 2_500 <= len(result.events) <= 3_000
+    assert result.report.estimated and result.report.scale == pytest.approx(15_000 / len(result.events), rel=0.05)
+    assert result.events["timestamp"].min() < inc.deploy - timedelta(minutes=25)
+    assert result.events["timestamp"].max() > inc.deploy + timedelta(minutes=25)
+    assert "Logs Insights" in result.report.warning()
+    assert any("Logs Insights" in q for q in source.queries())
 
 
 def test_cancel_between_pages_returns_partial_result(cw_env):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from triage.events import Cancelled, LoadReport, LoadResult, Progress, SourceError, empty_events, empty_metrics
-from triage.sources.cw_insights import InsightsFetch, event_query
+from triage.sources.cw_insights import InsightsFetch, PollPolicy, event_query
 from triage.sources.cw_logs import FilterFetch, RecordBuffer, resolve_groups
 from triage.sources.cw_metrics import MetricFetch, MetricSpec, parse_dimensions, parse_spec, preset_specs, spec_error
 from triage.sources.cw_session import CwSession
@@ -37,6 +37,7 @@ class CloudWatchSource:
     metrics: list[MetricSpec] = field(default_factory=list)
     max_events: int = DEFAULT_MAX_EVENTS
     session: CwSession | None = None
+    poll: PollPolicy = field(default_factory=PollPolicy)  # how Insights queries are polled
     kind: str = "cloudwatch"
 
     def __post_init__(self) -> None:
@@ -52,7 +53,7 @@ class CloudWatchSource:
         self._insights: InsightsFetch | None = None
         if self.fetch_mode() == "insights":  # validate the query before any network call
             self._insights = InsightsFetch(self.session, self.insights, self.stream_prefix, self.filter_pattern,
-                                           max_events=self.max_events)
+                                           max_events=self.max_events, poll=self.poll)
 
     def fetch_mode(self) -> str:
         """Insights when asked for (or when a query is given), else FilterLogEvents."""
@@ -85,42 +86,73 @@ class CloudWatchSource:
 
     def load(self, start: datetime | None, end: datetime | None, progress: Progress) -> LoadResult:
         start, end = window(start, end)
-        report, buffer = LoadReport(), RecordBuffer()
+        got = Fetched()
         try:
-            self._fetch_logs(start, end, progress, buffer, report)
+            got = self._fetch_logs(start, end, progress, got)
         except Cancelled:
-            raise Cancelled(self._result(buffer, empty_metrics(), report, partial=True)) from None
+            raise Cancelled(self._result(got, empty_metrics(), partial=True)) from None
         try:
-            metrics = MetricFetch(self.session, self.metrics).run(start, end, progress, report)
+            metrics = MetricFetch(self.session, self.metrics).run(start, end, progress, got.report)
         except Cancelled:
-            raise Cancelled(self._result(buffer, empty_metrics(), report, partial=True)) from None
+            raise Cancelled(self._result(got, empty_metrics(), partial=True)) from None
         except SourceError as exc:
-            report.partial = True
-            report.notes.append(f"CloudWatch metrics not loaded: {exc}")
+            got.report.partial = True
+            got.report.notes.append(f"CloudWatch metrics not loaded: {exc}")
             metrics = empty_metrics()
-        result = self._result(buffer, metrics, report)
+        result = self._result(got, metrics)
         progress.update(done=len(result.events), message=f"{len(result.events):,} events from CloudWatch")
         return result
 
-    def _fetch_logs(self, start, end, progress, buffer, report) -> None:
-        """Fetch into `buffer`; a failure after some data keeps it, labelled partial."""
+    def _fetch_logs(self, start, end, progress, got: "Fetched") -> "Fetched":
+        """Fetch into `got`; a failure after some data keeps it, labelled partial."""
         try:
             self._resolved = resolve_groups(self.session, self.log_groups, progress)
             if self._insights is not None:
-                self._insights.run(self._resolved, start, end, progress, buffer, report)
-            else:
-                fetch = FilterFetch(self.session, self.stream_prefix, self.filter_pattern, self.max_events)
-                fetch.run(self._resolved, start, end, progress, buffer, report)
+                self._insights.run(self._resolved, start, end, progress, got.buffer, got.report)
+                return got
+            fetch = FilterFetch(self.session, self.stream_prefix, self.filter_pattern, self.max_events)
+            fetch.run(self._resolved, start, end, progress, got.buffer, got.report)
+            if fetch.capped and self.mode == "auto":
+                return self._switch_to_insights(start, end, progress, got)
         except SourceError as exc:
-            if not buffer.count:
+            if not got.buffer.count:
                 raise
-            report.partial = True
-            report.notes.append(f"stopped after {buffer.count:,} events: {exc}")
+            got.report.partial = True
+            got.report.notes.append(f"stopped after {got.buffer.count:,} events: {exc}")
+        return got
 
-    def _result(self, buffer, metrics, report, partial=False) -> LoadResult:
-        report.partial = report.partial or partial
-        events = buffer.to_events(report) if buffer.count else empty_events()
-        return LoadResult(events=events, metrics=metrics, report=report, description=self.describe())
+    def _switch_to_insights(self, start, end, progress, capped: "Fetched") -> "Fetched":
+        """Over the cap, FilterLogEvents keeps only the start of the window (biasing the after
+        window); Logs Insights counts on the server and samples the whole window instead.
+        If Insights cannot run the same filter or fails, the capped fetch stands."""
+        try:
+            insights = InsightsFetch(self.session, None, self.stream_prefix, self.filter_pattern,
+                                     max_events=self.max_events, poll=self.poll)
+        except SourceError:
+            return capped
+        progress.update(message=f"more than {self.max_events:,} events: switching to Logs Insights to sample the window")
+        got = Fetched()
+        try:
+            insights.run(self._resolved, start, end, progress, got.buffer, got.report)
+        except SourceError as exc:
+            capped.report.notes.append(f"Logs Insights fallback failed: {exc}")
+            return capped
+        self._insights = insights
+        got.report.notes.insert(0, f"over {self.max_events:,} events: fetched with Logs Insights instead of FilterLogEvents")
+        return got
+
+    def _result(self, got: "Fetched", metrics, partial=False) -> LoadResult:
+        got.report.partial = got.report.partial or partial
+        events = got.buffer.to_events(got.report) if got.buffer.count else empty_events()
+        return LoadResult(events=events, metrics=metrics, report=got.report, description=self.describe())
+
+
+@dataclass
+class Fetched:
+    """The log records fetched so far and what the fetch had to say about them."""
+
+    buffer: RecordBuffer = field(default_factory=RecordBuffer)
+    report: LoadReport = field(default_factory=LoadReport)
 
 
 @dataclass

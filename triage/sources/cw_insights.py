@@ -66,8 +66,8 @@ def count_query(base: str, bin_seconds: int) -> str:
 
 
 def bin_seconds_for(span_s: float) -> int:
-    """Whole minutes, about 500 bins over the window at most."""
-    return max(60, math.ceil(span_s / 500 / 60) * 60)
+    """Whole minutes, at most about 240 bins over the window (each bin is a query when sampling)."""
+    return max(60, math.ceil(span_s / 240 / 60) * 60)
 
 
 def _regex_escape(text: str) -> str:
@@ -134,8 +134,9 @@ def parse_counts(rows: list[dict[str, str]]) -> dict[int, int] | None:
 class Slice:
     lo: int  # epoch ms, inclusive
     hi: int  # epoch ms, exclusive
-    limit: int = ROW_LIMIT  # rows to fetch; below ROW_LIMIT when sampling
+    limit: int = ROW_LIMIT  # rows to fetch
     expected: int | None = None
+    sample: bool = False  # a share of a sample: a full result is not a truncation
 
 
 def plan_slices(counts: dict[int, int], lo: int, hi: int, bin_ms: int, budget: int = SLICE_BUDGET) -> list[Slice]:
@@ -164,16 +165,27 @@ def plan_slices(counts: dict[int, int], lo: int, hi: int, bin_ms: int, budget: i
     return [s for s in slices if s.expected != 0] if counts else slices
 
 
-def apply_sampling(slices: list[Slice], total: int, max_events: int) -> float:
-    """Give each slice its share of `max_events`; returns the scale (real / fetched)."""
-    if total <= max_events:
-        return 1.0
-    fraction = max_events / total
+def plan_sample(counts: dict[int, int], lo: int, hi: int, bin_ms: int, fraction: float) -> tuple[list[Slice], float]:
+    """Slices for a time-stratified sample: one per non-empty bin, each fetching its share.
+
+    Insights cannot sort randomly, so a slice yields its first rows in time; keeping slices
+    as small as the count bins keeps that bias within one bin. Returns the slices and the
+    scale (real count / fetched count).
+    """
+    slices: list[Slice] = []
     fetched = 0
-    for s in slices:
-        s.limit = max(1, min(ROW_LIMIT, math.floor((s.expected or 0) * fraction)))
-        fetched += min(s.limit, s.expected or 0)
-    return total / max(1, fetched)
+    for edge, n in sorted(counts.items()):
+        b_lo, b_hi = max(edge, lo), min(edge + bin_ms, hi)
+        if n <= 0 or b_lo >= b_hi:
+            continue
+        want = max(1, round(n * fraction))
+        parts = min(math.ceil(want / SLICE_BUDGET), max(1, (b_hi - b_lo) // 1000))
+        cuts = [b_lo + round(i * (b_hi - b_lo) / parts) for i in range(parts)] + [b_hi]
+        for a, b in zip(cuts, cuts[1:]):
+            limit = min(ROW_LIMIT, math.ceil(want / parts))
+            slices.append(Slice(a, b, limit=limit, expected=math.ceil(n / parts), sample=True))
+            fetched += min(limit, math.ceil(n / parts))
+    return slices, sum(counts.values()) / max(1, fetched)
 
 
 @dataclass
@@ -208,24 +220,27 @@ class InsightsFetch:
                 "narrow the --log-group prefix",
             )
         lo, hi = to_ms(start), to_ms(end) + 1
-        slices, total = self._plan(groups, lo, hi, progress)
+        slices, total, scale = self._plan(groups, lo, hi, progress)
+        if scale > 1.0:
+            report.estimated = True
+            report.scale = max(report.scale, scale)
+            report.notes.append(f"Logs Insights sampled about {self.max_events:,} of {total:,} events evenly over the window")
         if total is not None:
-            scale = apply_sampling(slices, total, self.max_events)
-            if scale > 1.0:
-                report.estimated = True
-                report.scale = max(report.scale, scale)
-                report.notes.append(f"Insights sampled about {self.max_events:,} of {total:,} events per time slice")
             progress.update(total=min(total, self.max_events))
         self._fetch(groups, slices, progress, buffer, report)
 
-    def _plan(self, groups, lo, hi, progress) -> tuple[list[Slice], int | None]:
+    def _plan(self, groups, lo, hi, progress) -> tuple[list[Slice], int | None, float]:
         bin_s = bin_seconds_for((hi - lo) / 1000)
         rows = self._run_query(groups, count_query(self.base, bin_s), lo, hi, progress,
                                "Logs Insights: counting events per time bin")
         counts = parse_counts(rows)
         if counts is None:  # not a stats result: fetch blind and split on truncation
-            return [Slice(lo, hi)], None
-        return plan_slices(counts, lo, hi, bin_s * 1000), sum(counts.values())
+            return [Slice(lo, hi)], None, 1.0
+        total = sum(counts.values())
+        if total > self.max_events:
+            slices, scale = plan_sample(counts, lo, hi, bin_s * 1000, self.max_events / total)
+            return slices, total, scale
+        return plan_slices(counts, lo, hi, bin_s * 1000), total, 1.0
 
     def _fetch(self, groups, slices, progress, buffer, report) -> None:
         queue = deque(slices)
@@ -247,7 +262,11 @@ class InsightsFetch:
                         continue
                     s = active.pop(qid)
                     follow = self._take(s, rows, groups, buffer, report)
-                    if follow is not None:
+                    if follow is not None and buffer.count >= self.max_events:
+                        report.partial = True
+                        report.notes.append(f"stopped at {buffer.count:,} events (cap); later events missing")
+                        queue.clear()
+                    elif follow is not None:
                         queue.appendleft(follow)
                     progress.update(done=buffer.count)
                     wait = self.poll.first
@@ -259,7 +278,7 @@ class InsightsFetch:
     def _take(self, s: Slice, rows, groups, buffer, report) -> Slice | None:
         """Keep the rows inside the slice; the continuation slice when the result was cut off."""
         times = parse_time_ms([r.get("@timestamp", "") for r in rows])
-        truncated = len(rows) >= s.limit and s.limit == ROW_LIMIT
+        truncated = len(rows) >= s.limit and not s.sample
         keep_below = s.hi
         follow = None
         if truncated:

@@ -125,6 +125,7 @@ class FilterFetch:
     stream_prefix: str | None = None
     pattern: str | None = None
     max_events: int = 2_000_000
+    capped: bool = False  # set when the cap stopped the fetch early
 
     def run(self, groups: list[str], start: datetime, end: datetime, progress: Progress,
             buffer: RecordBuffer, report: LoadReport) -> None:
@@ -132,7 +133,7 @@ class FilterFetch:
         start_ms, end_ms = to_ms(start), to_ms(end)
         for i, group in enumerate(groups):
             if buffer.count >= self.max_events:
-                report.partial = True
+                self.capped = report.partial = True
                 report.notes.append(f"log group {group} not fetched (event cap {self.max_events:,} reached)")
                 continue
             self._group(group, start_ms, end_ms, progress, buffer, report, f"[{i + 1}/{len(groups)}] ")
@@ -160,7 +161,7 @@ class FilterFetch:
             if not token:
                 return
             if buffer.count >= self.max_events:
-                report.partial = True
+                self.capped = report.partial = True
                 when = _iso(last) if last is not None else "the start"
                 report.notes.append(
                     f"stopped at {buffer.count:,} events (cap) in {group}; nothing after {when} from it"
