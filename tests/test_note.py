@@ -186,3 +186,28 @@ def test_write_note_refuses_to_overwrite_and_is_atomic(tmp_path):
     write_note(target, "three", force=True)
     assert target.read_text() == "three"
     assert sorted(os.listdir(tmp_path)) == ["note.md"]  # no temp files left behind
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from triage.note import clip_sample  # noqa: E402
+
+_untrusted = st.lists(st.sampled_from(list("ab `~|*_[]<>#\\\n\t\x1b\x07é€") + ["```", "~~~", "<!--", "    "]),
+                      min_size=1, max_size=40).map("".join)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_untrusted)
+def test_any_log_text_comes_back_verbatim_from_its_fence(text):
+    ev = events_frame({"timestamp": [DEPLOY + timedelta(minutes=m) for m in range(1, 11)], "level": ["error"] * 10,
+                       "message": [text] * 10, "raw": [text] * 10})
+    ev["signature"] = pd.Series(["s"] * 10, dtype=ev["message"].dtype)
+    ev["template"] = ev["message"]
+    inc = Incident(events=ev, metrics=metrics_frame({}), deploy=DEPLOY)
+    a = analyze(inc)
+    md = render_markdown(inc, a, NoteDraft(findings=[Finding("signature", "s")]))
+    fences = [t.content for t in _tokens(md) if t.type == "fence"]
+    expected = clip_sample(text) + "\n"
+    assert fences.count(expected) >= 3  # the template block and each sample
+    assert "\x1b" not in md and "\x07" not in md
