@@ -126,3 +126,15 @@ def test_skewed_second_file_is_warned(tmp_path, capsys):
     b = _log(tmp_path / "b.log", with_new=False, offset_min=-120)  # its clock is two hours behind
     code, out, err = _run(capsys, "report", str(a), str(b), "--deploy", "2026-05-04T10:00:00Z", "--before", "30m")
     assert code == 0 and "b.log" in err and "skew" in err
+
+
+def test_incident_key_is_stable_and_tells_files_apart(tmp_path):
+    from triage.pipeline import load_incident
+    from triage.sources.files import FileSource
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one, two = _log(tmp_path / "a" / "app.log"), _log(tmp_path / "b" / "app.log")
+    keys = [load_incident(FileSource([str(p)]), deploy=DEPLOY).key for p in (one, one, two)]
+    assert keys[0] == keys[1] != keys[2]
+    assert load_incident(FileSource([str(one)]), deploy=DEPLOY + timedelta(minutes=1)).key != keys[0]

@@ -7,6 +7,7 @@ or shift the windows without reloading.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable
@@ -93,6 +94,12 @@ def clip_to_range(events: pd.DataFrame, start: datetime, end: datetime, report: 
     return events[keep].reset_index(drop=True)
 
 
+def _identity(source) -> list[str]:
+    """What tells two same-looking sources apart (absolute file paths), for the incident key."""
+    paths = getattr(source, "paths", None) or []
+    return [p if p == "-" else os.path.abspath(p) for p in paths if isinstance(p, str)]
+
+
 def _describe(source) -> str:
     try:
         return source.describe()
@@ -164,5 +171,5 @@ def load_incident(
         sources=sources,
         queries=queries,
         report=report,
-        key=incident_key(sources + queries, deploy),
+        key=incident_key(sources + queries + _identity(source), deploy),
     )
