@@ -280,6 +280,16 @@ def test_metric_timeline_means_and_gaps():
     assert np.nanmax(means) == 40.0 and np.isnan(means).sum() == 4 and dbin == 4
 
 
+def test_metric_timeline_can_pick_one_series():
+    a = _series("cpu", [10.0, 10.0], [10.0, 10.0])
+    b = _series("cpu", [30.0, 30.0], [30.0, 30.0])
+    a["dimensions"], b["dimensions"] = "host=a", "host=b"
+    inc = Log().even("x", 1, -2, 2).incident(metrics=pd.concat([a, b], ignore_index=True))
+    span = dict(bins=2, start=DEPLOY - timedelta(minutes=2), end=DEPLOY + timedelta(minutes=2))
+    assert metric_timeline(inc, "cpu", **span)[0].tolist() == [20.0, 20.0]
+    assert metric_timeline(inc, "cpu", dimensions="host=b", **span)[0].tolist() == [30.0, 30.0]
+
+
 def test_signature_detail_samples_and_breakdowns():
     log = Log().add("e", 10, 0, 30, host="a").add("e", 5, 0, 30, host="b").add("e", 7, -30, 0, host="a")
     inc = log.incident()

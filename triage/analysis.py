@@ -499,12 +499,19 @@ def timeline(incident: Incident, signature: str | None, *, bins: int = 60, start
     return counts, _deploy_bin(incident, lo, hi, bins)
 
 
-def metric_timeline(incident: Incident, metric: str, *, bins: int = 60, start=None, end=None) -> tuple[np.ndarray, int]:
-    """Mean per bin (NaN where empty) for one metric, and the deploy's bin."""
+def metric_timeline(incident: Incident, metric: str, *, bins: int = 60, start=None, end=None,
+                    dimensions: str | None = None) -> tuple[np.ndarray, int]:
+    """Mean per bin (NaN where empty) for one metric, and the deploy's bin.
+
+    All series of the metric are averaged unless `dimensions` ("k=v,...") picks one.
+    """
     prep = prepare(incident)
     lo, hi = _range(prep, incident, start, end)
     m = incident.metrics
-    sel = m[m["metric"] == metric]
+    keep = m["metric"] == metric
+    if dimensions is not None:
+        keep &= m["dimensions"].fillna("") == dimensions
+    sel = m[keep.to_numpy(dtype=bool, na_value=False)]
     ts = sel["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     vals = sel["value"].to_numpy(dtype=float)
     ok = (ts >= lo) & (ts <= hi) & ~np.isnan(vals)
