@@ -257,8 +257,18 @@ def test_estimated_counts_are_labelled():
     inc = Log().even("x", 1, -30, 30).incident()
     inc.report.estimated, inc.report.scale = True, 4.0
     a = analyze(inc)
-    assert a.estimated and row(a, "x")["before"] == 120
+    assert a.estimated and row(a, "x")["before"] == 120 and row(a, "x")["rate_before"] == pytest.approx(4.0)
     assert any("ESTIMATES" in w for w in a.warnings)
+
+
+def test_estimated_counts_are_tested_on_the_sample_not_the_scaled_numbers():
+    # 5 sampled events after, none before: p = 2 * 0.5**5 = 0.0625, not a finding;
+    # scaled x10 it reads 50 vs 0, which an honest test must not believe
+    inc = Log().add("x", 5, 0, 30).even("noise", 1, -30, 30, level="info").incident()
+    inc.report.estimated, inc.report.scale = True, 10.0
+    r = row(analyze(inc), "x")
+    assert (r["before"], r["after"]) == (0, 50)
+    assert r["p"] == pytest.approx(0.0625) and r["status"] == "STEADY"
 
 
 # ---------------------------------------------------------------- timelines and detail

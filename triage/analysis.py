@@ -357,6 +357,13 @@ def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None
     )
 
 
+def _scaled(res: dict, scale: float) -> dict:
+    """Rates for display from sampled counts; p, q, interval and status stay on the sample."""
+    if scale != 1.0:
+        res["rate_before"], res["rate_after"] = res["rate_before"] * scale, res["rate_after"] * scale
+    return res
+
+
 def _split_counts(codes: np.ndarray, side: np.ndarray, k: int, weights=None) -> tuple[np.ndarray, np.ndarray]:
     """Before and after counts per code in one bincount (codes < 0 are skipped)."""
     ok = codes >= 0
@@ -371,9 +378,8 @@ def _signature_table(prep, w: Windows) -> pd.DataFrame:
     info = prep.signatures
     k = len(info)
     b, a = _split_counts(prep.sig_codes[w.rows], w.side, k)
-    scale = prep.scale
-    b, a = b * scale, a * scale
-    res = compare_counts(a, b, w)
+    res = _scaled(compare_counts(a, b, w), prep.scale)  # tests on the sampled counts, display scaled
+    b, a = b * prep.scale, a * prep.scale
     weight = info["level"].map(LEVEL_WEIGHT).astype(float).fillna(UNKNOWN_WEIGHT).to_numpy()
     score = np.abs(res["rate_after"] - res["rate_before"]) * weight
     table = pd.DataFrame({
@@ -399,6 +405,7 @@ def _dimension_table(prep, w: Windows) -> pd.DataFrame:
                                    ("host", prep.host_codes, prep.hosts)):
         for measure, mask in (("errors", prep.is_error), ("5xx", prep.is_5xx), ("4xx", prep.is_4xx)):
             frames.append(_measure_rows(dimension, codes, keys, measure, mask, prep, w))
+    frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=DIMENSION_COLUMNS)
     out = pd.concat(frames, ignore_index=True)
@@ -410,14 +417,14 @@ def _measure_rows(dimension, codes, keys, measure, mask, prep, w: Windows) -> pd
     rows = w.rows
     codes = np.zeros(rows.size, dtype=np.int64) if codes is None else codes[rows]
     hit = mask[rows]
-    b, a = (x * prep.scale for x in _split_counts(codes[hit], w.side[hit], k))
+    b, a = _split_counts(codes[hit], w.side[hit], k)
     exposure = prep.has_status[rows] if measure != "errors" else slice(None)
     _, volume = _split_counts(codes[exposure], w.side[exposure], k)
-    volume = volume * prep.scale
     keep = np.ones(k, dtype=bool) if dimension == "overall" else (a + b) > 0
     if dimension != "overall" and not keep.any():
         return pd.DataFrame(columns=DIMENSION_COLUMNS)
-    res = compare_counts(a[keep], b[keep], w, ci=False)
+    res = _scaled(compare_counts(a[keep], b[keep], w, ci=False), prep.scale)
+    b, a = b * prep.scale, a * prep.scale
     if dimension == "overall":
         outlier = np.zeros(1, dtype=bool)
     else:
