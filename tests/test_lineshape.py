@@ -380,3 +380,11 @@ def test_parse_messages_one_event_per_record_with_fallback_times():
     assert df["message"][2] == "Traceback (most recent call last):\n  File \"h.py\", line 1\nKeyError: 'x'"
     assert df["message"][3] == "pretty printed"
     assert (df["source"] == "/aws/lambda/pay").all()
+
+
+def test_a_second_layout_later_in_the_input_is_detected_not_folded():
+    first = [f"Nov 26 10:{i // 60:02d}:{i % 60:02d} web-1 app[1]: syslog line {i}" for i in range(600)]
+    second = [f"2026-11-26T11:{i // 60:02d}:{i % 60:02d}Z ERROR iso line {i}" for i in range(300)]
+    df = parse_lines(first + second, now=NOW)
+    assert len(df) == 900
+    assert df["level"].iloc[-1] == "error" and df["message"].iloc[-1] == "iso line 299"

@@ -76,25 +76,40 @@ def _json_part(clean: pa.Array, candidates: np.ndarray, tz, now) -> tuple[np.nda
     return pos, {"ts": ts, "status": status, **strings}
 
 
+def _sample(lines: pa.Array) -> pa.Array:
+    """The first lines plus lines spread evenly over the rest, blank ones left out."""
+    n = len(lines)
+    head = np.arange(min(n, SAMPLE_LINES))
+    spread = np.linspace(0, n - 1, num=min(n, SAMPLE_LINES)).astype(np.int64) if n > SAMPLE_LINES else head[:0]
+    sample = lines.take(pa.array(np.unique(np.concatenate([head, spread]))))
+    return sample.filter(pa.array(_nonblank(sample)))
+
+
 def _text_part(clean: pa.Array, remaining: np.ndarray, tz, now, report: LoadReport) -> list[tuple[np.ndarray, dict, str]]:
     idx = np.flatnonzero(remaining)
     if not len(idx):
         return []
     sub = clean if len(idx) == len(clean) else clean.take(pa.array(idx))
-    sample = sub.slice(0, SAMPLE_LINES * 5).filter(pa.array(_nonblank(sub.slice(0, SAMPLE_LINES * 5))))
-    sample = sample.slice(0, SAMPLE_LINES)
     parts = []
     todo = np.ones(len(sub), dtype=bool)
-    for shape, _ in textshapes.detect(sample):
-        if not todo.any():
-            break
+    tried: set[str] = set()
+    while todo.any():
+        # Re-sample what is still unclaimed: a second layout further down the input gets its turn.
         local = np.flatnonzero(todo)
-        lines = sub if todo.all() else sub.take(pa.array(local))
-        ok, cols = textshapes.extract_shape(lines, shape)
-        if not ok.any():
-            continue
-        todo[local[ok]] = False
-        parts.append((idx[local[ok]], shape, cols))
+        pending = sub if todo.all() else sub.take(pa.array(local))
+        shapes = [shape for shape, _ in textshapes.detect(_sample(pending)) if shape.name not in tried]
+        if not shapes:
+            break
+        for shape in shapes:
+            tried.add(shape.name)
+            local = np.flatnonzero(todo)
+            if not len(local):
+                break
+            lines = sub if len(local) == len(sub) else sub.take(pa.array(local))
+            ok, cols = textshapes.extract_shape(lines, shape)
+            if ok.any():
+                todo[local[ok]] = False
+                parts.append((idx[local[ok]], shape, cols))
     # Dated layouts first: their latest time anchors the year of syslog/klog lines in the same input.
     done: list[tuple[np.ndarray, dict, str]] = []
     for pos, shape, cols in sorted(parts, key=lambda p: p[1].ts_kind in _YEARLESS):
