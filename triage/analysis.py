@@ -424,12 +424,12 @@ def _measure_rows(dimension, codes, keys, measure, mask, prep, w: Windows) -> pd
     if dimension != "overall" and not keep.any():
         return pd.DataFrame(columns=DIMENSION_COLUMNS)
     res = _scaled(compare_counts(a[keep], b[keep], w, ci=False), prep.scale)
-    b, a = b * prep.scale, a * prep.scale
     if dimension == "overall":
         outlier = np.zeros(1, dtype=bool)
     else:
         groups = prep.host_service if dimension == "host" else np.zeros(k, dtype=np.int64)
-        outlier = _outliers(a, volume, groups)[keep]
+        outlier = _outliers(a, volume, groups)[keep]  # on the sample, like the other tests
+    b, a = b * prep.scale, a * prep.scale
     return pd.DataFrame({
         "dimension": dimension, "key": np.asarray(keys, dtype=object)[keep], "measure": measure,
         "before": b[keep].astype(np.int64), "after": a[keep].astype(np.int64),
