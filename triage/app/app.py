@@ -32,7 +32,7 @@ from triage.app.screens.help import HelpScreen
 from triage.app.screens.main import MainScreen
 from triage.app.screens.modals import AskModal, ConfirmModal, ErrorModal
 from triage.app.screens.note import NoteScreen
-from triage.app.timelines import TimelineIndex
+from triage.app.timelines import SignatureRows, TimelineIndex
 from triage.app.widgets.detail import DetailPanel
 from triage.app.widgets.header import IncidentHeader
 from triage.app.widgets.metrics_table import MetricsTable
@@ -48,7 +48,7 @@ WINDOW_STEP = timedelta(minutes=5)
 SHIFT_STEP = timedelta(minutes=1)
 MIN_WINDOW = timedelta(minutes=1)
 AUTOSAVE_DELAY = 0.3
-FILTER_DELAY = 0.12
+FILTER_DELAY = 0.05
 MAIN_ONLY = {
     "pin", "focus_filter", "set_deploy", "set_window", "shift", "widen", "cycle_sort",
     "reverse_sort", "toggle_expand", "zoom", "note", "reload",
@@ -61,6 +61,7 @@ class Prepared:
     def __init__(self, incident):
         events = incident.events
         self.timelines = TimelineIndex(events)
+        self.rows = SignatureRows(events)
         self.by_service = _pairs(events, "service")
         self.by_host = _pairs(events, "host")
         self.services = sorted(set(self.by_service["service"].astype(object)))
@@ -119,6 +120,7 @@ class TriageApp(App):
         self.draft = NoteDraft()
         self.draft_file: Path | None = None
         self.selected: str | None = None
+        self.detail_shown: str | None = None  # the signature the detail pane currently shows
         self.sort_key, self.sort_reverse = "rank", False
         self.filter_text = filter_text
         self.expanded = False
@@ -304,8 +306,8 @@ class TriageApp(App):
             return
         rows = self.visible_rows()
         table = self.main.query_one("#signatures", SignatureTable)
-        shown = table.populate(rows, self.timelines, self.prepared.timelines, self.deploy_bin, self.pinned_keys())
-        total = len(self.analysis.signatures)
+        table.populate(rows, self.timelines, self.prepared.timelines, self.deploy_bin, self.pinned_keys())
+        total, shown = len(self.analysis.signatures), len(rows)
         subtitle = f"{shown:,} of {total:,} signatures" if shown < total else f"{total:,} signatures"
         arrow = "↑" if self.sort_reverse else ""
         subtitle += f" · sort {self.sort_key}{arrow}"
@@ -357,7 +359,7 @@ class TriageApp(App):
         notices.display = bool(bits)
 
     # ---- selection and detail --------------------------------------------------------------
-    def select_signature(self, signature: str | None, delay: float = 0.04) -> None:
+    def select_signature(self, signature: str | None, delay: float = 0.02) -> None:
         if signature is None or self.incident is None:
             return
         self.selected = signature
@@ -369,9 +371,22 @@ class TriageApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail", name="detail")
     def _detail_worker(self, signature: str, bins: int) -> None:
-        detail = engine.signature_detail(self.incident, signature, samples=5)
-        counts, deploy_bin = engine.timeline(self.incident, signature, bins=bins)
+        # One signature's rows as a small incident: the engine then works on thousands, not millions.
+        rows = self.prepared.rows
+        incident = replace(self.incident, events=self.incident.events.take(rows.rows(signature)), deploy=self.deploy)
+        start, end = self._sample_window(signature)
+        detail = engine.signature_detail(incident, signature, samples=5, start=start, end=end)
+        counts, deploy_bin = engine.timeline(incident, signature, bins=bins, start=rows.start, end=rows.end)
         self.post_message(DetailReady(signature, detail, (counts, deploy_bin)))
+
+    def _sample_window(self, signature: str):
+        """Samples from the side of the deploy that changed: after for NEW/SPIKE, before for GONE/DROP."""
+        status = self._signature_row(signature).get("status")
+        if status in ("NEW", "SPIKE"):
+            return self.deploy, self.deploy + self.after
+        if status in ("GONE", "DROP"):
+            return self.deploy - self.before, self.deploy
+        return None, None
 
     def on_detail_ready(self, message: DetailReady) -> None:
         if message.signature != self.selected:
@@ -382,6 +397,7 @@ class TriageApp(App):
         panel.border_title = inert("Detail: " + str(message.detail.template), limit=90)
         panel.show(message.detail, counts, deploy_bin, tz=self.tz, expanded=self.expanded,
                    status=row.get("status", ""), before=row.get("before"), after=row.get("after"))
+        self.detail_shown = message.signature
 
     def _signature_row(self, signature: str) -> dict:
         if self.analysis is None:

@@ -95,6 +95,6 @@ def when(ts, tz=None) -> str:
     try:
         if ts is None or ts != ts:  # NaT/NaN compare unequal to themselves
             return "-"
-        return format_time(ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else ts, tz)
+        return format_time(ts.to_pydatetime(warn=False) if hasattr(ts, "to_pydatetime") else ts, tz)
     except (TypeError, ValueError):
         return "-"

@@ -13,16 +13,18 @@ DEPLOY_MARK = "│"
 DEPLOY_STYLE = "bold yellow"
 
 
+_BLOCK_ARRAY = np.array(list(" " + BLOCKS))  # index 0: empty bin
+
+
 def _levels(values: np.ndarray, steps: int) -> np.ndarray:
-    """Scale finite values to 0..steps-1 (-1 where empty/NaN); a zero count stays at 0."""
+    """Scale finite values to 0..steps-1 (-1 where empty/NaN); the scale starts at zero."""
     v = np.asarray(values, dtype="float64")
-    out = np.full(v.shape, -1, dtype=int)
     ok = np.isfinite(v)
+    out = np.full(v.shape, -1, dtype=int)
     if not ok.any():
         return out
-    lo, hi = float(np.nanmin(np.where(ok, v, np.nan))), float(np.nanmax(np.where(ok, v, np.nan)))
-    lo = min(lo, 0.0)
-    span = hi - lo
+    lo = min(float(v[ok].min()), 0.0)
+    span = float(v[ok].max()) - lo
     if span <= 0:
         out[ok] = 0
         return out
@@ -31,20 +33,13 @@ def _levels(values: np.ndarray, steps: int) -> np.ndarray:
 
 
 def sparkline(values, deploy_index: int | None, *, before_style: str = "dim", after_style: str = "") -> Text:
-    """One row of blocks, with `│` inserted before bin `deploy_index`; empty bins are spaces."""
-    levels = _levels(values, len(BLOCKS))
-    text = Text(end="", no_wrap=True)
-    for i, level in enumerate(levels):
-        if deploy_index is not None and i == deploy_index:
-            text.append(DEPLOY_MARK, DEPLOY_STYLE)
-        char = BLOCKS[level] if level >= 0 else " "
-        if level == 0 and np.asarray(values)[i] == 0:
-            char = "▁"
-        style = before_style if deploy_index is not None and i < deploy_index else after_style
-        text.append(char, style)
-    if deploy_index is not None and deploy_index >= len(levels):
-        text.append(DEPLOY_MARK, DEPLOY_STYLE)
-    return text
+    """One row of blocks, with `│` inserted before bin `deploy_index`; empty (NaN) bins are spaces."""
+    chars = "".join(_BLOCK_ARRAY[_levels(values, len(BLOCKS)) + 1])
+    if deploy_index is None:
+        return Text(chars, style=after_style, end="", no_wrap=True)
+    cut = max(0, min(len(chars), deploy_index))
+    return Text.assemble((chars[:cut], before_style), (DEPLOY_MARK, DEPLOY_STYLE), (chars[cut:], after_style),
+                         end="", no_wrap=True)
 
 
 def histogram(values, deploy_index: int | None, *, height: int = 4, style: str = "cyan") -> Text:

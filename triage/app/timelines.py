@@ -33,3 +33,24 @@ class TimelineIndex:
     def row(self, table: np.ndarray, signature: str) -> np.ndarray | None:
         i = self.index.get(signature)
         return None if i is None else table[i]
+
+
+class SignatureRows:
+    """Row positions of each signature's events, so the detail pane slices instead of scanning 1M rows."""
+
+    def __init__(self, events: pd.DataFrame):
+        codes, uniques = pd.factorize(events["signature"].astype(object).to_numpy())
+        self.order = np.argsort(codes, kind="stable")
+        self.sorted_codes = codes[self.order]
+        self.index = {sig: i for i, sig in enumerate(uniques)}
+        ts = events["timestamp"]
+        self.start = ts.min() if ts.notna().any() else None
+        self.end = ts.max() if ts.notna().any() else None
+
+    def rows(self, signature: str) -> np.ndarray:
+        code = self.index.get(signature)
+        if code is None:
+            return np.zeros(0, dtype=np.int64)
+        lo = np.searchsorted(self.sorted_codes, code, "left")
+        hi = np.searchsorted(self.sorted_codes, code, "right")
+        return self.order[lo:hi]

@@ -12,8 +12,9 @@ from triage.app import format as fmt
 from triage.app.inert import template_text
 from triage.app.spark import sparkline
 
-MAX_ROWS = 1000
-"""Rows drawn at once; a filter narrows the rest (keeps redraws fast with huge signature counts)."""
+PAGE_ROWS = 100
+"""Rows drawn per page; the next page is added when the cursor nears the end, so a refresh
+stays fast even with thousands of signatures."""
 
 SPARK_BINS = 16
 
@@ -58,21 +59,31 @@ class SignatureTable(DataTable):
             self.refresh()
 
     def populate(self, rows: pd.DataFrame, timelines: np.ndarray | None, index, deploy_bin: int | None,
-                 pinned: set[str]) -> int:
-        """Replace the rows, keep the cursor on the same signature; returns rows shown."""
+                 pinned: set[str]) -> None:
+        """Replace the rows and keep the cursor on the same signature (drawing pages up to it)."""
         current = self.selected_signature()
         self.clear()
-        shown = rows.head(MAX_ROWS)
-        cells = []
-        for rec in shown.itertuples(index=False):
+        self._source = (rows, timelines, index, deploy_bin, pinned)
+        position = None
+        if current is not None:
+            hits = np.flatnonzero(rows["signature"].astype(object).to_numpy() == current) if len(rows) else []
+            position = int(hits[0]) if len(hits) else None
+        self._add_rows(max(PAGE_ROWS, (position or 0) + PAGE_ROWS // 2))
+        if position is not None:
+            self.move_cursor(row=position, animate=False)
+
+    def _add_rows(self, count: int) -> None:
+        rows, timelines, index, deploy_bin, pinned = self._source
+        start = self.row_count
+        for rec in rows.iloc[start:start + count].itertuples(index=False):
             sig = str(rec.signature)
             series = index.row(timelines, sig) if (index is not None and timelines is not None) else None
-            cells.append((sig, _cells(rec, series, deploy_bin, sig in pinned)))
-        for sig, row in cells:
-            self.add_row(*row, key=sig)
-        if current is not None and current in self.rows:
-            self.move_cursor(row=self.get_row_index(current), animate=False)
-        return len(shown)
+            self.add_row(*_cells(rec, series, deploy_bin, sig in pinned), key=sig)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        source = getattr(self, "_source", None)
+        if source is not None and event.cursor_row >= self.row_count - 10 and self.row_count < len(source[0]):
+            self._add_rows(PAGE_ROWS)
 
     def selected_signature(self) -> str | None:
         if not self.row_count:
