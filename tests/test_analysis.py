@@ -198,6 +198,15 @@ def test_metric_shift_is_up_and_a_single_spike_is_not():
     assert m.loc["p95", "after_p95"] > m.loc["p95", "after_mean"] * 0.99
 
 
+def test_metrics_are_judged_even_without_logs():
+    rng = np.random.default_rng(5)
+    shifted = _series("p95", 200 + rng.normal(0, 10, 30), 600 + rng.normal(0, 30, 30))
+    a = analyze(Log().incident(metrics=shifted))
+    assert a.metrics.iloc[0]["status"] == "UP"
+    few = _series("p95", [1.0, 2.0], [50.0, 60.0])  # two points a side: too few to call
+    assert analyze(Log().incident(metrics=few)).metrics.iloc[0]["status"] == "STEADY"
+
+
 # ---------------------------------------------------------------- bad input and edge cases
 
 def test_no_events_at_all():

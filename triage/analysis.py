@@ -343,7 +343,8 @@ def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None
     warnings = list(w.warnings(tz))
     sigs = _signature_table(prep, w)
     dims = _dimension_table(prep, w)
-    mets = metric_deltas(incident.metrics, w.start.value, w.deploy.value, w.end.value, comparable=w.comparable)
+    # metrics are judged on their own points (each window needs a few), whatever the logs hold
+    mets = metric_deltas(incident.metrics, w.start.value, w.deploy.value, w.end.value)
     if len(incident.events) and w.comparable:
         errors = dims[(dims["dimension"] == "overall") & (dims["measure"] == "errors")]
         if len(errors) and int(errors["before"].iloc[0] + errors["after"].iloc[0]) == 0:
