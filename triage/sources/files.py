@@ -15,7 +15,7 @@ import pandas as pd
 
 from triage.events import LoadReport, LoadResult, Progress, SourceError, empty_events
 from triage.sources.lineshape import parse_lines
-from triage.sources.linereader import NotText, decode, looks_binary, read_bytes, split_lines
+from triage.sources.linereader import NotText, bytes_to_lines, looks_binary, read_bytes
 
 _GLOB_CHARS = set("*?[")
 
@@ -69,7 +69,7 @@ def read_lines(path: str, report: LoadReport):
         report.skip("binary files", 1)
         report.notes.append(f"{path} looks binary, skipped")
         return None
-    return split_lines(decode(data, report))
+    return bytes_to_lines(data, report)
 
 
 class FileSource:

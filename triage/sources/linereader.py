@@ -79,6 +79,28 @@ def split_lines(text: str) -> pa.Array:
     return arr.cast(pa.string()) if len(text) < 2**31 - 1 else arr
 
 
+def bytes_to_lines(data: bytes, report: LoadReport | None = None) -> pa.Array:
+    """Split raw bytes into lines inside Arrow (no Python string for the whole file).
+
+    Valid UTF-8 is split as bytes and checked by the cast; otherwise the text is repaired
+    (and counted) first.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.endswith(b"\n"):
+        data = data[:-1]
+    if not data:
+        return pa.array([], pa.string())
+    parts = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
+    try:
+        arr = parts.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return split_lines(decode(data, report))
+    if b"\r" in data:
+        arr = pc.utf8_rtrim(arr, "\r")
+    return arr.cast(pa.string()) if len(data) < 2**31 - 1 else arr
+
+
 def clip_lines(arr: pa.Array, report: LoadReport | None = None, limit: int = MAX_RAW_CHARS) -> pa.Array:
     """Megabyte lines are cut to `limit` characters (counted) so they stay usable everywhere."""
     if len(arr) == 0:
