@@ -138,3 +138,13 @@ def test_incident_key_is_stable_and_tells_files_apart(tmp_path):
     keys = [load_incident(FileSource([str(p)]), deploy=DEPLOY).key for p in (one, one, two)]
     assert keys[0] == keys[1] != keys[2]
     assert load_incident(FileSource([str(one)]), deploy=DEPLOY + timedelta(minutes=1)).key != keys[0]
+
+
+def test_no_input_on_a_terminal_is_an_error_not_a_hang(capsys, monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stdin", Tty())
+    code, _, err = _run(capsys, "report", "--deploy", "2026-05-04T10:00Z")
+    assert code == 2 and "no input" in err

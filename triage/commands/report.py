@@ -172,12 +172,22 @@ def _source(args):
     from triage.cli import CliError
     from triage.sources.registry import build_source
 
+    if not args.files and not args.source and _interactive_stdin():
+        raise CliError("no input: give log FILEs, '-' to read stdin, --source, or --demo", code=2)
+
     try:
         return build_source(args)
     except SourceError as exc:
         raise CliError(str(exc)) from None
     except ValueError as exc:
         raise CliError(str(exc), code=2) from None
+
+
+def _interactive_stdin() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _metric_sources(args, tz) -> list:
