@@ -118,7 +118,11 @@ def key_mask_array(messages: pa.Array) -> pa.Array:
 
 def clean_key(text: str) -> str:
     """First line, without colour codes or control characters, trimmed."""
-    return _CONTROL.sub(" ", text.split("\n", 1)[0]).strip()
+    if "\n" in text:
+        text = text.split("\n", 1)[0]
+    if not text.isprintable():
+        text = _CONTROL.sub(" ", text)
+    return text.strip()
 
 
 def typed_mask_array(messages: pa.Array) -> pa.Array:

@@ -14,7 +14,7 @@ Runs on unique masked templates (thousands, not millions of lines).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 PLACEHOLDER = "<*>"
 _TYPED = re.compile(r"<(?:\*|[A-Z]{2,5})>")
@@ -32,6 +32,8 @@ MAX_MERGE_TOKENS = 64
 
 def normalise(template: str) -> str:
     """Grouping key of a masked template: untyped placeholders, runs collapsed."""
+    if "<" not in template:
+        return template
     key = _TYPED.sub(PLACEHOLDER, template)
     key = _ANNOTATION.sub(PLACEHOLDER, key)
     return _RUN.sub(PLACEHOLDER, key)
@@ -104,23 +106,33 @@ def _has_constant(tokens: list[str], pos: int) -> bool:
     return any(PLACEHOLDER not in t for i, t in enumerate(tokens) if i != pos)
 
 
+def _slot_buckets(rows: list[list[str]], pos: int) -> list[list[int]]:
+    """Rows that agree everywhere except at `pos`, in groups of two or more.
+
+    Keys are strings, not tuples: strings are not tracked by the cyclic GC,
+    which otherwise rescans every kept tuple and doubles the time on big inputs.
+    """
+    keys = ["\x1f".join(toks[:pos]) + "\x1e" + "\x1f".join(toks[pos + 1:]) for toks in rows]
+    seen = Counter(keys)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, k in enumerate(keys):
+        if seen[k] > 1:
+            groups[k].append(i)
+    return list(groups.values())
+
+
 def _merge_same_length(rows: list[list[str]]) -> None:
     """Replace variable slots by <*> in place, until nothing changes."""
     if len(rows) < 2:
         return
-    width = len(rows[0])
     changed = True
     while changed:
         changed = False
-        for pos in range(width):
-            buckets: dict[tuple[str, ...], list[int]] = defaultdict(list)
-            for i, toks in enumerate(rows):
-                buckets[tuple(toks[:pos] + toks[pos + 1:])].append(i)
-            for members in buckets.values():
-                if len(members) < 2:
-                    continue
+        for pos in range(len(rows[0])):
+            for members in _slot_buckets(rows, pos):
                 values = {rows[i][pos] for i in members}
-                if len(values) > 1 and _has_constant(rows[members[0]], pos) and _is_variable(values, pos, rows[members[0]]):
+                first = rows[members[0]]
+                if len(values) > 1 and _has_constant(first, pos) and _is_variable(values, pos, first):
                     for i in members:
                         rows[i][pos] = PLACEHOLDER
                     changed = True
