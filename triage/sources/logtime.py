@@ -54,8 +54,9 @@ def _iso(arr: pa.Array, tz) -> pd.Series:
         arr = pc.replace_substring(arr, ",", ".")
     if _any(arr, r"^\d{4}/"):
         arr = pc.replace_substring_regex(arr, r"^(\d{4})/(\d{2})/(\d{2})", r"\1-\2-\3")
-    if _any(arr, r" "):
+    if _any(arr, r"(?:UTC|GMT)$"):
         arr = pc.replace_substring_regex(arr, r" ?(?:UTC|GMT)$", "Z")
+    if _any(arr, r" [+-]\d{2}:?\d{2}$"):
         arr = pc.replace_substring_regex(arr, r" ([+-]\d{2}:?\d{2})$", r"\1")
     s = _series(arr)
     if resolve_tz(tz) is timezone.utc:
@@ -122,7 +123,8 @@ def parse_timestamps(arr: pa.Array, kind: str, *, tz=None, now: datetime | None 
     if kind == "iso":
         out = _iso(arr, tz)
     elif kind == "syslog":
-        out = _with_year(pc.replace_substring_regex(arr, " +", " "), "%b %d %H:%M:%S", tz, now)
+        arr = pc.replace_substring_regex(arr, " +", " ") if _any(arr, "  ") else arr
+        out = _with_year(arr, "%b %d %H:%M:%S", tz, now)
     elif kind == "klog":
         out = _with_year(arr, "%m%d %H:%M:%S", tz, now)
     elif kind == "clf":
