@@ -75,6 +75,19 @@ def index(url: str, n: int, chunk: int = 10_000) -> None:
     client.close()
 
 
+def conversion_cost(events, page: int) -> float:
+    """Microseconds per document to turn a page of hits into event-table rows (no network, no server)."""
+    from triage.sources.es_query import ECS_DEFAULTS, Fields, hits_to_frame
+
+    docs = make_docs(page)
+    hits = [{"_id": str(i), "_index": "logs-bench", "sort": [1772632800000 + i], "_source": d} for i, d in enumerate(docs)]
+    fields = Fields(read={k: [v] for k, v in ECS_DEFAULTS.items()}, agg={}, extras=["trace.id"])
+    t = time.perf_counter()
+    for _ in range(3):
+        hits_to_frame(hits, fields)
+    return (time.perf_counter() - t) / (3 * page) * 1e6
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=200_000)
@@ -90,15 +103,24 @@ def main() -> None:
         src = ElasticsearchSource(ConnectionSettings(urls=[url], timeout=120), "logs-bench",
                                   max_docs=a.docs + 1, page_size=a.page)
         base = rss_mb()
+        marks: list[float] = []
+        progress = Progress(lambda done, total, msg: marks.append(time.perf_counter()) if msg.startswith("fetched") else None)
         with PeakRss() as peak:
             t = time.perf_counter()
-            result = src.load(None, None, Progress())
+            result = src.load(None, None, progress)
             took = time.perf_counter() - t
         table_mb = result.events.memory_usage(deep=True).sum() / 2**20
         n = len(result.events)
         print(f"client={a.client} page={a.page}: fetched {n:,} docs in {took:.1f} s = {n / took:,.0f} docs/s")
         print(f"RSS before {base:.0f} MB, peak during fetch {peak.peak:.0f} MB (+{peak.peak - base:.0f} MB); "
               f"event table {table_mb:.0f} MB ({table_mb * 2**20 / max(n, 1):.0f} B/doc)")
+        gaps = [b - a for a, b in zip(marks, marks[1:])]
+        if len(gaps) >= 4:
+            k = max(1, len(gaps) // 4)
+            print(f"seconds per page: first quarter {sum(gaps[:k]) / k:.2f}, last quarter {sum(gaps[-k:]) / k:.2f} "
+                  f"(growth means the server's search_after cost grows with depth)")
+        convert_us = conversion_cost(result.events, a.page)
+        print(f"client-side conversion alone: {convert_us:.0f} us/doc = {1e6 / convert_us:,.0f} docs/s on one core")
         if proxy:
             proxy.__exit__(None, None, None)
 

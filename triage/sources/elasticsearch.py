@@ -88,7 +88,7 @@ class ElasticsearchSource:
         events, cancelled = fetch_events(cluster, plan, progress, report)
         if total > self.max_docs and len(events):
             report.estimated = True
-            report.scale = total / max(1, len(events) + sum(report.skipped.values()))
+            report.scale = total / max(1, len(events) + report.skipped.get("documents without a message", 0))
             report.notes.append(f"sampled {len(events):,} of {total:,} documents evenly over time; "
                                 f"exact per-minute totals are in the 'log events' metrics")
         result = LoadResult(events=events, metrics=metrics, report=report, description=self.describe())
