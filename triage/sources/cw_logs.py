@@ -39,7 +39,7 @@ class RecordBuffer:
         if not times_ms:
             return
         self._times.append(np.asarray(times_ms, dtype=np.int64))
-        clipped = [m if len(m) <= MAX_RAW_CHARS else m[:MAX_RAW_CHARS] for m in messages]
+        clipped = [m[:MAX_RAW_CHARS].rstrip("\r\n") for m in messages]
         self._messages.append(pa.array(clipped, type=pa.large_string()))
         self._sources.append(pa.array(sources, type=pa.string()).dictionary_encode())
         self.count += len(times_ms)
@@ -55,7 +55,7 @@ class RecordBuffer:
         codes, names = pd.factorize(pd.Series(sources, dtype=pd.ArrowDtype(pa.string())), sort=True)
         order = np.lexsort((np.arange(len(times)), times, codes))  # by stream, then time, then arrival
         codes, times = codes[order], times[order]
-        messages = pc.utf8_rtrim(messages.take(pa.array(order)), characters="\r\n")
+        messages = messages.take(pa.array(order))
         first, texts = fold_records(messages, codes, times)
         stamps = pd.to_datetime(times[first], unit="ms", utc=True).astype("datetime64[ns, UTC]")
         events = parse_messages(texts.cast(pa.string()), timestamps=stamps, source="cloudwatch", report=report)
