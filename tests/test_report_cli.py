@@ -148,3 +148,10 @@ def test_no_input_on_a_terminal_is_an_error_not_a_hang(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", Tty())
     code, _, err = _run(capsys, "report", "--deploy", "2026-05-04T10:00Z")
     assert code == 2 and "no input" in err
+
+
+def test_times_display_in_the_requested_zone(tmp_path, capsys):
+    log = _log(tmp_path / "app.log")
+    code, out, _ = _run(capsys, "report", str(log), "--deploy", "2026-05-04 12:00", "--tz", "Europe/Berlin")
+    assert code == 0  # 12:00 in Berlin (CEST) is 10:00Z, the log's deploy: the NEW error is found
+    assert "2026-05-04 12:00:00+02:00" in out and "| 1 | NEW |" in out
