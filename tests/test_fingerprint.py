@@ -106,3 +106,13 @@ def test_multiline_without_trace_groups_on_first_line():
     assert fingerprint("config dump:\n  a=1\n  b=2") is None
     a, b = ids(["config dump 3:\n  a=1", "config dump 4:\n  b=7"])
     assert a == b
+
+
+def test_deep_python_traces_differ_by_their_innermost_frames():
+    outer = "".join(f'  File "/srv/app/web/layer{i}.py", line {i}, in call{i}\n    x()\n' for i in range(80))
+
+    def trace(func, exc):
+        return f"request failed\nTraceback (most recent call last):\n{outer}" f'  File "/srv/app/shop/cart.py", line 9, in {func}\n    y()\n{exc}: boom'
+
+    a, b, c = group_messages([trace("total", "KeyError"), trace("total", "KeyError"), trace("checkout", "ValueError")]).ids.to_pylist()
+    assert a == b != c

@@ -62,7 +62,7 @@ MASK_RULES: list[tuple[str, str]] = [
 ]
 
 MAX_MASK_CHARS = 2000
-"""Only the first this-many characters of a message decide its template."""
+"""Only this many characters (the first and last halves) of a message decide its key."""
 
 _REWRITE = {"KV": r"\1\2<*>", "SQUOTE": r"\1'<*>'", "DQUOTE": r'\1"<*>"'}
 
@@ -89,9 +89,25 @@ _CONTROL = re.compile(r"\x1b\[(?:<\*>|[0-9;?])*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\
 
 
 def _clip(arr: pa.Array) -> pa.Array:
-    if len(arr) and pc.max(pc.binary_length(arr)).as_py() > MAX_MASK_CHARS:
-        arr = pc.utf8_slice_codeunits(arr, 0, MAX_MASK_CHARS)
-    return arr
+    """Messages over MAX_MASK_CHARS are cut at a token boundary; multi-line ones keep head and tail.
+
+    The tail matters for stack traces: Python prints the innermost frames and
+    the exception last, so two bugs under the same deep call stack differ only there.
+    Only the (rare) long rows are touched.
+    """
+    if len(arr) == 0:
+        return arr
+    long = pc.greater(pc.binary_length(arr), MAX_MASK_CHARS)
+    if not pc.any(long).as_py():
+        return arr
+    rows = arr.filter(long)
+    half = MAX_MASK_CHARS // 2
+    single = pc.replace_substring_regex(pc.utf8_slice_codeunits(rows, 0, MAX_MASK_CHARS), r"\s\S*$", "")
+    head = pc.replace_substring_regex(pc.utf8_slice_codeunits(rows, 0, half), r"\s\S*$", "")
+    tail = pc.replace_substring_regex(pc.utf8_slice_codeunits(rows, -half), r"^\S*\s", "")
+    both = pc.binary_join_element_wise(head, tail, pa.scalar("\n…\n", arr.type))
+    clipped = pc.if_else(pc.match_substring(rows, "\n"), both, single)
+    return pc.replace_with_mask(arr, long, clipped)
 
 
 def _key_passes(arr: pa.Array) -> pa.Array:
