@@ -41,7 +41,7 @@ class Shape:
 
 
 def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
-    """Per-row `text[start:]`: sort rows by start, slice each run with one kernel call, restore order."""
+    """Per-row `text[start:]`: one kernel call per distinct start (a handful), then back in row order."""
     n = len(arr)
     if n == 0:
         return arr
@@ -49,15 +49,15 @@ def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
     if (starts == first).all():
         return pc.utf8_slice_codeunits(arr, first)
     order = np.argsort(starts, kind="stable")
-    ordered = arr.take(pa.array(order))
     sorted_starts = starts[order]
     bounds = np.concatenate(([0], np.flatnonzero(np.diff(sorted_starts)) + 1, [n]))
-    chunks = [
-        pc.utf8_slice_codeunits(ordered.slice(a, b - a), int(sorted_starts[a])) for a, b in zip(bounds[:-1], bounds[1:])
-    ]
+    chunks = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        rows = arr.take(pa.array(order[a:b]))  # copies only this run, freed right after slicing
+        chunks.append(pc.utf8_slice_codeunits(rows, int(sorted_starts[a])))
     inverse = np.empty(n, dtype=np.int64)
     inverse[order] = np.arange(n)
-    return pa.concat_arrays(chunks).take(pa.array(inverse))
+    return pa.chunked_array(chunks, type=arr.type).take(pa.array(inverse)).combine_chunks()
 
 
 REST = (
@@ -113,7 +113,7 @@ def matches(arr: pa.Array, shape: Shape) -> np.ndarray:
 
 
 def detect(sample: pa.Array, min_share: float = 0.02) -> list[tuple[Shape, int]]:
-    """Shapes that match at least `min_share` of the sample, in declaration order (specific before generic)."""
+    """Shapes that match at least `min_share` of the sample, in the order to apply them."""
     if len(sample) == 0:
         return []
     found = []
@@ -121,8 +121,19 @@ def detect(sample: pa.Array, min_share: float = 0.02) -> list[tuple[Shape, int]]
         n = int(matches(sample, shape).sum())
         if n and n >= min_share * len(sample):
             found.append((n, -order, shape))
-    found.sort(key=lambda t: t[1], reverse=True)
-    return [(shape, n) for n, _, shape in found]
+    # Most matches first (the big one runs on the whole column, no copy); a specific shape still
+    # precedes the generic one that would also match its lines.
+    found.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    ordered = [shape for _, _, shape in found]
+    for shape in list(ordered):
+        if shape.name in _PRECEDES and _PRECEDES[shape.name] in [s.name for s in ordered]:
+            ordered.remove(shape)
+            ordered.insert([s.name for s in ordered].index(_PRECEDES[shape.name]), shape)
+    counts = {shape.name: n for n, _, shape in found}
+    return [(shape, counts[shape.name]) for shape in ordered]
+
+
+_PRECEDES = {"iso-python": "iso", "rfc5424": "iso", "logfmt": "levelonly", "pylevel": "levelonly"}
 
 
 def _field(struct: pa.StructArray, name: str) -> pa.Array | None:
