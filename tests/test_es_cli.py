@@ -119,3 +119,13 @@ def test_cloud_id_means_elasticsearch(monkeypatch):
         from triage.sources.es_connect import connect
 
         connect(src.settings)
+
+
+def test_aws_sigv4_option_uses_the_cloudwatch_region_and_profile_options():
+    parser = argparse.ArgumentParser()
+    add_source_arguments(parser)
+    args = parser.parse_args(["--source", "opensearch", "--es-url", "https://search-x.eu-west-1.es.amazonaws.com",
+                              "--index", "logs-*", "--es-aws-sigv4", "--region", "eu-west-1", "--profile", "prod"])
+    s = from_args(args).settings
+    assert s.aws_sigv4 and s.aws_region == "eu-west-1" and s.aws_profile == "prod"
+    assert s.credentials.method() == "AWS SigV4"

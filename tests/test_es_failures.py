@@ -176,3 +176,46 @@ def test_cancel_during_backoff_stops_at_once(proxy):
         load(proxy.url, retries=5, progress=progress)
     assert time.monotonic() - started < 10
     assert len(exc.value.partial.events) == 1000 and exc.value.partial.report.partial
+
+
+def test_aws_sigv4_signs_every_request_from_the_credential_chain(upstream, monkeypatch):
+    from triage.sources.es_connect import aws_region_and_service
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTRIAGETEST000001")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    with Proxy(upstream) as proxy:
+        settings = ConnectionSettings(urls=[proxy.url], aws_sigv4=True, aws_region="eu-west-1", timeout=5,
+                                      credentials=Credentials(aws=True))
+        src = ElasticsearchSource(settings, "logs-*")
+        assert len(src.load(START, END, Progress()).events) == N_DOCS
+        auths = [h.get("authorization", "") for _, _, h in proxy.requests]
+        assert auths and all(a.startswith("AWS4-HMAC-SHA256 Credential=AKIDTRIAGETEST000001/") for a in auths)
+        assert all("/eu-west-1/es/aws4_request" in a for a in auths)
+        assert all(SECRET not in a for a in auths) and SECRET not in src.describe()
+        proxy.add(Fault(r".", "status", status=403, times=None))
+        with pytest.raises(SourceError) as err:
+            src.load(START, END, Progress())
+        assert "403" in str(err.value) and "access policy" in err.value.hint
+    assert aws_region_and_service("search-logs-abc123.eu-central-1.es.amazonaws.com") == ("eu-central-1", "es")
+    assert aws_region_and_service("abc.us-east-1.aoss.amazonaws.com") == ("us-east-1", "aoss")
+    assert aws_region_and_service("localhost") == (None, "es")
+
+
+def test_aws_sigv4_without_region_or_credentials_is_a_clear_error(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    settings = ConnectionSettings(urls=["https://127.0.0.1:9"], aws_sigv4=True, timeout=2)
+    with pytest.raises(SourceError) as err:
+        ElasticsearchSource(settings, "logs-*").load(START, END, Progress())
+    assert "AWS" in str(err.value) and "AWS_PROFILE" in err.value.hint
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTRIAGETEST000001")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    with pytest.raises(SourceError) as err:
+        ElasticsearchSource(settings, "logs-*").load(START, END, Progress())
+    assert "region" in str(err.value) and "--region" in err.value.hint

@@ -139,6 +139,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         f"(default {DEFAULT_MAX_DOCS:,})")
     g.add_argument("--es-flavor", choices=FLAVORS, default=None,
                    help="server kind (default auto: detected from GET /)")
+    g.add_argument("--es-aws-sigv4", action="store_true",
+                   help="Amazon OpenSearch Service/Serverless with IAM: sign requests with the AWS credential chain "
+                        "(region from --region, the endpoint name or AWS_REGION)")
 
 
 def from_args(args: argparse.Namespace) -> ElasticsearchSource:
@@ -153,7 +156,10 @@ def from_args(args: argparse.Namespace) -> ElasticsearchSource:
         ca_certs=getattr(args, "es_ca", None), insecure=bool(getattr(args, "es_insecure", False)),
         timeout=float(getattr(args, "es_timeout", None) or 30.0), credentials=Credentials.from_env(),
         default_flavor="opensearch" if kind == "opensearch" else "elasticsearch",
+        aws_sigv4=bool(getattr(args, "es_aws_sigv4", False)),
+        aws_region=getattr(args, "region", None), aws_profile=getattr(args, "profile", None),
     )
+    settings.credentials.aws = settings.aws_sigv4
     if not urls and not cloud_id:
         raise SourceError(f"no {kind} address given",
                           f"pass --es-url URL (or set {ENV_URL}), or --es-cloud-id (or {ENV_CLOUD_ID})")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -36,6 +37,7 @@ class Credentials:
     username: str | None = None
     password: str | None = None
     bearer: str | None = None
+    aws: bool = False  # requests are signed with AWS credentials instead
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Credentials":
@@ -48,6 +50,8 @@ class Credentials:
         )
 
     def method(self) -> str:
+        if self.aws:
+            return "AWS SigV4"
         if self.api_key:
             return "API key"
         if self.bearer:
@@ -78,6 +82,9 @@ class ConnectionSettings:
     timeout: float = 30.0
     retries: int = 4
     default_flavor: str = "elasticsearch"  # used when GET / is forbidden (read-only keys often lack `monitor`)
+    aws_sigv4: bool = False  # Amazon OpenSearch Service / Serverless with IAM: sign with the AWS credential chain
+    aws_region: str | None = None
+    aws_profile: str | None = None
     backoff: float = 0.25  # first retry waits about 2x this, doubling up to 8 s
     credentials: Credentials = field(default_factory=Credentials)
 
@@ -355,6 +362,10 @@ def explain(f: Failure, s: ConnectionSettings) -> tuple[str, str]:
 
 def _explain_http(f: Failure, s: ConnectionSettings) -> tuple[str, str]:
     detail = f": {f.reason}" if f.reason else (f": {f.error_type}" if f.error_type else "")
+    if f.status in (401, 403) and s.aws_sigv4:
+        return (f"AWS rejected the signed request ({f.status}){detail}",
+                "check the AWS credentials/profile, --region, and that the domain's access policy (or the "
+                "collection's data access policy) allows this IAM identity to read the index")
     if f.status == 401:
         return (f"authentication failed (401) using {s.credentials.method()}",
                 f"set {ENV_API_KEY}, or {ENV_USERNAME} and {ENV_PASSWORD}, or {ENV_BEARER} to valid credentials")
@@ -385,6 +396,10 @@ def connect(settings: ConnectionSettings) -> Cluster:
     flavor = settings.flavor
     if settings.cloud_id and flavor == "auto":
         flavor = "elasticsearch"
+    if settings.aws_sigv4:
+        if flavor == "elasticsearch":
+            raise SourceError("AWS SigV4 signing is for Amazon OpenSearch Service", "drop --es-flavor elasticsearch")
+        flavor = "opensearch"
     info: dict | None = None
     if flavor == "auto":
         probe = Cluster(settings, "opensearch", _opensearch_client(settings))
@@ -408,7 +423,7 @@ def _info_unless_forbidden(cluster: Cluster) -> dict | None:
     try:
         return cluster.info()
     except EsError as exc:
-        if exc.failure is not None and exc.failure.status == 403:
+        if exc.failure is not None and exc.failure.status in (403, 404):  # 404: OpenSearch Serverless has no GET /
             return None
         raise
 
@@ -475,9 +490,45 @@ def _opensearch_client(settings: ConnectionSettings):
                                   headers=settings.credentials.auth_header() or None)
     if settings.ca_certs:
         kwargs["ca_certs"] = settings.ca_certs
-    if basic and not settings.credentials.api_key and not settings.credentials.bearer:
+    if settings.aws_sigv4:
+        kwargs["headers"] = None
+        kwargs["http_auth"] = _aws_signer(settings, hosts)
+    elif basic and not settings.credentials.api_key and not settings.credentials.bearer:
         kwargs["http_auth"] = basic
     try:
         return OpenSearch(**kwargs)
     except (ValueError, TypeError) as exc:
         raise SourceError(f"invalid OpenSearch address: {exc}", "check --es-url") from None
+
+
+_AWS_HOST = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.(es|aoss)\.amazonaws\.com$")
+
+
+def aws_region_and_service(host: str) -> tuple[str | None, str]:
+    """Region and signing service from an Amazon endpoint (search-x.eu-west-1.es.amazonaws.com -> eu-west-1, es)."""
+    m = _AWS_HOST.search(host or "")
+    if not m:
+        return None, "es"
+    return m.group(1), m.group(2)
+
+
+def _aws_signer(settings: ConnectionSettings, hosts: list[str]):
+    """SigV4 signing from the AWS credential chain (env, profile, SSO, instance/task role)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+    from opensearchpy import Urllib3AWSV4SignerAuth
+
+    region, service = aws_region_and_service(urlsplit(hosts[0]).hostname if hosts else "")
+    try:
+        session = boto3.Session(profile_name=settings.aws_profile) if settings.aws_profile else boto3.Session()
+        credentials = session.get_credentials()
+    except BotoCoreError as exc:
+        raise SourceError(f"AWS credentials unavailable: {type(exc).__name__}",
+                          "check --profile / AWS_PROFILE, or run `aws sso login`") from None
+    if credentials is None:
+        raise SourceError("no AWS credentials found for SigV4 signing",
+                          "set AWS_PROFILE (or --profile), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on a role")
+    region = settings.aws_region or region or session.region_name
+    if not region:
+        raise SourceError("no AWS region for SigV4 signing", "pass --region (or set AWS_REGION)")
+    return Urllib3AWSV4SignerAuth(credentials, region, service)
