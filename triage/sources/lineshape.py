@@ -7,6 +7,7 @@ continue a record (stack frames...) are folded into the event that started them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Sequence
@@ -47,7 +48,7 @@ class _Columns:
 def _has_byte(arr: pa.Array, byte: int) -> bool:
     """Cheap pre-check on the raw data buffer (may see bytes outside a sliced array: then we just do more work)."""
     data = arr.buffers()[2] if len(arr) else None
-    return data is not None and bool((np.frombuffer(data, dtype=np.uint8) == byte).any())
+    return data is not None and re.search(re.escape(bytes([byte])), memoryview(data)) is not None
 
 
 def strip_ansi(arr: pa.Array) -> pa.Array:
@@ -284,16 +285,7 @@ def parse_lines(
 
 def _replace(arr: pa.Array, mask: np.ndarray, values: list[str]) -> pa.Array:
     """arr with the masked positions replaced by `values`, in order."""
-    out = arr.to_pylist() if len(values) * 4 > len(arr) else None
-    if out is not None:
-        for i, v in zip(np.flatnonzero(mask), values):
-            out[i] = v
-        return pa.array(out, pa.string())
-    positions = np.flatnonzero(mask)
-    keep = np.flatnonzero(~mask)
-    combined = pa.concat_arrays([arr.take(pa.array(keep)).cast(pa.string()), pa.array(values, pa.string())])
-    order = np.argsort(np.concatenate([keep, positions]), kind="stable")
-    return combined.take(pa.array(order))
+    return pc.replace_with_mask(arr, pa.array(mask), pa.array(values, arr.type))
 
 
 def _fill_panic_times(df: pd.DataFrame) -> None:
