@@ -213,14 +213,18 @@ def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, li
     take = pa.array(idx)
     status = cols.status.iloc[idx] if cols.status is not None else pd.Series(pd.NA, index=range(len(idx)), dtype="Float64")
     status = status.where((status >= 100) & (status <= 599)).round().astype("Int16")
+    def pick(name: str) -> pa.Array:
+        arr = cols.strings[name]
+        return pa.nulls(len(idx), pa.string()) if arr.null_count == len(arr) else arr.take(take)
+
     data = {
         "timestamp": cols.ts.iloc[idx].reset_index(drop=True).astype("datetime64[ns, UTC]"),
-        "level": normalise_levels(cols.strings["level"].take(take)),
-        "service": pd.Series(cols.strings["service"].take(take), dtype=STR),
-        "host": pd.Series(cols.strings["host"].take(take), dtype=STR),
+        "level": normalise_levels(pick("level")),
+        "service": pd.Series(pick("service"), dtype=STR),
+        "host": pd.Series(pick("host"), dtype=STR),
         "message": pd.Series(message, dtype=STR),
         "http_status": status.reset_index(drop=True),
-        "fields": pd.Series(cols.strings["fields"].take(take), dtype=STR),
+        "fields": pd.Series(pick("fields"), dtype=STR),
         "raw": pd.Series(raw, dtype=STR),
         "source": pd.Series(pa.array([source], pa.string()).take(pa.array(np.zeros(len(idx), dtype=np.int64))), dtype=STR),
         "line": pd.Series(lineno, dtype="Int64") if lineno is not None else pd.Series(pd.NA, index=range(len(idx)), dtype="Int64"),
