@@ -292,21 +292,24 @@ def _status_and_body(exc: BaseException) -> tuple[int | None, Any]:
 
 
 def _error_text(body: Any) -> tuple[str, str]:
+    """(every error type on the cause chain, comma-joined; the most specific reason)."""
     if isinstance(body, dict):
         err = body.get("error", body)
         if isinstance(err, dict):
-            root = (err.get("root_cause") or [{}])[0] if isinstance(err.get("root_cause"), list) else {}
-            deep = _deepest_cause(err)
-            reason = deep.get("reason") or root.get("reason") or err.get("reason") or ""
-            return str(err.get("type", "")), str(reason)
+            chain = _cause_chain(err)
+            roots = err.get("root_cause") if isinstance(err.get("root_cause"), list) else []
+            types = [str(e.get("type")) for e in chain + [r for r in roots if isinstance(r, dict)] if e.get("type")]
+            reason = next((str(e["reason"]) for e in reversed(chain) if e.get("reason")), "")
+            return ",".join(dict.fromkeys(types)), reason
         return "", str(err)
     return "", "" if body is None else _first_line(str(body))
 
 
-def _deepest_cause(err: dict) -> dict:
-    while isinstance(err.get("caused_by"), dict):
-        err = err["caused_by"]
-    return err
+def _cause_chain(err: dict) -> list[dict]:
+    chain = [err]
+    while isinstance(chain[-1].get("caused_by"), dict) and len(chain) < 10:
+        chain.append(chain[-1]["caused_by"])
+    return chain
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -373,12 +376,12 @@ def _explain_http(f: Failure, s: ConnectionSettings) -> tuple[str, str]:
         return (f"permission denied (403){detail}",
                 "the user/API key needs read and view_index_metadata privileges on the index pattern (and monitor for GET /)")
     if f.status == 404 or "index_not_found" in f.error_type:
-        return f"index not found{detail}", "check --index; wildcards like logs-* match only existing indices (see GET _cat/indices)"
+        return f"index not found{detail}", "check --index; wildcards like logs-* match only existing indices, see GET _cat/indices"
     if f.status == 400:
-        hint = "check --query syntax (Lucene query string: field:value AND other:\"quoted value\")"
-        if "parse" not in f.reason.lower() and "query" not in (f.error_type + f.reason).lower():
-            hint = "the cluster rejected the request; check --query, --es-field names and field types"
-        return f"the cluster rejected the request (400){detail}", hint
+        if "parse" in f.error_type or "query_shard" in f.error_type:
+            return (f"the query could not be parsed (400){detail}",
+                    "check --query syntax (Lucene query string: field:value AND other:\"quoted value\")")
+        return f"the cluster rejected the request (400){detail}", "check --query, --es-filter, --es-field names and field types"
     if f.status == 429:
         return "the cluster kept throttling requests (429)", "try again later, narrow the window, or lower --es-max-docs"
     if f.status in (502, 503, 504):

@@ -101,7 +101,7 @@ def resolve_fields(cluster: Cluster, index: str, overrides: dict[str, str]) -> F
     caps = cluster.field_caps(index, sorted(names))
     if not caps.get("indices"):
         raise EsError(f"no index matches {index!r}",
-                      "check --index; wildcards like logs-* match only existing indices (GET _cat/indices)")
+                      "check --index; wildcards like logs-* match only existing indices, see GET _cat/indices")
     types = {name: set(t) for name, t in (caps.get("fields") or {}).items()}
     aggregatable = {name for name, t in (caps.get("fields") or {}).items()
                     if all(v.get("aggregatable") for v in t.values())}
