@@ -129,6 +129,19 @@ def test_logfmt_lines():
     assert ev["message"] == 'db "primary" down'
 
 
+def test_kubernetes_cri_and_prefixed_lines():
+    ev = one("2026-11-26T10:00:00.123456789Z stderr F 2026-11-26 10:00:00,123 ERROR [main] c.s.App - boom")
+    assert ev["timestamp"] == ts("2026-11-26T10:00:00.123456789Z")
+    assert ev["message"] == "2026-11-26 10:00:00,123 ERROR [main] c.s.App - boom"
+    cri = one("2026-11-26T10:00:00Z stdout F WARN cache cold")
+    assert (cri["level"], cri["message"]) == ("warn", "cache cold")
+    pre = one("nova-api.log.1 2026-11-26 10:00:00.008 25746 INFO nova.api [req-1] GET /servers")
+    assert pre["timestamp"] == ts("2026-11-26T10:00:00.008Z") and pre["level"] == "info"
+    assert pre["message"] == "nova.api [req-1] GET /servers"
+    compose = one("checkout-1  | 2026-11-26T10:00:00Z ERROR payment refused")
+    assert compose["timestamp"] == ts("2026-11-26T10:00:00Z") and compose["level"] == "error"
+
+
 def test_python_basic_config_and_bare_levels_without_time():
     df = parse_lines(["ERROR:payments.api:card declined", "WARNING: low disk", "[INFO] ready"], now=NOW)
     assert df["level"].tolist() == ["error", "warn", "info"]

@@ -61,11 +61,11 @@ def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
 
 
 REST = (
-    r"(?:[\s|:\-]*(?:\[(?P<t1>[^\]]*)\]\s*)?"
+    r"(?:[\s|:\-]*(?:\d+ +)?(?:\[(?P<t1>[^\]]*)\]\s*)?"
     rf"(?:(?P<lvl>{_LV})\b|\[(?:\w+:)?(?P<blvl>{_LV_ANYCASE})\]|<(?P<alvl>{_LV_ANYCASE})>)"
     r"[\s|:\-]*(?:\[(?P<t2>[^\]]*)\]\s*)?(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +)?)?"
 )
-"""Optional level prefix after a header: log4j/logback `LEVEL [thread] logger - `, `[thread] LEVEL`,
+"""Optional level prefix after a header: log4j/logback `LEVEL [thread] logger - `, `[thread] LEVEL`, oslo `PID LEVEL`,
 nginx `[error]`, Apache `[core:error]`, `<warn>`. Kept DFA-friendly: no counted repeats, no
 ambiguous leading words (Python's `name - LEVEL - ` layout is its own shape for that reason)."""
 
@@ -86,7 +86,9 @@ SHAPES: tuple[Shape, ...] = (
         rest=False,
     ),
     Shape("ctime", r"^\[(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? \d{4})\]\s*", "ctime"),
+    Shape("cri", rf"^(?P<ts>{_ISO_TS}) (?:stdout|stderr) [FP] ", "iso"),
     Shape("iso", rf"^\[?(?P<ts>{_ISO_TS})\]?[\s|]+", "iso"),
+    Shape("prefixed-iso", rf"^[^\s\[]+(?: [^\s\[|]+)?:?\s+(?:\|\s+)?\[?(?P<ts>{_ISO_TS})\]?[\s|]+", "iso"),
     Shape("klog", r"^(?P<level>[IWEF])(?P<ts>\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
     Shape("epoch", r"^\[?(?P<ts>\d{10}(?:\.\d{1,9})?|\d{13})\]?\s+", "epoch"),
     Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?", "yymmdd"),
@@ -133,7 +135,7 @@ def detect(sample: pa.Array, min_share: float = 0.02) -> list[tuple[Shape, int]]
     return [(shape, counts[shape.name]) for shape in ordered]
 
 
-_PRECEDES = {"iso-python": "iso", "rfc5424": "iso", "logfmt": "levelonly", "pylevel": "levelonly"}
+_PRECEDES = {"iso-python": "iso", "cri": "iso", "rfc5424": "iso", "logfmt": "levelonly", "pylevel": "levelonly"}
 
 
 def _field(struct: pa.StructArray, name: str) -> pa.Array | None:
