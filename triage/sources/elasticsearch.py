@@ -78,15 +78,9 @@ class ElasticsearchSource:
         progress.check()
         metrics = self._metrics(cluster, fields, clauses, start, end, first, last, report)
         progress.check()
-        query = {"bool": {"filter": clauses}}
-        expected = total
-        if total > self.max_docs:
-            fraction = self.max_docs / total
-            query = sampled_query(clauses, fraction)
-            expected = int(total * fraction)
-        plan = FetchPlan(self.index, query, fields, expected, self.page_size)
+        plan = self._plan(fields, clauses, total)
         events, cancelled = fetch_events(cluster, plan, progress, report)
-        if total > self.max_docs and len(events):
+        if plan.expected < total and len(events):
             report.estimated = True
             report.scale = total / max(1, len(events) + report.skipped.get("documents without a message", 0))
             report.notes.append(f"sampled {len(events):,} of {total:,} documents evenly over time; "
@@ -96,6 +90,13 @@ class ElasticsearchSource:
             raise Cancelled(result)
         progress.update(done=len(events), message=f"loaded {len(events):,} events from {self.index}")
         return result
+
+    def _plan(self, fields, clauses: list[dict], total: int) -> FetchPlan:
+        """Everything matching, or above the cap a uniform sample of about max_docs documents."""
+        if total <= self.max_docs:
+            return FetchPlan(self.index, {"bool": {"filter": clauses}}, fields, total, self.page_size)
+        fraction = self.max_docs / total
+        return FetchPlan(self.index, sampled_query(clauses, fraction), fields, int(total * fraction), self.page_size)
 
     def _metrics(self, cluster, fields, clauses, start, end, first, last, report) -> pd.DataFrame:
         lo = int(start.timestamp() * 1000) if start else first
