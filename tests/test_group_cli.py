@@ -138,3 +138,16 @@ def test_bad_options_are_clear_errors(capsys, log):
     assert code == 2 and "unknown time zone" in err
     code, _, err = run(capsys, log, "--top", "-1")
     assert code == 2
+
+
+def test_no_files_and_a_terminal_on_stdin_is_a_usage_error_not_a_hang():
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "triage", "group"], stdin=slave, capture_output=True, timeout=60)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert proc.returncode == 2 and b"no input" in proc.stderr

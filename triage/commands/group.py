@@ -48,7 +48,10 @@ def run(args) -> int:
         tz = resolve_tz(args.tz)
     except ValueError as exc:
         raise CliError(str(exc), code=2) from None
-    source = FileSource(args.files or ["-"], content=args.content, tz=tz)
+    files = args.files or ["-"]
+    if files == ["-"] and _stdin_is_terminal():
+        raise CliError("no input: give log files, a directory or a glob, or pipe logs in (triage group - < app.log)", code=2)
+    source = FileSource(files, content=args.content, tz=tz)
     try:
         result = source.load(None, None)
     except SourceError as exc:
@@ -69,6 +72,13 @@ def run(args) -> int:
         sys.stdout.write(render_table(events, top=args.top, width=shutil.get_terminal_size((120, 24)).columns))
     sys.stdout.flush()
     return 0
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is None or sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _reconfigure_stdout() -> None:

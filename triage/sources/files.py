@@ -101,6 +101,7 @@ class FileSource:
             lines = read_lines(path, report)
             if lines is None:
                 continue
+            progress.check()
             progress.update(message=f"parsing {path} ({len(lines):,} lines)")
             frames.append(parse_lines(lines, source=path, content=self.content, tz=self.tz, report=report))
         progress.update(done=len(files), total=len(files), message="loaded")
