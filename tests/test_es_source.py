@@ -116,6 +116,10 @@ def test_sampling_over_cap_is_even_in_time_and_labelled(cluster):
     assert err[err["timestamp"] < pd.Timestamp(DEPLOY)]["value"].sum() == 0
     five = m[m["metric"] == "http 5xx"]
     assert five["value"].sum() == pytest.approx(N_DOCS // 20)
+    pay = m[(m["metric"] == "log events") & (m["dimensions"] == "service=payments")]
+    expected = sum(d["service"]["name"] == "payments" for d in make_docs(N_DOCS))
+    assert pay["value"].sum() == pytest.approx(expected)
+    assert {f"host={h}" for h in ("pod-1", "pod-2", "pod-3")} <= set(m["dimensions"])
 
 
 def test_sample_is_repeatable(cluster):

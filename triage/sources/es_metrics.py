@@ -48,11 +48,14 @@ class Buckets:
 
 
 def count_series(cluster: Cluster, index: str, clauses: list[dict], fields: Fields, buckets: Buckets) -> pd.DataFrame:
-    """Exact events per minute over time: overall, by level, and HTTP 4xx/5xx."""
+    """Exact events per minute over time: overall, by level, top services and hosts, HTTP 4xx/5xx."""
     hist = buckets.histogram(fields.timestamp)
     aggs: dict = {"all": hist}
     if fields.agg.get("level"):
         aggs["levels"] = {"terms": {"field": fields.agg["level"], "size": 20}, "aggs": {"t": hist}}
+    for name in ("service", "host"):
+        if fields.agg.get(name):
+            aggs[name] = {"terms": {"field": fields.agg[name], "size": TOP_TERMS}, "aggs": {"t": hist}}
     status = fields.agg.get("http_status")
     if status and fields.status_numeric:
         ranges = [{"key": "4xx", "from": 400, "to": 500}, {"key": "5xx", "from": 500, "to": 600}]
@@ -68,6 +71,9 @@ def count_series(cluster: Cluster, index: str, clauses: list[dict], fields: Fiel
     levels = _merge(out.get("levels"), lambda key: level_of(key) or str(key))
     for level, hist_ in sorted(levels.items()):
         _rows(rows, "log events", f"level={level}", hist_, per_min)
+    for name in ("service", "host"):
+        for key, hist_ in sorted(_merge(out.get(name), str).items()):
+            _rows(rows, "log events", f"{name}={key}", hist_, per_min)
     for key, b in ((out.get("status") or {}).get("buckets") or {}).items():
         _rows(rows, f"http {key}", "", b.get("t"), per_min)
     classes = _merge(out.get("codes"), lambda key: f"{str(key).strip()[:1]}xx")
