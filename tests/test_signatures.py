@@ -172,3 +172,8 @@ def test_messages_differing_only_in_values_share_a_signature(a, b):
 def test_messages_with_other_words_do_not(a, b):
     ids = group_messages([a, b]).ids.to_pylist()
     assert ids[0] != ids[1]
+
+
+def test_colour_codes_do_not_split_a_signature():
+    ids = group_messages(["\x1b[31mERROR\x1b[0m disk 91% full", "ERROR disk 92% full"]).ids.to_pylist()
+    assert ids[0] == ids[1]

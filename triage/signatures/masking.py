@@ -112,6 +112,8 @@ def _clip(arr: pa.Array) -> pa.Array:
 
 
 def _key_pass(arr: pa.Array) -> pa.Array:
+    if pc.any(pc.match_substring(arr, "\x1b")).as_py():
+        arr = pc.replace_substring_regex(arr, _ANSI, "")  # colour codes must not split a group
     return pc.replace_substring_regex(arr, KEY_PATTERN, "<*>")
 
 
@@ -122,8 +124,6 @@ def key_mask_array(messages: pa.Array) -> pa.Array:
     on unique values only); control characters are cleaned by `clean_key` likewise.
     """
     arr = _clip(messages)
-    if len(arr) and pc.any(pc.match_substring(arr, "\x1b")).as_py():
-        arr = pc.replace_substring_regex(arr, _ANSI, "")
     if len(arr) <= _CHUNK or _THREADS == 1:
         return _key_pass(arr)
     parts = [arr.slice(i, _CHUNK) for i in range(0, len(arr), _CHUNK)]
