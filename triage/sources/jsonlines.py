@@ -35,12 +35,17 @@ def flatten(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
 
 
 def _pop(flat: dict, keys) -> object:
+    """The first non-empty value among `keys` (taken out of `flat`); empty known keys are dropped too."""
+    found = None
     for key in keys:
-        if key in flat:
-            value = flat.pop(key)
-            if value is not None and value != "":
-                return value
-    return None
+        if key not in flat:
+            continue
+        value = flat[key]
+        if value is None or value == "":
+            del flat[key]
+        elif found is None:
+            found = flat.pop(key)
+    return found
 
 
 def _text(value) -> str | None:
@@ -57,6 +62,12 @@ def _status(value) -> int | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return code if 100 <= code <= 599 else None
+
+
+def _fields(flat: dict) -> str | None:
+    """Leftover keys as compact JSON; nulls and empty objects carry nothing and are left out."""
+    kept = {k: v for k, v in flat.items() if v is not None and v != {}}
+    return _text(kept)[:MAX_RAW_CHARS] if kept else None
 
 
 def parse_record(line: str) -> dict | None:
@@ -84,7 +95,7 @@ def parse_record(line: str) -> dict | None:
         "host": _text(_pop(flat, HOST_KEYS)),
         "status": _status(_pop(flat, STATUS_KEYS)),
         "msg": message if message is not None else line,
-        "fields": _text(flat)[:MAX_RAW_CHARS] if flat else None,
+        "fields": _fields(flat),
     }
     if isinstance(record["ts"], (dict, list, bool)):
         record["ts"] = None

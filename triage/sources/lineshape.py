@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from triage.events import EVENT_COLUMNS, MAX_RAW_CHARS, STR, LoadReport
-from triage.sources import folding, jsonlines, logtime, textshapes
+from triage.sources import folding, jsonblock, jsonlines, logtime, textshapes
 from triage.sources.levels import normalise_levels
 from triage.sources.linereader import to_line_array
 
@@ -66,8 +66,11 @@ def _json_part(clean: pa.Array, candidates: np.ndarray, tz, now) -> tuple[np.nda
     idx = np.flatnonzero(candidates)
     if not len(idx):
         return None
-    texts = clean.take(pa.array(idx)).to_pylist()
-    ok, cols = jsonlines.parse_records(texts)
+    block = clean.take(pa.array(idx))
+    fast = jsonblock.parse_block(block, tz=tz, now=now)
+    if fast is not None:
+        return idx, fast
+    ok, cols = jsonlines.parse_records(block.to_pylist())
     if not ok:
         return None
     pos = idx[np.asarray(ok, dtype=np.int64)]
