@@ -46,6 +46,7 @@ def test_insights_query_selects_the_insights_path():
     (("--source", "cloudwatch", "--log-group", "g", "--cw-preset-metrics", "ecs"), "ClusterName"),
     (("--source", "cloudwatch", "--log-group", "g", "--cw-metric", "CPU"), "NAMESPACE:METRIC"),
     (("--source", "cloudwatch", "--log-group", "g", "--cw-dim", "A=b"), "--cw-preset-metrics"),
+    (("--source", "cloudwatch", "--log-group", "g", "--cw-max-events", "0"), "positive"),
 ])
 def test_bad_flags_are_source_errors_with_hints(argv, words):
     with pytest.raises(SourceError) as info:

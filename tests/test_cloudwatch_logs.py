@@ -216,3 +216,16 @@ def test_folded_records_are_clipped():
     records = pa.array(["Traceback (most recent call last):"] + ["  " + "x" * 30_000] * 4, type=pa.large_string())
     first, texts = fold_records(records, np.zeros(5, dtype=int), np.arange(5))
     assert first.tolist() == [0] and len(texts[0].as_py()) == 65536
+
+
+def test_cloudwatch_time_wins_over_a_naive_local_time_in_the_text(cw_env):
+    client = logs_client()
+    inc = make_incident(10)
+    client.create_log_group(logGroupName="/tz")
+    client.create_log_stream(logGroupName="/tz", logStreamName="s")
+    at = int(inc.deploy.timestamp() * 1000)
+    local = (inc.deploy + timedelta(hours=5, minutes=30)).strftime("%Y-%m-%d %H:%M:%S")  # e.g. a host in IST
+    put_events(client, "/tz", "s", [(at, f"{local} ERROR payments refused")])
+    result = CloudWatchSource(["/tz"]).load(inc.start, inc.end, Progress())
+    assert result.events["timestamp"].tolist() == [inc.deploy]
+    assert result.events["level"].tolist() == ["error"]

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from triage.events import Cancelled, LoadReport, LoadResult, Progress, SourceError, empty_events, empty_metrics
 from triage.sources.cw_insights import InsightsFetch, PollPolicy, event_query
 from triage.sources.cw_logs import FilterFetch, RecordBuffer, resolve_groups
-from triage.sources.cw_metrics import MetricFetch, MetricSpec, parse_dimensions, parse_spec, preset_specs, spec_error
+from triage.sources.cw_metrics import PRESETS, MetricFetch, MetricSpec, parse_dimensions, parse_spec, preset_specs, spec_error
 from triage.sources.cw_session import CwSession
 
 MODES = ("auto", "filter", "insights")
@@ -223,7 +223,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cw-metric", dest="cw_metric", action="append", metavar="SPEC",
                        help="metric NAMESPACE:METRIC[:STAT][:DIM=V,...][@PERIOD], e.g. "
                             "AWS/ApplicationELB:HTTPCode_Target_5XX_Count:Sum:LoadBalancer=app/web/123 (repeatable)")
-    group.add_argument("--cw-preset-metrics", dest="cw_preset_metrics", choices=sorted(preset_names()),
+    group.add_argument("--cw-preset-metrics", dest="cw_preset_metrics", choices=sorted(PRESETS),
                        help="ready-made metrics for a service; give its dimensions with --cw-dim")
     group.add_argument("--cw-dim", dest="cw_dim", action="append", metavar="K=V",
                        help="dimension for --cw-preset-metrics, e.g. LoadBalancer=app/web/123 (repeatable)")
@@ -231,14 +231,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"stop (filter) or sample (insights) above N events (default {DEFAULT_MAX_EVENTS:,})")
 
 
-def preset_names() -> list[str]:
-    from triage.sources.cw_metrics import PRESETS
-
-    return list(PRESETS)
-
-
 def from_args(args: argparse.Namespace) -> CloudWatchSource:
-    max_events = getattr(args, "cw_max_events", None) or DEFAULT_MAX_EVENTS
+    max_events = getattr(args, "cw_max_events", None)
+    max_events = DEFAULT_MAX_EVENTS if max_events is None else max_events
     if max_events < 1:
         raise SourceError("--cw-max-events must be positive", "e.g. --cw-max-events 500000")
     return CloudWatchSource(

@@ -2,9 +2,9 @@
 fetched records into the event table.
 
 Pages are streamed into compact columnar buffers (int64 times, Arrow strings) as they
-arrive, so a large fetch never holds boto3's per-event dicts. At the end each stream's
-records go, in time order, through the same line-shape detection as local files, which
-also folds multi-line records (a traceback logged as one CloudWatch event per line).
+arrive, so a large fetch never holds boto3's per-event dicts. At the end, records split by
+the log driver (a traceback logged as one CloudWatch event per line) are folded within
+their stream, and everything goes through the same line-shape detection as local files.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class RecordBuffer:
         times = np.concatenate(self._times)
         messages = pa.chunked_array(self._messages).combine_chunks()
         sources = pa.chunked_array(self._sources).cast(pa.string()).combine_chunks()
-        self._times, self._messages, self._sources = [], [], []
+        self._times, self._messages, self._sources, self.count = [], [], [], 0
         codes, names = pd.factorize(pd.Series(sources, dtype=pd.ArrowDtype(pa.string())), sort=True)
         order = np.lexsort((np.arange(len(times)), times, codes))  # by stream, then time, then arrival
         codes, times = codes[order], times[order]
@@ -59,6 +59,9 @@ class RecordBuffer:
         first, texts = fold_records(messages, codes, times)
         stamps = pd.to_datetime(times[first], unit="ms", utc=True).astype("datetime64[ns, UTC]")
         events = parse_messages(texts.cast(pa.string()), timestamps=stamps, source="cloudwatch", report=report)
+        # CloudWatch's own time wins over the text's: it is what the window was queried on,
+        # and a naive local time in the text would otherwise be misread as UTC.
+        events["timestamp"] = stamps.to_numpy()
         events["source"] = pd.Series(names.take(codes[first]), dtype=STR)
         return events.sort_values("timestamp", kind="stable", na_position="last").reset_index(drop=True)
 
