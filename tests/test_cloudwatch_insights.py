@@ -275,3 +275,15 @@ def test_insights_results_in_aws_shape_become_events(cw_env):
     assert result.events["source"].tolist() == ["/ecs/checkout/web/1"]
     assert result.events["level"].tolist() == ["error"]
     assert result.events["timestamp"].iloc[0] == inc.deploy
+
+
+def test_queries_for_the_note_are_the_count_and_the_event_query(cw_env):
+    inc = make_incident(200)
+    ingest_logs(inc)
+    source = CloudWatchSource(["/ecs/checkout"], insights="filter @message like /ERROR/", poll=FAST)
+    source.load(inc.start, inc.end, Progress())
+    assert source.queries() == [
+        "Logs Insights [/ecs/checkout]: filter @message like /ERROR/ | stats count(*) as n by bin(60s)",
+        "Logs Insights [/ecs/checkout]: fields @timestamp, @message, @logStream, @log | filter @message like /ERROR/"
+        " | sort @timestamp asc | limit 10000",
+    ]

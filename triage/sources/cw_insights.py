@@ -221,6 +221,9 @@ class InsightsFetch:
             )
         lo, hi = to_ms(start), to_ms(end) + 1
         slices, total, scale = self._plan(groups, lo, hi, progress)
+        shown = event_query(self.base) if scale == 1.0 else event_query(self.base).replace(
+            f"limit {ROW_LIMIT}", "limit <share of the sample per time bin>")
+        self.queries_run.append(shown)
         if scale > 1.0:
             report.estimated = True
             report.scale = max(report.scale, scale)
@@ -231,7 +234,8 @@ class InsightsFetch:
 
     def _plan(self, groups, lo, hi, progress) -> tuple[list[Slice], int | None, float]:
         bin_s = bin_seconds_for((hi - lo) / 1000)
-        rows = self._run_query(groups, count_query(self.base, bin_s), lo, hi, progress,
+        self.queries_run[:] = [count_query(self.base, bin_s)]
+        rows = self._run_query(groups, self.queries_run[0], lo, hi, progress,
                                "Logs Insights: counting events per time bin")
         counts = parse_counts(rows)
         if counts is None:  # not a stats result: fetch blind and split on truncation
@@ -312,8 +316,6 @@ class InsightsFetch:
             raise
 
     def _start(self, groups, query, lo, hi, progress) -> str:
-        if query not in self.queries_run:
-            self.queries_run.append(query)
         response = self.session.call(
             "logs", "StartQuery", progress, what="Logs Insights query",
             logGroupNames=groups, startTime=lo // 1000, endTime=math.ceil(hi / 1000), queryString=query,

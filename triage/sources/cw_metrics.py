@@ -156,8 +156,8 @@ class MetricFetch:
         period = default_period(start)
         names = _display_names(self.specs)
         queries = [self._query(i, spec, period) for i, spec in enumerate(self.specs)]
-        start_al = _floor(start, 60)
-        end_al = max(_ceil(end, 60), start_al + timedelta(seconds=60))
+        start_al = _floor(start, period)  # aligned starts get whole, comparable periods
+        end_al = max(_ceil(end, period), start_al + timedelta(seconds=period))
         cols: dict[str, list] = {"timestamp": [], "metric": [], "value": [], "unit": [], "dimensions": []}
         for b in range(0, len(queries), MAX_QUERIES):
             batch = queries[b:b + MAX_QUERIES]
