@@ -8,6 +8,7 @@ line, stack-trace fingerprints, merging, hashing, display templates.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,14 +75,28 @@ MAX_SAMPLES = 8
 """Representative messages per signature typed for its display template."""
 
 
+_OPENERS = "=:([{/'\""
+_CLOSERS = ")]}'\",;:"
+
+
+def _slot(values: set[str]) -> str:
+    """`<*>` keeping what every value shares around it: "rhost=<IP>", "rhost=x" -> "rhost=<*>"."""
+    prefix = os.path.commonprefix(list(values))
+    cut = max(prefix.rfind(c) for c in _OPENERS)
+    head = prefix[: cut + 1] if cut >= 0 else ""
+    suffix = os.path.commonprefix([v[len(head):][::-1] for v in values])[::-1]
+    tail = suffix[next((i for i, c in enumerate(suffix) if c in _CLOSERS), len(suffix)):]
+    return head + PLACEHOLDER + tail
+
+
 def _align(typed: list[str]) -> str | None:
-    """One template from several typed samples: equal tokens stay, others become <*>."""
+    """One template from several typed samples: equal tokens stay, others become a slot."""
     if len(set(typed)) == 1:
         return typed[0]
     rows = [t.split() for t in typed]
     if len({len(r) for r in rows}) != 1:
         return None
-    return " ".join(col[0] if len(set(col)) == 1 else PLACEHOLDER for col in zip(*rows))
+    return " ".join(col[0] if len(set(col)) == 1 else _slot(set(col)) for col in zip(*rows))
 
 
 def _display(messages: pa.Array, merged: list[str], counts: np.ndarray, first: np.ndarray, last: np.ndarray) -> dict[str, str]:
