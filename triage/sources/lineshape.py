@@ -117,27 +117,34 @@ def _text_part(clean: pa.Array, remaining: np.ndarray, tz, now, report: LoadRepo
     # Dated layouts first: their latest time anchors the year of syslog/klog lines in the same input.
     done: list[tuple[np.ndarray, dict, str]] = []
     for pos, shape, cols in sorted(parts, key=lambda p: p[1].ts_kind in _YEARLESS):
-        ref = now
+        ref, anchored = now, False
         if shape.ts_kind in _YEARLESS and done:
             latest = max((d[1]["ts"].max() for d in done if d[1]["ts"].notna().any()), default=None)
-            ref = latest.to_pydatetime() if latest is not None and (now is None or latest < now) else now
-        done.append((pos, _shape_columns(shape, cols, tz, ref, report), shape.name))
+            if latest is not None and (now is None or latest < now):
+                ref, anchored = latest.to_pydatetime(), True
+        done.append((pos, _shape_columns(shape, cols, tz, ref, report, anchored), shape.name))
     return done
 
 
 _YEARLESS = ("syslog", "klog", "timeonly")
 
 
-def _shape_columns(shape: textshapes.Shape, cols: dict, tz, now, report: LoadReport) -> dict:
+def _note(report: LoadReport, text: str) -> None:
+    if text not in report.notes:
+        report.notes.append(text)
+
+
+def _shape_columns(shape: textshapes.Shape, cols: dict, tz, now, report: LoadReport, anchored: bool = False) -> dict:
     n = len(cols["msg"])
     if shape.ts_kind and cols["ts"] is not None:
         ts = logtime.parse_timestamps(cols["ts"], shape.ts_kind, tz=tz, now=now)
     else:
         ts = pd.Series(pd.NaT, index=range(n), dtype=logtime.TS_DTYPE)
     if shape.ts_kind in ("syslog", "klog"):
-        report.notes.append(f"{shape.name} timestamps carry no year; assumed the latest that is not in the future")
+        how = "took it from the dated lines" if anchored else "assumed the latest that is not in the future"
+        _note(report, f"{shape.name} timestamps carry no year; {how}")
     if shape.ts_kind == "timeonly":
-        report.notes.append("timestamps carry no date; assumed the same day as the rest of the input (or today)")
+        _note(report, "timestamps carry no date; " + ("took it from the dated lines" if anchored else "assumed today"))
     out = {"ts": ts, "msg": cols["msg"]}
     if "status" in cols and cols["status"] is not None:
         out["status"] = pd.to_numeric(pd.Series(cols["status"], dtype=STR), errors="coerce").astype("Float64")
@@ -240,7 +247,7 @@ def _count_missing_times(df: pd.DataFrame, source: str, report: LoadReport) -> N
     if not missing:
         return
     if missing == len(df):
-        report.notes.append(f"no timestamps found in {source}")
+        _note(report, f"no timestamps found in {source}")
     else:
         report.skip("events without a readable timestamp (kept, untimed)", missing)
 
