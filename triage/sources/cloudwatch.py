@@ -217,7 +217,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--insights", metavar="QUERY",
                        help="Logs Insights query returning events, e.g. 'filter @message like /ERROR/'")
     group.add_argument("--cw-mode", dest="cw_mode", choices=MODES, default=None,
-                       help="fetch path: filter (FilterLogEvents), insights, or auto (insights when --insights is given)")
+                       help="fetch path: filter (FilterLogEvents), insights, or auto: filter, but insights when --insights "
+                            "is given or the window holds more than --cw-max-events")
     group.add_argument("--region", metavar="REGION", help="AWS region (default: AWS_REGION / profile)")
     group.add_argument("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE / default chain)")
     group.add_argument("--cw-metric", dest="cw_metric", action="append", metavar="SPEC",

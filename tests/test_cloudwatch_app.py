@@ -1,0 +1,65 @@
+"""`triage open --source cloudwatch`: the app loads from CloudWatch (moto over HTTP) through its worker."""
+
+from __future__ import annotations
+
+import pytest
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from cw_support import cw_env, ingest_incident, make_incident, moto_server  # noqa: F401
+from triage.app import make_app
+from triage.cli import build_parser
+from triage.commands.open import build_loader
+from triage.timeparse import resolve_tz
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
+
+
+async def settle(pilot) -> None:
+    for _ in range(6):
+        await pilot.pause(0.2)
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):
+            pass
+
+
+def open_app(tmp_path, deploy, *argv):
+    args = build_parser().parse_args(["open", "--deploy", deploy.isoformat(), "--source", "cloudwatch", *argv])
+    return make_app(build_loader(args, resolve_tz(None)), export_dir=tmp_path)
+
+
+async def test_open_over_cloudwatch_shows_what_changed(cw_env, tmp_path):
+    inc = make_incident(3000)
+    ingest_incident(inc)
+    app = open_app(tmp_path, inc.deploy, "--log-group", "/ecs/*", "--log-group", "/aws/lambda/payments",
+                   "--cw-metric", f"AWS/ApplicationELB:HTTPCode_Target_5XX_Count:Sum:LoadBalancer={inc.alb}")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.state == "ready"
+        assert app.incident.sources[0].startswith("cloudwatch /ecs/checkout (+1)")
+        rows = app.visible_rows()
+        statuses = dict(zip(rows["template"].astype(str), rows["status"]))
+        assert any(s == "GONE" and "KeyError" in t for t, s in statuses.items())
+        assert any(s == "NEW" and "Traceback" in t for t, s in statuses.items())
+        assert "HTTPCode_Target_5XX_Count Sum" in set(app.incident.metrics["metric"])
+
+
+async def test_open_with_a_missing_group_shows_the_hint_not_a_crash(cw_env, tmp_path):
+    inc = make_incident(10)
+    app = open_app(tmp_path, inc.deploy, "--log-group", "/no/such")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.state == "load failed"
+        assert type(app.screen).__name__ == "ErrorModal"
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "/no/such" in text and "--log-group" in text and "--region" in text
