@@ -61,3 +61,16 @@ def test_content_mode_keeps_every_nonblank_line(lines):
 def test_parse_messages_never_raises_and_keeps_one_event_per_record(messages):
     df = parse_messages(messages, source="x", now=NOW)
     assert len(df) == len(messages)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=40), FRAGMENTS.map(str.encode)), max_size=20).map(b"".join))
+def test_arbitrary_bytes_never_raise(data):
+    from triage.sources.linereader import bytes_to_lines, clip_lines
+
+    report = LoadReport()
+    lines = clip_lines(bytes_to_lines(data, report), report)
+    df = parse_lines(lines, report=report, now=NOW)
+    assert list(df.columns) == list(EVENT_COLUMNS)
+    if b"\n" not in data and data.strip(b" \t\r\n\f\v"):
+        assert len(df) <= 1
