@@ -137,3 +137,14 @@ def test_bad_options_fail_before_any_call():
         CloudWatchSource(["/g"], mode="filter", insights="filter x")
     with pytest.raises(SourceError, match="stats"):
         CloudWatchSource(["/g"], insights="stats count(*) by bin(5m)")
+
+
+def test_server_error_text_is_one_line_and_redacted(cw_env):
+    session = CwSession()
+    AwsAnswers(session.client("logs"), "DescribeLogGroups", [aws_error(
+        "InternalFailure", "failed\nfor request with password=hunter2 \x1b[31m", 500)] * 5)
+    with pytest.raises(SourceError) as info:
+        CloudWatchSource(["/x/*"], session=session).load(None, None, Progress())
+    text = str(info.value)
+    assert "hunter2" not in text and "\n" not in text and "\x1b" not in text
+    assert "InternalFailure" in text

@@ -64,7 +64,7 @@ class CloudWatchSource:
     def describe(self) -> str:
         groups = self._resolved or self.log_groups
         more = f" (+{len(groups) - 1})" if len(groups) > 1 else ""
-        where = self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "default region"
+        where = self.session.region_label()
         endpoint = " via custom endpoint" if os.environ.get("AWS_ENDPOINT_URL") else ""
         return f"cloudwatch {groups[0]}{more} @ {where}{endpoint}"
 
@@ -170,7 +170,7 @@ class CloudWatchMetricsSource:
             self.session = CwSession(region=self.region, profile=self.profile)
 
     def describe(self) -> str:
-        return f"cloudwatch metrics ({len(self.specs)} series) @ {self.region or 'default region'}"
+        return f"cloudwatch metrics ({len(self.specs)} series) @ {self.session.region_label()}"
 
     def queries(self) -> list[str]:
         return [f"GetMetricData {spec.spec_text()}" for spec in self.specs]

@@ -9,6 +9,7 @@ fix becomes a SourceError with a hint; credentials never appear in messages.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import botocore.exceptions as bx
 from botocore.config import Config
 
 from triage.events import Progress, SourceError
+from triage.redact import redact
 
 THROTTLE_CODES = frozenset(
     {"ThrottlingException", "Throttling", "LimitExceededException", "TooManyRequestsException",
@@ -94,6 +96,12 @@ class CwSession:
     @property
     def region_name(self) -> str | None:
         return self.session().region_name
+
+    def region_label(self) -> str:
+        """The region for display, without creating a session (no I/O, no errors)."""
+        if self._session is not None and self._session.region_name:
+            return self._session.region_name
+        return self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "default region"
 
     def call(self, service: str, operation: str, progress: Progress, *, what: str = "", **params):
         """Run one API call, waiting out throttling (cancellable) and translating errors.
@@ -194,6 +202,6 @@ def _denied_action(message: str) -> str | None:
 
 
 def _clean(text: str) -> str:
-    """Error text from the server, one line and bounded (it can echo user input)."""
+    """Error text from the server: one line, bounded, secrets masked (it can echo the request)."""
     text = re.sub(r"[\x00-\x1f\x7f]+", " ", text)
-    return text[:300]
+    return redact(text[:300])
