@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from triage.events import events_frame
@@ -177,3 +177,20 @@ def test_messages_with_other_words_do_not(a, b):
 def test_colour_codes_do_not_split_a_signature():
     ids = group_messages(["\x1b[31mERROR\x1b[0m disk 91% full", "ERROR disk 92% full"]).ids.to_pylist()
     assert ids[0] == ids[1]
+
+
+_WORDS = st.sampled_from(["user", "root", "cache", "miss", "GET", "/api/x", "took", "id=7", "from", "ok", "failed"])
+_VALUES = st.one_of(st.integers(0, 10**6).map(str), st.ip_addresses(v=4).map(str), st.uuids().map(str))
+_LOGLIKE = st.lists(st.one_of(_WORDS, _VALUES), min_size=1, max_size=6).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_LOGLIKE, min_size=1, max_size=30), st.randoms(use_true_random=False))
+@example(["x 5 done", "x 1.2.3.4 done", "x 7 done"], random.Random(1))
+def test_signatures_do_not_depend_on_input_order(msgs, rnd):
+    g = group_messages(msgs)
+    order = list(range(len(msgs)))
+    rnd.shuffle(order)
+    h = group_messages([msgs[i] for i in order])
+    assert h.ids.to_pylist() == [g.ids.to_pylist()[i] for i in order]
+    assert h.templates == g.templates

@@ -35,22 +35,21 @@ class Grouping:
         return pc.take(pa.array([self.templates[k] for k in keys], pa.string()), idx)
 
 
-def _first_and_last(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row of the first and of the last occurrence of each code 0..n-1."""
-    first = np.full(n, -1, dtype=np.int64)
-    last = np.full(n, -1, dtype=np.int64)
-    rows = np.arange(len(codes), dtype=np.int64)
-    first[codes[::-1]] = rows[::-1]
-    last[codes] = rows
-    return first, last
+def _samples(messages: pa.Array, codes: pa.Array, n: int) -> tuple[pa.Array, pa.Array]:
+    """Smallest and largest message of each key 0..n-1: representatives that do not depend on row order."""
+    agg = pa.table({"k": codes, "m": messages}).group_by("k").aggregate([("m", "min"), ("m", "max")])
+    order = pa.array(np.argsort(agg["k"].to_numpy()))
+    lo = agg["m_min"].combine_chunks().take(order)
+    hi = agg["m_max"].combine_chunks().take(order)
+    return lo, hi
 
 
-def _trace_keys(messages: pa.Array, keys: list[str], first: np.ndarray) -> dict[int, Fingerprint]:
+def _trace_keys(lo: pa.Array, keys: list[str]) -> dict[int, Fingerprint]:
     """Fingerprint the representative message of each multi-line key."""
     found = {}
     for k, key in enumerate(keys):
         if "\n" in key:
-            fp = fingerprint(messages[int(first[k])].as_py())
+            fp = fingerprint(lo[k].as_py())
             if fp is not None:
                 found[k] = fp
     return found
@@ -99,19 +98,19 @@ def _align(typed: list[str]) -> str | None:
     return " ".join(col[0] if len(set(col)) == 1 else _slot(set(col)) for col in zip(*rows))
 
 
-def _display(messages: pa.Array, merged: list[str], counts: np.ndarray, first: np.ndarray, last: np.ndarray) -> dict[str, str]:
-    """Merged key -> readable template from typed samples (first/last of its commonest keys); else the key."""
+def _display(lo: pa.Array, hi: pa.Array, merged: list[str], counts: np.ndarray) -> dict[str, str]:
+    """Merged key -> readable template from typed samples of its commonest keys; else the key."""
     groups: dict[str, list[int]] = {}
     for k, m in enumerate(merged):
         groups.setdefault(m, []).append(k)
     order: list[str] = []
     rows: list[int] = []
     for m, ks in groups.items():
-        top = sorted(ks, key=lambda k: -counts[k])[:MAX_SAMPLES]
-        picked = [int(first[k]) for k in top] + [int(last[top[0]])]
-        order.extend([m] * len(picked))
-        rows.extend(picked)
-    typed = typed_mask_array(pc.take(messages, pa.array(rows, pa.int64()))).to_pylist()
+        top = sorted(ks, key=lambda k: (-counts[k], k))[:MAX_SAMPLES]
+        order.extend([m] * (len(top) + 1))
+        rows.extend(top + [len(lo) + top[0]])  # the smallest of each, and the largest of the commonest
+    both = pa.concat_arrays([lo, hi])
+    typed = typed_mask_array(both.take(pa.array(rows, pa.int64()))).to_pylist()
     samples: dict[str, list[str]] = {}
     for m, t in zip(order, typed):
         samples.setdefault(m, []).append(t)
@@ -125,11 +124,11 @@ def group_arrow(messages: pa.Array) -> Grouping:
     enc = pc.dictionary_encode(key_mask_array(messages))
     raw_keys = enc.dictionary.to_pylist()
     codes = enc.indices.to_numpy(zero_copy_only=False)
-    first, last = _first_and_last(codes, len(raw_keys))
     counts = np.bincount(codes, minlength=len(raw_keys))
-    fps = _trace_keys(messages, raw_keys, first)
+    lo, hi = _samples(messages, enc.indices, len(raw_keys))
+    fps = _trace_keys(lo, raw_keys)
     merged = merge_templates([clean_key(k) for k in raw_keys])
-    shown = _display(messages, merged, counts, first, last)
+    shown = _display(lo, hi, merged, counts)
     fp_shown = _trace_templates(fps)
     final = [_TRACE_PREFIX + fps[k].key if k in fps else m for k, m in enumerate(merged)]
     ids = {key: signature_id(key) for key in set(final)}
