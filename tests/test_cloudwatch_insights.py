@@ -14,7 +14,7 @@ from cw_support import (  # noqa: F401 - fixtures
 from triage.events import Cancelled, Progress, SourceError
 from triage.sources.cloudwatch import CloudWatchSource
 from triage.sources.cw_insights import (
-    ROW_LIMIT, PollPolicy, Slice, base_query, plan_sample, bin_seconds_for, check_user_query, count_query,
+    ROW_LIMIT, PollPolicy, base_query, plan_sample, bin_seconds_for, check_user_query, count_query,
     event_query, parse_counts, parse_rows, parse_time_ms, plan_slices,
 )
 from triage.sources.cw_session import CwSession
