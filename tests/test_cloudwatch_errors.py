@@ -148,3 +148,22 @@ def test_server_error_text_is_one_line_and_redacted(cw_env):
     text = str(info.value)
     assert "hunter2" not in text and "\n" not in text and "\x1b" not in text
     assert "InternalFailure" in text
+
+
+def test_sso_profile_without_a_live_session_says_sso_login(cw_env, monkeypatch, tmp_path):
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile oncall]\n"
+        "sso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+        "sso_account_id = 123456789012\n"
+        "sso_role_name = ReadOnly\n"
+        "region = us-east-1\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.aws/sso/cache token
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    with pytest.raises(SourceError) as info:
+        CloudWatchSource(["/ecs/checkout"], profile="oncall").load(None, None, Progress())
+    assert "SSO" in str(info.value) and "aws sso login" in info.value.hint
