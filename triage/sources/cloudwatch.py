@@ -100,7 +100,8 @@ class CloudWatchSource:
             got.report.notes.append(f"CloudWatch metrics not loaded: {exc}")
             metrics = empty_metrics()
         result = self._result(got, metrics)
-        progress.update(done=len(result.events), message=f"{len(result.events):,} events from CloudWatch")
+        n = len(result.events)
+        progress.update(done=n, total=n, message=f"{n:,} events from CloudWatch")
         return result
 
     def _fetch_logs(self, start, end, progress, got: "Fetched") -> "Fetched":

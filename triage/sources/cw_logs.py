@@ -139,9 +139,9 @@ class FilterFetch:
                 self.capped = report.partial = True
                 report.notes.append(f"log group {group} not fetched (event cap {self.max_events:,} reached)")
                 continue
-            self._group(group, start_ms, end_ms, progress, buffer, report, f"[{i + 1}/{len(groups)}] ")
+            self._group(group, start_ms, end_ms, progress, buffer, report, (i, len(groups)))
 
-    def _group(self, group, start_ms, end_ms, progress, buffer, report, tag) -> None:
+    def _group(self, group, start_ms, end_ms, progress, buffer, report, position) -> None:
         params = {"logGroupName": group, "startTime": start_ms, "endTime": end_ms, "limit": PAGE_LIMIT}
         if self.pattern:
             params["filterPattern"] = self.pattern
@@ -159,7 +159,9 @@ class FilterFetch:
                 [f"{group}/{e.get('logStreamName', '')}" for e in events],
             )
             last = events[-1]["timestamp"] if events else None
-            progress.update(done=buffer.count, message=_progress_text(tag, group, buffer.count, last))
+            total = _estimated_total(buffer.count, position, last, start_ms, end_ms)
+            progress.update(done=buffer.count, total=total,
+                            message=_progress_text(position, group, buffer.count, last))
             token = page.get("nextToken")
             if not token:
                 return
@@ -173,9 +175,19 @@ class FilterFetch:
                 return
 
 
-def _progress_text(tag: str, group: str, count: int, last_ms: int | None) -> str:
+def _estimated_total(count: int, position: tuple[int, int], last_ms: int | None, start_ms: int, end_ms: int) -> int | None:
+    """Events expected in all, from how much of the window the fetch has covered (pages come in
+    time order); None until there is enough to go on. Assumes groups of similar volume."""
+    if last_ms is None or end_ms <= start_ms:
+        return None
+    done_groups, groups = position
+    covered = (done_groups + min(1.0, max(0.0, (last_ms - start_ms) / (end_ms - start_ms)))) / groups
+    return max(count, round(count / covered)) if covered >= 0.02 else None
+
+
+def _progress_text(position: tuple[int, int], group: str, count: int, last_ms: int | None) -> str:
     upto = f", up to {_iso(last_ms)}" if last_ms is not None else ""
-    return f"{tag}{group}: {count:,} events{upto}"
+    return f"[{position[0] + 1}/{position[1]}] {group}: {count:,} events{upto}"
 
 
 def _iso(ms: int) -> str:
