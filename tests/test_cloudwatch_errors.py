@@ -167,3 +167,9 @@ def test_sso_profile_without_a_live_session_says_sso_login(cw_env, monkeypatch, 
     with pytest.raises(SourceError) as info:
         CloudWatchSource(["/ecs/checkout"], profile="oncall").load(None, None, Progress())
     assert "SSO" in str(info.value) and "aws sso login" in info.value.hint
+
+
+def test_an_empty_group_name_is_explained(cw_env):
+    with pytest.raises(SourceError) as info:
+        CloudWatchSource([""]).load(None, None, Progress())
+    assert "logGroupName" in str(info.value) and "--log-group" in info.value.hint

@@ -164,6 +164,9 @@ def translate(exc: Exception, service: str, what: str) -> SourceError:
         return SourceError("AWS profile not found", "check --profile / AWS_PROFILE against ~/.aws/config")
     if isinstance(exc, bx.NoRegionError):
         return SourceError("no AWS region configured", "pass --region or set AWS_REGION / AWS_DEFAULT_REGION")
+    if isinstance(exc, bx.ParamValidationError):
+        about = f" ({what})" if what else ""
+        return SourceError(f"invalid CloudWatch request{about}: {_clean(str(exc))}", "check --log-group and the other CloudWatch options")
     if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError)):
         return SourceError(
             f"cannot reach the CloudWatch {service} endpoint",
