@@ -137,7 +137,7 @@ def test_kubernetes_cri_and_prefixed_lines():
     assert (cri["level"], cri["message"]) == ("warn", "cache cold")
     pre = one("nova-api.log.1 2026-11-26 10:00:00.008 25746 INFO nova.api [req-1] GET /servers")
     assert pre["timestamp"] == ts("2026-11-26T10:00:00.008Z") and pre["level"] == "info"
-    assert pre["message"] == "nova.api [req-1] GET /servers"
+    assert (pre["message"], pre["service"]) == ("GET /servers", "nova.api")
     compose = one("checkout-1  | 2026-11-26T10:00:00Z ERROR payment refused")
     assert compose["timestamp"] == ts("2026-11-26T10:00:00Z") and compose["level"] == "error"
 
@@ -401,3 +401,37 @@ def test_a_second_layout_later_in_the_input_is_detected_not_folded():
     df = parse_lines(first + second, now=NOW)
     assert len(df) == 900
     assert df["level"].iloc[-1] == "error" and df["message"].iloc[-1] == "iso line 299"
+
+
+@pytest.mark.parametrize(
+    "line, when, level, service, message",
+    [
+        ("17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers", "2017-06-09T20:10:40Z", "info", "executor.CoarseGrainedExecutorBackend", "Registered signal handlers"),
+        ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating", "2008-11-09T20:36:15Z", "info", "dfs.DataNode$PacketResponder", "PacketResponder 1 terminating"),
+        ("- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 R02-M1-N0 RAS KERNEL INFO cache parity error corrected", "2005-06-03T22:42:50Z", "info", "RAS KERNEL", "cache parity error corrected"),
+        ("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579", "2017-12-23T22:15:29.606Z", None, "Step_LSC", "onStandStepChanged 3579"),
+        ("Jun 19 04:09:11 combo syslogd 1.4.1: restart.", "2026-06-19T04:09:11Z", None, "syslogd 1.4.1", "restart."),
+    ],
+)
+def test_hadoop_spark_bgl_healthapp_and_versioned_syslog_programs(line, when, level, service, message):
+    ev = one(line)
+    assert ev["timestamp"] == ts(when)
+    assert (None if pd.isna(ev["level"]) else ev["level"]) == level
+    assert (ev["service"], ev["message"]) == (service, message)
+
+
+def test_proxifier_month_day_without_year():
+    ev = one("[10.30 16:49:06] chrome.exe - proxy.example:5070 open through proxy HTTPS")
+    assert ev["timestamp"] == ts("2026-10-30T16:49:06Z")
+    assert (ev["service"], ev["message"]) == ("chrome.exe", "proxy.example:5070 open through proxy HTTPS")
+
+
+def test_an_exception_after_the_level_is_not_taken_for_a_logger():
+    ev = one("2026-11-26T10:00:00Z ERROR java.lang.IllegalStateException: no items")
+    assert ev["message"] == "java.lang.IllegalStateException: no items" and pd.isna(ev["service"])
+
+
+def test_unrecognised_dated_lines_start_new_events_even_in_a_headed_file():
+    lines = [f"2026-11-26T10:00:0{i}Z INFO line {i}" for i in range(6)] + ["Thu Nov 26 10:00:07 UTC 2026 odd layout", "  continuation"]
+    df = parse_lines(lines, now=NOW)
+    assert len(df) == 7 and df["message"].iloc[-1] == "Thu Nov 26 10:00:07 UTC 2026 odd layout\n  continuation"

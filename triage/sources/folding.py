@@ -22,6 +22,11 @@ CONTINUATION = (
 )
 EXCEPTION_LINE = r"^(?:[A-Za-z_$][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Throwable|Exit|Interrupt|Fault|Failure)\b"
 GO_FRAME = r"^[\w./*()-]+\(.*\)$"
+TIMESTAMPISH = (
+    r"^[\[(]?(?:\d{4}[-/.]\d\d[-/.]\d\d|[A-Z][a-z]{2},? +\d{1,2}[ ,]|[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} "
+    r"|\d\d/[A-Z][a-z]{2}/\d{4}|\d{1,2}:\d\d:\d\d|\d{10}\b|\d{6} \d{6}|\d\d/\d\d/\d\d |[\d./-]{4,12}[ T]\d{1,2}:\d\d:\d\d)"
+)
+"""A line starting like a date is a new record in a layout we did not recognise, never a continuation."""
 PANIC_START = r"^(?:panic: |fatal error: |SIGQUIT: |SIGSEGV|SIGABRT: )"
 
 
@@ -40,7 +45,7 @@ def start_flags(lines: pa.Array, header: np.ndarray, *, header_dominated: bool, 
     panic = _mask(lines, PANIC_START)
     start = header | panic
     if header_dominated:
-        cont = ~start
+        cont = ~start & ~_mask(lines, TIMESTAMPISH)
     else:
         basic = _mask(lines, CONTINUATION) & ~start
         prev_basic = np.concatenate(([False], basic[:-1]))

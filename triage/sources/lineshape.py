@@ -126,7 +126,7 @@ def _text_part(clean: pa.Array, remaining: np.ndarray, tz, now, report: LoadRepo
     return done
 
 
-_YEARLESS = ("syslog", "klog", "timeonly")
+_YEARLESS = ("syslog", "klog", "mm.dd", "timeonly")
 
 
 def _note(report: LoadReport, text: str) -> None:
@@ -140,7 +140,7 @@ def _shape_columns(shape: textshapes.Shape, cols: dict, tz, now, report: LoadRep
         ts = logtime.parse_timestamps(cols["ts"], shape.ts_kind, tz=tz, now=now)
     else:
         ts = pd.Series(pd.NaT, index=range(n), dtype=logtime.TS_DTYPE)
-    if shape.ts_kind in ("syslog", "klog"):
+    if shape.ts_kind in ("syslog", "klog", "mm.dd"):
         how = "took it from the dated lines" if anchored else "assumed the latest that is not in the future"
         _note(report, f"{shape.name} timestamps carry no year; {how}")
     if shape.ts_kind == "timeonly":

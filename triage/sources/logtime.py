@@ -133,6 +133,12 @@ def parse_timestamps(arr: pa.Array, kind: str, *, tz=None, now: datetime | None 
         out = _fraction_optional(pc.replace_substring_regex(arr, " +", " "), "%a %b %d %H:%M:%S %Y", tz, False)
     elif kind == "yymmdd":
         out = _to_dt(_series(arr), "%y%m%d %H%M%S", tz, False)
+    elif kind == "yy/mm/dd":
+        out = _to_dt(_series(arr), "%y/%m/%d %H:%M:%S", tz, False)
+    elif kind == "mm.dd":
+        out = _with_year(arr, "%m.%d %H:%M:%S", tz, now)
+    elif kind == "pipes":
+        out = _to_dt(_series(arr), "%Y%m%d-%H:%M:%S:%f", tz, False)
     elif kind == "timeonly":
         out = _time_only(arr, tz, now)
     elif kind == "epoch":

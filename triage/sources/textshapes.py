@@ -63,9 +63,11 @@ def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
 REST = (
     r"(?:[\s|:\-]*(?:\d+ +)?(?:\[(?P<t1>[^\]]*)\]\s*)?"
     rf"(?:(?P<lvl>{_LV})\b|\[(?:\w+:)?(?P<blvl>{_LV_ANYCASE})\]|<(?P<alvl>{_LV_ANYCASE})>)"
-    r"[\s|:\-]*(?:\[(?P<t2>[^\]]*)\]\s*)?(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +)?)?"
+    r"[\s|:\-]*(?:\[(?P<t2>[^\]]*)\]\s*)?"
+    r"(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +|(?P<clogger>[a-z][\w$]*(?:\.[\w$]+)+): |(?P<ologger>[a-z][\w]*(?:\.[\w]+)+) \[[^\]]*\] )?)?"
 )
-"""Optional level prefix after a header: log4j/logback `LEVEL [thread] logger - `, `[thread] LEVEL`, oslo `PID LEVEL`,
+"""Optional level prefix after a header: log4j/logback `LEVEL [thread] logger - `, `[thread] LEVEL`,
+Hadoop/Spark `LEVEL pkg.Class: `, OpenStack oslo `PID LEVEL pkg.module [context] `,
 nginx `[error]`, Apache `[core:error]`, `<warn>`. Kept DFA-friendly: no counted repeats, no
 ambiguous leading words (Python's `name - LEVEL - ` layout is its own shape for that reason)."""
 
@@ -75,7 +77,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape(
         "syslog",
         r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?) (?P<host>\S+) "
-        r"(?P<service>[^\s:\[]+)(?:\[\d+\])?: ?",
+        r"(?P<service>[^\s:\[]+(?: [^\s:\[]+)?)(?:\[\d+\])?: ?",
         "syslog",
     ),
     Shape(
@@ -92,6 +94,10 @@ SHAPES: tuple[Shape, ...] = (
     Shape("klog", r"^(?P<level>[IWEF])(?P<ts>\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
     Shape("epoch", r"^\[?(?P<ts>\d{10}(?:\.\d{1,9})?|\d{13})\]?\s+", "epoch"),
     Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?", "yymmdd"),
+    Shape("yy/mm/dd", r"^(?P<ts>\d\d/\d\d/\d\d \d\d:\d\d:\d\d) ", "yy/mm/dd"),
+    Shape("bgl", r"^\S+ (?P<ts>\d{10}) \d{4}\.\d\d\.\d\d (?P<host>\S+) \S+ \S+ (?P<service>\S+ \S+) (?P<level>[A-Z]+) ", "epoch", rest=False),
+    Shape("proxifier", r"^\[(?P<ts>\d\d\.\d\d \d\d:\d\d:\d\d)\] (?P<service>[^\[\]]+?) - ", "mm.dd", rest=False),
+    Shape("pipes", r"^(?P<ts>\d{8}-\d{1,2}:\d{1,2}:\d{1,2}:\d{1,3})\|(?P<service>[^|]*)\|\d+\|", "pipes", rest=False),
     Shape("timeonly", r"^\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{1,6})?)\]?\s+", "timeonly"),
     Shape("logfmt", r'^(?:[^"]*?\s)?(?:time|ts|timestamp|t)=(?:"(?P<ts>[^"]*)"|(?P<ts2>\S+))', "iso", rest=False),
     Shape("pylevel", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<service>[^:\s]+):", None, rest=False),
@@ -191,6 +197,14 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
         cols.update(parse_logfmt(lines))
         return ok, cols
     starts = np.asarray(pc.utf8_length(sub.field("whole")).to_numpy(zero_copy_only=False), dtype=np.int64)
+    clogger = _field(sub, "clogger")
+    if clogger is not None and shape.rest:
+        # `ERROR java.lang.IllegalStateException: boom` is an exception, not a `logger: ` prefix: keep it.
+        thrown = pc.fill_null(pc.match_substring_regex(clogger, r"(?:Exception|Error|Throwable|Warning)$"), False)
+        if pc.any(thrown).as_py():
+            mask = np.asarray(thrown.to_numpy(zero_copy_only=False), dtype=bool)
+            starts[mask] -= np.asarray(pc.utf8_length(clogger.filter(thrown)).to_numpy(zero_copy_only=False), dtype=np.int64) + 2
+            clogger = pc.if_else(thrown, pa.scalar(None, pa.string()), clogger)
     cols["msg"] = slice_from(lines, starts)
     for name in ("level", "service", "host", "pri"):
         value = _field(sub, name)
@@ -206,7 +220,9 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
             merged[mask] = pd.Series(searched, dtype=STR).to_numpy()
             level = pa.array(merged, pa.string(), from_pandas=True)
         cols["level"] = level
-        cols["service"] = _coalesce(cols.get("service"), _field(sub, "logger"), _service_from_brackets(_field(sub, "t2")))
+        cols["service"] = _coalesce(
+            cols.get("service"), _field(sub, "logger"), clogger, _field(sub, "ologger"), _service_from_brackets(_field(sub, "t2"))
+        )
     return ok, cols
 
 
