@@ -41,8 +41,7 @@ async def shoot(out: Path) -> list[Path]:
         save("main")
         await pilot.press("down")
         await settle(pilot)
-        await pilot.press("tab", "tab")  # signatures -> detail
-        await settle(pilot)
+        app.main.query_one("#detail").focus()
         await pilot.press("z")
         await settle(pilot)
         save("detail")

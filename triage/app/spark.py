@@ -16,14 +16,15 @@ DEPLOY_STYLE = "bold yellow"
 _BLOCK_ARRAY = np.array(list(" " + BLOCKS))  # index 0: empty bin
 
 
-def _levels(values: np.ndarray, steps: int) -> np.ndarray:
-    """Scale finite values to 0..steps-1 (-1 where empty/NaN); the scale starts at zero."""
+def _levels(values: np.ndarray, steps: int, zero_based: bool = True) -> np.ndarray:
+    """Scale finite values to 0..steps-1 (-1 where empty/NaN); counts scale from zero,
+    gauges (zero_based=False) from their minimum so small shifts stay visible."""
     v = np.asarray(values, dtype="float64")
     ok = np.isfinite(v)
     out = np.full(v.shape, -1, dtype=int)
     if not ok.any():
         return out
-    lo = min(float(v[ok].min()), 0.0)
+    lo = min(float(v[ok].min()), 0.0) if zero_based else float(v[ok].min())
     span = float(v[ok].max()) - lo
     if span <= 0:
         out[ok] = 0
@@ -32,9 +33,10 @@ def _levels(values: np.ndarray, steps: int) -> np.ndarray:
     return out
 
 
-def sparkline(values, deploy_index: int | None, *, before_style: str = "dim", after_style: str = "") -> Text:
+def sparkline(values, deploy_index: int | None, *, before_style: str = "dim", after_style: str = "",
+              zero_based: bool = True) -> Text:
     """One row of blocks, with `│` inserted before bin `deploy_index`; empty (NaN) bins are spaces."""
-    chars = "".join(_BLOCK_ARRAY[_levels(values, len(BLOCKS)) + 1])
+    chars = "".join(_BLOCK_ARRAY[_levels(values, len(BLOCKS), zero_based) + 1])
     if deploy_index is None:
         return Text(chars, style=after_style, end="", no_wrap=True)
     cut = max(0, min(len(chars), deploy_index))

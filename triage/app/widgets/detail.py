@@ -18,6 +18,7 @@ class DetailPanel(VerticalScroll):
     """Stack traces in samples are folded to a few lines until `expanded`."""
 
     DEFAULT_CLASSES = "panel"
+    ALLOW_MAXIMIZE = True  # `z` zooms it to read long traces
 
     def compose(self):
         yield Static(Text("Select a signature to see its events.", style="dim"), id="detail-body")

@@ -88,7 +88,7 @@ def _metric_cells(rec, series, deploy_bin, pinned) -> tuple:
     dims = str(rec.dimensions) if isinstance(rec.dimensions, str) else ""
     if dims:
         name.append(" " + clean(dims, 60), "dim")
-    spark = sparkline(series, deploy_bin) if series is not None else Text("")
+    spark = sparkline(series, deploy_bin, zero_based=False) if series is not None else Text("")
     values = _two(f"μ {fmt.number(rec.before_mean)}→{fmt.number(rec.after_mean)}",
                   f"p95 {fmt.number(rec.before_p95)}→{fmt.number(rec.after_p95)}")
     change = _two(fmt.badge(rec.status), Text(f" {fmt.change(rec.change)}", style="bold" if significant else "dim"))
