@@ -109,6 +109,7 @@ class Fault:
     times: int | None = 1
     skip: int = 0
     delay: float = 0.0
+    reason: str = ""
     headers: dict = field(default_factory=dict)
     seen: int = 0
     fired: int = 0
@@ -134,6 +135,7 @@ class Proxy:
         self.elasticsearch = elasticsearch
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str, dict]] = []
+        self.bodies: list[bytes] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
@@ -229,6 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         with proxy.lock:
             proxy.requests.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+            proxy.bodies.append(body)
         fault = proxy.fault_for(f"{self.command} {self.path}")
         if fault and fault.action == "drop":
             self.close_connection = True
@@ -236,7 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.action == "slow":
             time.sleep(fault.delay)
         if fault and fault.action == "status":
-            err = {"error": {"type": "injected", "reason": f"injected {fault.status}"}, "status": fault.status}
+            err = {"error": {"type": "injected", "reason": fault.reason or f"injected {fault.status}"},
+                   "status": fault.status}
             return self._send(fault.status, json.dumps(err).encode(), fault.headers)
         if fault and fault.action == "malformed":
             return self._send(200, b'{"hits": {"hits": [{"_source": ', {})

@@ -219,3 +219,20 @@ def test_aws_sigv4_without_region_or_credentials_is_a_clear_error(monkeypatch, t
     with pytest.raises(SourceError) as err:
         ElasticsearchSource(settings, "logs-*").load(START, END, Progress())
     assert "region" in str(err.value) and "--region" in err.value.hint
+
+
+def test_cluster_without_shard_doc_sort_is_paged_on_the_timestamp(proxy):
+    proxy.add(Fault(r"^POST /_search", "status", status=400, times=1,
+                    reason="No mapping found for [_shard_doc] in order to sort on"))
+    result = load(proxy.url)
+    assert len(result.events) == N_DOCS  # make_docs timestamps are distinct, so nothing is lost
+    pages = [b for (m, p, _), b in zip(proxy.requests, proxy.bodies) if m == "POST" and p.startswith("/_search")]
+    assert b"_shard_doc" in pages[0] and all(b"_shard_doc" not in b for b in pages[1:])
+
+
+def test_cluster_without_point_in_time_is_paged_on_the_index(proxy):
+    proxy.add(Fault(r"_pit|point_in_time", "status", status=404, times=None))
+    result = load(proxy.url)
+    assert len(result.events) == N_DOCS
+    assert any("point in time unavailable" in n for n in result.report.notes)
+    assert not any(line.startswith("POST /_search") for line in proxy.lines())  # every page names the index
