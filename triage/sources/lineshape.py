@@ -30,7 +30,7 @@ _STR_FIELDS = ("level", "service", "host", "msg", "fields")
 
 @dataclass
 class _Columns:
-    """Per-line parsed fields, in line order (pyarrow strings, numpy timestamps)."""
+    """Parsed fields of every line: part columns concatenated, `where` maps a line to its row."""
 
     n: int
     header: np.ndarray

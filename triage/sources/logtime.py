@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from triage.events import STR, LoadReport
+from triage.events import STR
 from triage.timeparse import parse_time, resolve_tz
 
 TS_DTYPE = "datetime64[ns, UTC]"
@@ -148,7 +148,7 @@ def parse_timestamps(arr: pa.Array, kind: str, *, tz=None, now: datetime | None 
     return fallback(arr, out, tz=tz, now=now)
 
 
-def fallback(arr, parsed: pd.Series, *, tz=None, now=None, report: LoadReport | None = None) -> pd.Series:
+def fallback(arr, parsed: pd.Series, *, tz=None, now=None) -> pd.Series:
     """Give the strings the fast path could not read one dateutil try each (distinct values only)."""
     texts = _series(arr)
     todo = parsed.isna().to_numpy() & texts.notna().to_numpy() & (texts.str.len() > 0).fillna(False).to_numpy()

@@ -32,7 +32,7 @@ def _times(values: pd.Series, tz) -> pd.Series:
     return logtime.parse_any(values.astype(object).where(values.notna(), None).reset_index(drop=True), tz=tz)
 
 
-def _long(df: pd.DataFrame, ts_col, tz, report: LoadReport) -> pd.DataFrame:
+def _long(df: pd.DataFrame, ts_col, tz) -> pd.DataFrame:
     metric_col, value_col = _find(df.columns, ("metric", "name", "metric_name")), _find(df.columns, ("value", "val"))
     unit_col = _find(df.columns, UNIT_NAMES)
     dims = [c for c in df.columns if c not in (ts_col, metric_col, value_col, unit_col)]
@@ -85,7 +85,7 @@ def read_metrics_csv(text: str, *, tz=None, report: LoadReport | None = None) ->
         raise ValueError("no rows")
     ts_col = _find(df.columns, TIME_NAMES) or df.columns[0]
     is_long = _find(df.columns, ("metric", "name", "metric_name")) is not None and _find(df.columns, ("value", "val")) is not None
-    out = _long(df, ts_col, tz, report) if is_long else _wide(df, ts_col, tz)
+    out = _long(df, ts_col, tz) if is_long else _wide(df, ts_col, tz)
     if out["timestamp"].notna().sum() == 0:
         raise ValueError(f"no readable times in column {ts_col!r}")
     bad = out["timestamp"].isna() | out["value"].isna()
