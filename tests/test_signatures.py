@@ -42,6 +42,13 @@ def test_slots_that_vary_merge_but_different_words_do_not():
     assert len(set(got[7:])) == 4
 
 
+def test_bracketed_argument_slot_merges_words_paths_and_ids():
+    msgs = ["LOGIN chdir(pwd) failed", "LOGIN chdir(/home/a/b) failed", "LOGIN chdir(/p/bg1/da) failed"]
+    g = group_messages(msgs)
+    assert len(set(g.ids.to_pylist())) == 1
+    assert list(g.templates.values()) == ["LOGIN chdir(<*>) failed"]
+
+
 def test_event_verbs_and_dependencies_stay_apart():
     verbs = [f"order {n} {v} by bob" for n, v in enumerate(["created", "updated", "deleted", "queued"])]
     deps = [f"timeout talking to {d}" for d in ("postgres", "redis", "kafka")]
@@ -154,6 +161,7 @@ SAME = [
     ("KeyError: 'currency'", "KeyError: 'amount'"),
     ("deleting blk_-1608999687919862906", "deleting blk_7503483334202473044"),
     ("ids 1, 2, 3 gone", "ids 4 gone"),
+    ("chip FF:F2:9F:16:E2:23:00:0D up", "chip FF:F2:9F:15:7E:6E:00:EA up"),
 ]
 APART = [
     ("connection opened", "connection closed"),

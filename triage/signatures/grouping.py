@@ -8,7 +8,6 @@ line, stack-trace fingerprints, merging, hashing, display templates.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +17,7 @@ import pyarrow.compute as pc
 from triage.signatures.fingerprint import Fingerprint, display, fingerprint
 from triage.signatures.ids import signature_id
 from triage.signatures.masking import clean_key, key_mask_array, typed_mask_array
-from triage.signatures.merge import PLACEHOLDER, merge_templates
+from triage.signatures.merge import PLACEHOLDER, merge_templates, shared_affixes
 
 _TRACE_PREFIX = "F\x1f"
 
@@ -74,17 +73,9 @@ MAX_SAMPLES = 8
 """Representative messages per signature typed for its display template."""
 
 
-_OPENERS = "=:([{/'\""
-_CLOSERS = ")]}'\",;:"
-
-
 def _slot(values: set[str]) -> str:
     """`<*>` keeping what every value shares around it: "rhost=<IP>", "rhost=x" -> "rhost=<*>"."""
-    prefix = os.path.commonprefix(list(values))
-    cut = max(prefix.rfind(c) for c in _OPENERS)
-    head = prefix[: cut + 1] if cut >= 0 else ""
-    suffix = os.path.commonprefix([v[len(head):][::-1] for v in values])[::-1]
-    tail = suffix[next((i for i, c in enumerate(suffix) if c in _CLOSERS), len(suffix)):]
+    head, tail = shared_affixes(sorted(values))
     return head + PLACEHOLDER + tail
 
 

@@ -42,7 +42,7 @@ MASK_RULES: list[tuple[str, str]] = [
     ("UUID", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
     ("EMAIL", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
     ("IP", r"(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"),
-    ("HEX", r"(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}\b"),  # MAC addresses, before IPv6 claims them
+    ("HEX", r"(?:[0-9a-fA-F]{2}[:-]){4,}[0-9a-fA-F]{2}\b"),  # MAC/WWN-like byte strings, before IPv6 claims them
     ("IP", r"(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b"),
     ("HEX", r"0[xX][0-9a-fA-F]+\b"),
     # Paths that hold an id anywhere (a path without digits is a constant and stays).
@@ -79,6 +79,8 @@ _KEY_SPECIAL = (
     r"|\d+(?:\.\d+)?\s(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs|[kKMGTP]i?[bB]|B|bytes)\b)"
     r"""|\b[a-zA-Z][\w+.-]*://[^\s"'<>]*|(?:~|\.{1,2})?/[^\s,;:"'()\[\]]*\d[^\s,;:"'()\[\]]*"""
     r"""|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|=[^\s,;&"')\]}<=][^\s,;&"')\]}]*|'[^'\s<]+'|"[^"\s<]+\""""
+    # Byte strings like MACs (their letter-only pairs have no digit to catch).
+    r"|\b(?:[0-9a-fA-F]{2}[:-]){4,}[0-9a-fA-F]{2}\b"
 )
 KEY_PATTERN = _KEY_SPECIAL + rf"|{_TOK}*[0-9]{_TOK}*"
 """One pass: the special shapes first (leftmost-first alternation), then any token holding a digit.

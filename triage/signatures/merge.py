@@ -13,6 +13,7 @@ Runs on unique masked templates (thousands, not millions of lines).
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter, defaultdict
 
@@ -78,26 +79,50 @@ def _names_a_value(tokens: list[str], pos: int) -> bool:
     return pos > 0 and tokens[pos - 1].strip(":=,;()[]'\"").lower() in NAMING_NOUNS
 
 
+_OPENERS = "=:([{/'\""
+_CLOSERS = ")]}'\",;:"
+
+
+def shared_affixes(values: list[str]) -> tuple[str, str]:
+    """Prefix and suffix every value shares, cut at a delimiter ("chdir(" ... ")", "rhost=" ...).
+
+    Cutting at delimiters keeps words whole: "Started"/"Stopped" share nothing.
+    """
+    prefix = os.path.commonprefix(values)
+    cut = max(prefix.rfind(c) for c in _OPENERS)
+    head = prefix[: cut + 1] if cut >= 0 else ""
+    suffix = os.path.commonprefix([v[len(head):][::-1] for v in values])[::-1]
+    tail = suffix[next((i for i, c in enumerate(suffix) if c in _CLOSERS), len(suffix)):]
+    return head, tail
+
+
 def _is_variable(values: set[str], pos: int, tokens: list[str]) -> bool:
     """Do these values at one slot (everything else equal) vary as data does?
 
-    Capitalised/upper-case words (GET/POST, Started/Stopped) name events and
-    never merge; identifiers (paths, host names, dotted names) merge from
-    three values, or two when one is a path or already masked; plain
+    Paths merge from two values. Otherwise the part that varies is judged,
+    without what all values share around it ("chdir(" ... ")"): capitalised or
+    upper-case words (GET/POST, Started/Stopped) name events and never merge;
+    identifiers (host names, dotted names) merge from three values, or two
+    when one is already masked; plain
     lower-case words merge from three values only after a noun that names a
     value ("user root"), since elsewhere they usually name the event or the
     dependency ("talking to redis"), which an on-call engineer must see apart.
     """
-    kinds = {_kind(v) for v in values}
     n = len(values)
+    if any("/" in v for v in values):
+        return n >= 2  # paths (a whole value, even where they share a leading "/")
+    if all(PLACEHOLDER in v for v in values):
+        return n >= MIN_DISTINCT  # partly masked already: identifiers with variable parts
+    head, tail = shared_affixes(sorted(values))
+    kinds = {_kind(v[len(head): len(v) - len(tail)] or PLACEHOLDER) for v in values}
     if kinds == {"level"}:
         return True
     if "word" in kinds:
         return False
+    if "bare" in kinds:
+        return n >= 2
     if "lower" in kinds:
         return n >= MIN_DISTINCT and _names_a_value(tokens, pos)
-    if "bare" in kinds or "path" in kinds:
-        return n >= 2
     return n >= MIN_DISTINCT
 
 
