@@ -352,8 +352,9 @@ class TriageApp(App):
     def _update_notices(self) -> None:
         bits = list(self.analysis.warnings) if self.analysis is not None else []
         warning = self.incident.report.warning() if self.incident is not None else None
-        if warning:
-            bits.append(warning)
+        for part in (warning or "").split("; "):
+            if part and part not in bits:
+                bits.append(part)
         notices = self.main.query_one("#notices", Static)
         notices.update(inert(" ⚠ " + "; ".join(bits), limit=400) if bits else Text(""))
         notices.display = bool(bits)
@@ -396,7 +397,8 @@ class TriageApp(App):
         panel = self.main.query_one("#detail", DetailPanel)
         panel.border_title = inert("Detail: " + str(message.detail.template), limit=90)
         panel.show(message.detail, counts, deploy_bin, tz=self.tz, expanded=self.expanded,
-                   status=row.get("status", ""), before=row.get("before"), after=row.get("after"))
+                   status=row.get("status", ""), before=row.get("before"), after=row.get("after"),
+                   span=(self.prepared.rows.start, self.prepared.rows.end))
         self.detail_shown = message.signature
 
     def _signature_row(self, signature: str) -> dict:

@@ -27,10 +27,10 @@ class DetailPanel(VerticalScroll):
         self.query_one("#detail-body", Static).update(Text(message, style="dim"))
 
     def show(self, detail, counts, deploy_bin, *, status: str = "", before=None, after=None,
-             tz=None, expanded: bool = False) -> None:
+             tz=None, expanded: bool = False, span=(None, None)) -> None:
         self.query_one("#detail-body", Static).update(
             render_detail(detail, counts, deploy_bin, status=status, before=before, after=after,
-                          tz=tz, expanded=expanded)
+                          tz=tz, expanded=expanded, span=span)
         )
 
 
@@ -46,7 +46,7 @@ def _shares(pairs, total: int, limit: int = 4) -> str:
 
 
 def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=None, tz=None,
-                  expanded=False) -> Text:
+                  expanded=False, span=(None, None)) -> Text:
     text = Text(end="")
     text.append_text(template_text(detail.template, limit=4000))
     text.append("\n")
@@ -70,11 +70,23 @@ def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=N
         text.append("whole loaded range, deploy at ▲\n", "dim")
         text.append_text(histogram(counts, deploy_bin, height=3))
         text.append("\n")
+        text.append(_axis_labels(span, len(counts), tz), "dim")
+        text.append("\n")
     text.append(f"\nSamples ({len(detail.samples)})", "bold underline")
     text.append("  x: expand/fold traces\n" if not expanded else "  x: fold traces\n", "dim")
     for sample in detail.samples:
         text.append_text(_sample(sample, tz, expanded))
     return text
+
+
+def _axis_labels(span, width: int, tz) -> str:
+    """Start and end times under the histogram (clock time only; the date is in the header)."""
+    start, end = span
+    if start is None or end is None:
+        return ""
+    left, right = fmt.when(start, tz)[11:], fmt.when(end, tz)[11:]
+    gap = max(1, width - len(left) - len(right))
+    return left + " " * gap + right
 
 
 def _sample(sample: dict, tz, expanded: bool) -> Text:
