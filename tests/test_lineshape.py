@@ -435,3 +435,21 @@ def test_unrecognised_dated_lines_start_new_events_even_in_a_headed_file():
     lines = [f"2026-11-26T10:00:0{i}Z INFO line {i}" for i in range(6)] + ["Thu Nov 26 10:00:07 UTC 2026 odd layout", "  continuation"]
     df = parse_lines(lines, now=NOW)
     assert len(df) == 7 and df["message"].iloc[-1] == "Thu Nov 26 10:00:07 UTC 2026 odd layout\n  continuation"
+
+
+def test_json_in_many_chunks_with_a_bad_line_and_changing_types():
+    from triage.sources.lineshape import JSON_CHUNK
+
+    n = 2 * JSON_CHUNK + 10
+    lines = [f'{{"time":"2026-11-26T10:00:00Z","level":"info","msg":"m{i}","n":{i}}}' for i in range(n)]
+    lines[5] = '{"time": broken'  # first chunk falls back to the per-line reader
+    lines[JSON_CHUNK + 1] = '{"time":1764151200,"level":50,"msg":"pino","n":"text"}'  # a type change inside chunk two
+    lines[-1] = '{"time":"2026-11-26T10:00:06Z","level":"warn","msg":"last","status":503}'
+    report = LoadReport()
+    df = parse_lines(lines, report=report, now=NOW)
+    assert len(df) == n and df["line"].tolist() == list(range(1, n + 1))
+    assert df["message"][5] == '{"time": broken' and df["message"][4] == "m4"
+    assert (df["level"][JSON_CHUNK + 1], df["fields"][JSON_CHUNK + 1]) == ("error", '{"n":"text"}')
+    assert (df["level"].iloc[-1], df["http_status"].iloc[-1]) == ("warn", 503)
+    assert df["fields"][3] == '{"n":3}'
+    assert report.skipped["malformed JSON lines (kept as text)"] == 1

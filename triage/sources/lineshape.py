@@ -62,11 +62,34 @@ def _nonblank(arr: pa.Array) -> np.ndarray:
     return np.asarray(pc.match_substring_regex(arr, r"\S").to_numpy(zero_copy_only=False), dtype=bool)
 
 
+JSON_CHUNK = 20000  # one malformed line only sends its own chunk to the slow per-line reader
+
+
 def _json_part(clean: pa.Array, candidates: np.ndarray, tz, now) -> tuple[np.ndarray, dict] | None:
     idx = np.flatnonzero(candidates)
     if not len(idx):
         return None
-    block = clean.take(pa.array(idx))
+    positions, pieces = [], []
+    for start in range(0, len(idx), JSON_CHUNK):
+        chunk = idx[start : start + JSON_CHUNK]
+        got = _json_chunk(clean.take(pa.array(chunk)), chunk, tz, now)
+        if got is not None:
+            positions.append(got[0])
+            pieces.append(got[1])
+    if not pieces:
+        return None
+    if len(pieces) == 1:
+        return positions[0], pieces[0]
+    merged = {
+        "ts": pd.concat([p["ts"] for p in pieces], ignore_index=True),
+        "status": pd.concat([p["status"] for p in pieces], ignore_index=True),
+    }
+    for name in _STR_FIELDS:
+        merged[name] = pa.concat_arrays([p[name].cast(pa.string()) for p in pieces])
+    return np.concatenate(positions), merged
+
+
+def _json_chunk(block: pa.Array, idx: np.ndarray, tz, now) -> tuple[np.ndarray, dict] | None:
     fast = jsonblock.parse_block(block, tz=tz, now=now)
     if fast is not None:
         return idx, fast
