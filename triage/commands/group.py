@@ -116,22 +116,17 @@ def safe(text: str) -> str:
 
 def summarise(events: pd.DataFrame) -> pd.DataFrame:
     """One row per signature: count, share, most common level, template, first example; most frequent first."""
+    columns = ["signature", "count", "share", "level", "template", "example"]
     if events.empty:
-        return pd.DataFrame(columns=["signature", "count", "share", "level", "template", "example"])
-    sig = events["signature"]
-    counts = sig.value_counts(sort=True)
-    firsts = events.drop_duplicates("signature").set_index("signature")
-    levels = events.groupby(["signature", "level"], observed=True, dropna=True).size()
-    level_of = {}
-    if len(levels):
-        top = levels.reset_index(name="n").sort_values("n", ascending=False, kind="stable").drop_duplicates("signature")
-        level_of = dict(zip(top["signature"], top["level"]))
-    out = pd.DataFrame({"signature": counts.index.astype(str), "count": counts.to_numpy()})
+        return pd.DataFrame(columns=columns)
+    counts = events["signature"].value_counts(sort=True).rename("count").reset_index()
+    firsts = events.drop_duplicates("signature")[["signature", "template", "message"]].rename(columns={"message": "example"})
+    levels = events.groupby(["signature", "level"], observed=True, dropna=True).size().rename("n").reset_index()
+    top = levels.sort_values("n", ascending=False, kind="stable").drop_duplicates("signature")[["signature", "level"]]
+    out = counts.merge(firsts, on="signature", how="left").merge(top, on="signature", how="left")
     out["share"] = out["count"] / len(events)
-    out["level"] = [level_of.get(s) for s in out["signature"]]
-    out["template"] = [firsts.at[s, "template"] for s in out["signature"]]
-    out["example"] = [firsts.at[s, "message"] for s in out["signature"]]
-    return out
+    out["signature"] = out["signature"].astype(str)
+    return out[columns]
 
 
 def _first_line(text) -> str:
