@@ -20,10 +20,15 @@ SIZE = (120, 36)
 
 
 async def settle(pilot, seconds: float = 0.3) -> None:
+    from textual.worker import WorkerCancelled, WorkerFailed
+
     app = pilot.app
     for _ in range(3):
         await pilot.pause(seconds)
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):  # superseded by a newer worker: fine
+            pass
     await pilot.pause(0.1)
 
 
@@ -38,6 +43,7 @@ async def shoot(out: Path) -> list[Path]:
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        app.clear_notifications()
         save("main")
         await pilot.press("down")
         await settle(pilot)
