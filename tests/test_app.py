@@ -233,3 +233,16 @@ async def test_keymap_remaps_binding_by_id(demo, tmp_path):
         await pilot.press("p", "enter")
         await settle(pilot)
         assert len(app.draft.findings) == 1
+
+
+async def test_theme_switch_restyles_and_keeps_working(demo, tmp_path):
+    app = demo_app(demo, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        dark_background = app.main.query_one("#header").styles.background
+        app.theme = "textual-light"
+        await settle(pilot)
+        assert app.main.query_one("#header").styles.background != dark_background
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.detail_shown == app.selected == app.visible_rows().iloc[1]["signature"]
