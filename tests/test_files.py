@@ -132,3 +132,9 @@ def test_from_args_defaults_to_stdin():
 
     src = from_args(Args())
     assert src.paths == ["-"] and src.content and src.tz == "Europe/Berlin" and src.kind == "files"
+
+
+def test_unknown_zone_is_a_source_error(tmp_path):
+    p = write(tmp_path / "a.log", APP)
+    with pytest.raises(SourceError, match="unknown time zone"):
+        FileSource([p], tz="Mars/Base").load()

@@ -15,6 +15,7 @@ import pandas as pd
 
 from triage.events import LoadReport, LoadResult, Progress, SourceError, empty_events
 from triage.sources.lineshape import parse_lines
+from triage.timeparse import resolve_tz
 from triage.sources.linereader import NotText, bytes_to_lines, looks_binary, read_bytes
 
 _GLOB_CHARS = set("*?[")
@@ -92,6 +93,10 @@ class FileSource:
 
     def load(self, start: datetime | None = None, end: datetime | None = None, progress: Progress | None = None) -> LoadResult:
         progress = progress or Progress()
+        try:
+            tz = resolve_tz(self.tz)
+        except ValueError as exc:
+            raise SourceError(str(exc)) from None
         report = LoadReport()
         files = expand_paths(self.paths, report)
         frames = []
@@ -103,7 +108,7 @@ class FileSource:
                 continue
             progress.check()
             progress.update(message=f"parsing {path} ({len(lines):,} lines)")
-            frames.append(parse_lines(lines, source=path, content=self.content, tz=self.tz, report=report))
+            frames.append(parse_lines(lines, source=path, content=self.content, tz=tz, report=report))
         progress.update(done=len(files), total=len(files), message="loaded")
         if not files or (not frames and report.skipped):
             raise SourceError("no readable input", hint=report.warning() or "give log files, a directory, a glob, or '-' for stdin")
