@@ -32,7 +32,7 @@ from triage.app.screens.help import HelpScreen
 from triage.app.screens.main import MainScreen
 from triage.app.screens.modals import AskModal, ConfirmModal, ErrorModal
 from triage.app.screens.note import NoteScreen
-from triage.app.timelines import SignatureRows, TimelineIndex
+from triage.app.timelines import SignatureRows, TimelineIndex, metric_series_bins
 from triage.app.widgets.detail import DetailPanel
 from triage.app.widgets.header import IncidentHeader
 from triage.app.widgets.metrics_table import MetricsTable
@@ -66,7 +66,6 @@ class Prepared:
         self.by_host = _pairs(events, "host")
         self.services = sorted(set(self.by_service["service"].astype(object)))
         self.hosts = sorted(set(self.by_host["host"].astype(object)))
-        self.metric_names = sorted(set(incident.metrics["metric"].astype(object))) if len(incident.metrics) else []
 
 
 def _pairs(events: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -278,10 +277,7 @@ class TriageApp(App):
         result = engine.analyze(incident, deploy=deploy, before=before, after=after, tz=self.tz)
         start, end = deploy - before, deploy + after
         table = prepared.timelines.counts(start, end, SPARK_BINS)
-        metric_lines = {
-            name: engine.metric_timeline(incident, name, bins=SPARK_BINS, start=start, end=end)[0]
-            for name in prepared.metric_names
-        }
+        metric_lines = metric_series_bins(incident.metrics, start, end, SPARK_BINS)
         self.post_message(AnalysisReady(generation, result, (table, metric_lines)))
 
     def on_analysis_ready(self, message: AnalysisReady) -> None:

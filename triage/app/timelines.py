@@ -54,3 +54,28 @@ class SignatureRows:
         lo = np.searchsorted(self.sorted_codes, code, "left")
         hi = np.searchsorted(self.sorted_codes, code, "right")
         return self.order[lo:hi]
+
+
+def metric_series_bins(metrics: pd.DataFrame, start: datetime, end: datetime, bins: int) -> dict[tuple[str, str], np.ndarray]:
+    """Mean per bin for every (metric, dimensions) series in [start, end); NaN where a bin is empty.
+
+    Per series, so `cpu host=a` and `cpu host=b` each get their own sparkline."""
+    if metrics is None or not len(metrics):
+        return {}
+    lo, hi = pd.Timestamp(start).value, pd.Timestamp(end).value
+    ts = metrics["timestamp"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    values = metrics["value"].to_numpy(dtype="float64")
+    keep = (ts >= lo) & (ts < hi) & np.isfinite(values) & metrics["timestamp"].notna().to_numpy()
+    if hi <= lo or not keep.any():
+        return {}
+    names = metrics["metric"].astype(object).to_numpy()[keep]
+    dims = metrics["dimensions"].astype(object).fillna("").to_numpy()[keep]
+    codes, keys = pd.factorize(pd.Series(list(zip(names, dims)), dtype=object))
+    b = ((ts[keep] - lo) * bins // (hi - lo)).astype(np.int64)
+    flat = codes * bins + b
+    size = len(keys) * bins
+    sums = np.bincount(flat, weights=values[keep], minlength=size).reshape(len(keys), bins)
+    counts = np.bincount(flat, minlength=size).reshape(len(keys), bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return {(str(k[0]), str(k[1])): means[i] for i, k in enumerate(keys)}

@@ -46,9 +46,9 @@ class NoteScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#note-findings", DataTable)
-        table.add_column(Text("kind"), key="kind", width=9)
-        table.add_column(Text("finding"), key="key", width=24)
-        table.add_column(Text("comment"), key="comment")
+        table.add_column(Text("kind"), key="kind", width=6)
+        table.add_column(Text("finding"), key="key", width=18)
+        table.add_column(Text("comment"), key="comment", width=18)
         self.show_findings(self._draft.findings)
         self.query_one("#note-summary").focus()
         self.app.refresh_preview()
@@ -58,7 +58,7 @@ class NoteScreen(Screen):
         table.clear()
         for i, f in enumerate(findings):
             label = self.app.finding_label(f)
-            table.add_row(Text(f.kind), inert(label, limit=80), inert(f.comment, limit=200), key=str(i))
+            table.add_row(Text(f.kind[:6]), _cell(label), _cell(f.comment), key=str(i))
 
     def show_preview(self, markdown: str) -> None:
         self.query_one("#note-preview", Markdown).update(clean(markdown, 400_000, multiline=True))
@@ -87,3 +87,9 @@ class NoteScreen(Screen):
             index = self._selected_index()
             if index is not None:
                 self.app.remove_finding(index)
+
+
+def _cell(value: str) -> Text:
+    text = inert(value, limit=200)
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text

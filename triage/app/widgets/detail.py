@@ -54,9 +54,9 @@ def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=N
     text.append(f"  level {detail.level or '-'}  ")
     if status:
         text.append_text(fmt.badge(status))
-    text.append(f"  {fmt.count(detail.count)} events")
+    text.append(f"  {fmt.count(detail.count)} loaded")
     if before is not None and after is not None:
-        text.append(f" ({fmt.count(before)} before → {fmt.count(after)} after)")
+        text.append(f", windows {fmt.count(before)} → {fmt.count(after)}")
     text.append(f"\nfirst {fmt.when(detail.first_seen, tz)}  last {fmt.when(detail.last_seen, tz)}\n")
     text.append("services ", "bold")
     text.append(_shares(detail.by_service, detail.count))

@@ -38,7 +38,8 @@ class MetricsTable(DataTable):
         for rec in metrics.itertuples(index=False):
             finding = f"metric:{rec.metric}"
             dims = str(rec.dimensions) if isinstance(rec.dimensions, str) else ""
-            self.add_row(*_metric_cells(rec, timelines.get(str(rec.metric)), deploy_bin, finding in pinned),
+            series = timelines.get((str(rec.metric), dims))
+            self.add_row(*_metric_cells(rec, series, deploy_bin, finding in pinned),
                          key=f"{finding}{SEP}{dims}", height=2)
         for rec in hotspots(dimensions).itertuples(index=False):
             key = f"dimension:{rec.dimension}:{rec.key}"
