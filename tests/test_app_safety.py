@@ -195,3 +195,5 @@ def test_open_without_deploy_is_a_one_line_error(tmp_path, capsys):
     assert "--deploy is required" in err and "Traceback" not in err
     assert main(["open", log, "--deploy", "yesterday-ish"]) == 2
     assert "--deploy" in capsys.readouterr().err
+    assert main(["open", log, "--deploy", "2026-11-26T14:02Z", "--metrics", str(tmp_path / "nope.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -144,6 +144,9 @@ def _metric_sources(args, tz) -> list:
     paths = list(getattr(args, "metrics", None) or [])
     if not paths:
         return []
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise _cli_error(f"--metrics: no such file: {', '.join(missing)}", 2)
     from triage.sources.metrics_csv import CsvMetricsSource
 
     return [CsvMetricsSource(p, tz=tz) for p in paths]
