@@ -117,12 +117,10 @@ def build_loader(args, tz):
         deploy = parse_time(args.deploy, tz=tz)
     except ValueError as exc:
         raise _cli_error(f"--deploy: {exc}", 2) from None
+    metric_sources = _metric_sources(args, tz)
     try:
         source = build_source(args)
-        metric_sources = _metric_sources(args, tz)
-    except (ValueError, OSError) as exc:
-        raise _cli_error(str(exc)) from None
-    except Exception as exc:  # SourceError and friends: a readable line, never a traceback
+    except Exception as exc:  # SourceError, ValueError, OSError: a readable line, never a traceback
         raise _cli_error(str(exc)) from None
     before = args.before or timedelta(minutes=30)
     after = args.after or timedelta(minutes=30)
