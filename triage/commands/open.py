@@ -147,7 +147,10 @@ def _metric_sources(args, tz) -> list:
         raise _cli_error(f"--metrics: no such file: {', '.join(missing)}", 2)
     from triage.sources.metrics_csv import CsvMetricsSource
 
-    return [CsvMetricsSource(p, tz=tz) for p in paths]
+    try:
+        return [CsvMetricsSource(p, tz=tz) for p in paths]
+    except Exception as exc:  # a readable line, never a traceback
+        raise _cli_error(f"--metrics: {exc}") from None
 
 
 def _take_stdin(args) -> str | None:
