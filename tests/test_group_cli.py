@@ -151,3 +151,17 @@ def test_no_files_and_a_terminal_on_stdin_is_a_usage_error_not_a_hang():
         os.close(slave)
         os.close(master)
     assert proc.returncode == 2 and b"no input" in proc.stderr
+
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.mark.parametrize("name", ["checkout-java.log", "nginx-access.log", "payments-ecs.jsonl"])
+def test_shipped_examples_parse_cleanly(capsys, name):
+    code, out, err = run(capsys, str(EXAMPLES / name), "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and err == "" and rows
+    assert all(r["timestamp"] and r["level"] for r in rows)
+    errors = {r["template"] for r in rows if r["level"] == "error"}
+    expected = {"checkout-java.log": "ConnectException", "nginx-access.log": "Bad Gateway", "payments-ecs.jsonl": "upstream charge call failed"}[name]
+    assert any(expected in t for t in errors), errors
