@@ -128,6 +128,8 @@ class TriageApp(App):
         self.progress: Progress | None = None
         self.last_export: Path | None = None
         self._generation = 0
+        self._load_generation = 0
+        self._current_load: Worker | None = None
         self._debouncers: dict[str, object] = {}
         self._save_lock = threading.Lock()
         self._save_seq = self._written_seq = 0
@@ -161,13 +163,16 @@ class TriageApp(App):
     def start_load(self, loader: Loader | None = None) -> None:
         if loader is not None:
             self._loader = loader
+        if self.progress is not None:
+            self.progress.cancel()  # a superseded load stops at its next page
+        self._load_generation += 1
         self.loading = True
         self.progress = Progress(self._progress_from_thread)
         self._set_state("loading…", "bold yellow")
         bar = self.main.query_one("#progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        self._load_worker(self.progress)
+        self._current_load = self._load_worker(self.progress, self._load_generation)
 
     def _progress_from_thread(self, done: int, total: int | None, message: str) -> None:
         now = time.monotonic()
@@ -176,10 +181,10 @@ class TriageApp(App):
             self.post_message(LoadProgress(done, total, message))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="load")
-    def _load_worker(self, progress: Progress) -> None:
+    def _load_worker(self, progress: Progress, generation: int) -> None:
         incident = self._loader(progress)
         progress.update(message="indexing")
-        self.post_message(IncidentLoaded(incident, Prepared(incident)))
+        self.post_message(IncidentLoaded(incident, Prepared(incident), generation))
 
     def on_load_progress(self, message: LoadProgress) -> None:
         if not self.loading:
@@ -193,6 +198,8 @@ class TriageApp(App):
         self._set_state(f"loading{pct} {clean(message.text, 60)}  (esc cancels)", "bold yellow")
 
     def on_incident_loaded(self, message: IncidentLoaded) -> None:
+        if message.generation != self._load_generation:
+            return
         self.loading = False
         self.main.query_one("#progress", ProgressBar).display = False
         incident = message.incident
@@ -220,6 +227,8 @@ class TriageApp(App):
             return
         error = event.worker.error
         if event.worker.group == "load":
+            if event.worker is not self._current_load:
+                return  # a superseded load (preset switch, reload) failing or cancelled: not news
             self.loading = False
             self.main.query_one("#progress", ProgressBar).display = False
             if isinstance(error, Cancelled):

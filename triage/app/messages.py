@@ -26,6 +26,7 @@ class IncidentLoaded(Message, bubble=False):
 
     incident: Any
     prepared: Any
+    generation: int = 0
 
 
 @dataclass
