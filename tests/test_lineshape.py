@@ -453,3 +453,15 @@ def test_json_in_many_chunks_with_a_bad_line_and_changing_types():
     assert (df["level"].iloc[-1], df["http_status"].iloc[-1]) == ("warn", 503)
     assert df["fields"][3] == '{"n":3}'
     assert report.skipped["malformed JSON lines (kept as text)"] == 1
+
+
+def test_json_times_keep_their_zone_and_naive_ones_use_tz():
+    lines = [
+        '{"timestamp":"2026-11-26 11:00:00","level":"info","msg":"naive"}',
+        '{"timestamp":"2026-11-26T10:00:00Z","level":"info","msg":"utc"}',
+        '{"timestamp":"2026-11-26T11:00:00+01:00","level":"info","msg":"offset"}',
+    ]
+    df = parse_lines(lines, tz="Europe/Berlin", now=NOW)
+    assert df["timestamp"].tolist() == [ts("2026-11-26T10:00:00Z")] * 3
+    pino = parse_lines(['{"time":1764151200000,"level":30,"msg":"pino"}'], tz="Europe/Berlin", now=NOW)
+    assert pino["timestamp"][0] == ts("2025-11-26T10:00:00Z")

@@ -23,16 +23,30 @@ from triage.sources import logtime
 _NULL = pa.scalar(None, pa.string())
 
 
-def _flat_table(lines: pa.Array) -> pa.Table | None:
-    joined = "\n".join(lines.to_pylist()).encode("utf-8", "surrogatepass")
+_TIME_AS_TEXT = pa.schema([(key, pa.string()) for key in J.TIME_KEYS])
+
+
+def _read(joined: bytes, schema: pa.Schema | None) -> pa.Table | None:
+    options = pajson.ParseOptions(newlines_in_values=False, explicit_schema=schema, unexpected_field_behavior="infer")
     try:
-        table = pajson.read_json(
-            io.BytesIO(joined),
-            read_options=pajson.ReadOptions(use_threads=True, block_size=max(1 << 20, len(joined) + 1)),
-            parse_options=pajson.ParseOptions(newlines_in_values=False),
+        return pajson.read_json(
+            io.BytesIO(joined), read_options=pajson.ReadOptions(use_threads=True, block_size=max(1 << 20, len(joined) + 1)), parse_options=options
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError, UnicodeEncodeError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError):
         return None
+
+
+def _flat_table(lines: pa.Array) -> pa.Table | None:
+    try:
+        joined = "\n".join(lines.to_pylist()).encode("utf-8", "surrogatepass")
+    except UnicodeEncodeError:
+        return None
+    # Time keys are read as text: Arrow would turn "...Z" and naive strings alike into zone-less timestamps.
+    table = _read(joined, _TIME_AS_TEXT)
+    if table is None:  # e.g. epoch numbers under a time key: infer, but never accept inferred timestamps there
+        table = _read(joined, None)
+        if table is None or any(pa.types.is_timestamp(table.schema.field(k).type) for k in J.TIME_KEYS if k in table.column_names):
+            return None
     if table.num_rows != len(lines):
         return None
     while any(pa.types.is_struct(t) for t in table.schema.types):
