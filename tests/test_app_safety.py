@@ -62,6 +62,7 @@ def write_log(path, extra: list[bytes] = ()) -> str:
         lines.append(f"2026-11-26T14:{10 + i:02d}:00Z ERROR {text}".encode())
     lines.append(b"2026-11-26T14:30:00Z ERROR huge " + b"A" * 1_000_000)
     lines.append(b"2026-11-26T14:31:00Z ERROR broken utf8 \xff\xfe here")
+    lines.append(b'{"ts":"2026-11-26T14:20:00Z","level":"error","service":"[@click=app.quit]svc","msg":"json [b]x"}')
     lines.extend(extra)
     path.write_bytes(b"\n".join(lines) + b"\n")
     return str(path)
@@ -95,6 +96,16 @@ async def test_hostile_log_text_renders_literally_and_triggers_nothing(tmp_path)
         assert "\x1b" not in svg and "\x07" not in svg
         await pilot.pause(0.2)
         assert app.is_running and app.return_code is None
+
+        # A hostile service name in the command palette is shown literally and picking it only filters.
+        await pilot.press("ctrl+p", *"filter by service")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filter_text.startswith("service:") and "@click=app.quit" in app.filter_text
+        assert len(app.visible_rows()) >= 1
+        assert app.is_running and app.return_code is None
+        app.clear_filter()
 
         await pilot.press("e", "enter")
         await settle(pilot)
