@@ -165,3 +165,14 @@ def test_shipped_examples_parse_cleanly(capsys, name):
     errors = {r["template"] for r in rows if r["level"] == "error"}
     expected = {"checkout-java.log": "ConnectException", "nginx-access.log": "Bad Gateway", "payments-ecs.jsonl": "upstream charge call failed"}[name]
     assert any(expected in t for t in errors), errors
+
+
+def test_secrets_are_masked_in_the_table_and_with_redact_in_jsonl(capsys, tmp_path):
+    p = tmp_path / "leaky.log"
+    p.write_text("2026-11-26T10:00:00Z ERROR login failed password=hunter2 for user bob\n")
+    _, out, _ = run(capsys, str(p))
+    assert "hunter2" not in out and "REDACTED" in out
+    _, raw, _ = run(capsys, str(p), "--format", "jsonl")
+    assert "hunter2" in raw  # the user's own data, unchanged unless asked
+    _, masked, _ = run(capsys, str(p), "--format", "jsonl", "--redact")
+    assert "hunter2" not in masked and json.loads(masked)["message"].startswith("login failed password=")

@@ -36,6 +36,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--level", choices=LEVELS, default=None, help="only events at this level or more severe (events without a level are left out)")
     p.add_argument("--content", action="store_true", help="every line is a bare message: no header detection, no multi-line folding")
     p.add_argument("--tz", default=None, metavar="ZONE", help="zone of timestamps that carry none (default UTC; 'local' or an IANA name)")
+    p.add_argument("--redact", action="store_true", help="mask secrets (tokens, keys, passwords) in jsonl messages too; the table always masks them")
     p.set_defaults(func=run)
 
 
@@ -71,6 +72,8 @@ def run(args) -> int:
         events = _at_least(events, args.level)
     _reconfigure_stdout()
     if args.format == "jsonl":
+        if args.redact:
+            events = _redacted(events)
         write_jsonl(events, sys.stdout)
     else:
         sys.stdout.write(render_table(events, top=args.top, width=shutil.get_terminal_size((120, 24)).columns))
@@ -102,6 +105,16 @@ def _reconfigure_stdout() -> None:
         sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
     except (AttributeError, ValueError):
         pass
+
+
+def _redacted(events: pd.DataFrame) -> pd.DataFrame:
+    from triage.redact import redact
+
+    out = events.copy()
+    for column in ("message", "template"):
+        values = out[column]
+        out[column] = pd.Series([v if v is None or v is pd.NA else redact(v) for v in values.astype(object)], index=out.index, dtype=STR)
+    return out
 
 
 def _at_least(events: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -148,11 +161,13 @@ def render_table(events: pd.DataFrame, *, top: int = 20, width: int = 120) -> st
     indent = cw + 2 + 6 + 2 + 10 + 2 + 5 + 2
     room = max(width - indent, 20)
     lines = [head]
+    from triage.redact import redact
+
     for row in shown.itertuples(index=False):
         level = row.level if isinstance(row.level, str) else "-"
-        template = _fit(safe(_first_line(row.template)), room)
+        template = _fit(safe(redact(_first_line(row.template))), room)
         lines.append(f"{row.count:>{cw},}  {row.share:>6.1%}  {row.signature:<10}  {level:<5}  {template}")
-        example = _fit("e.g. " + safe(_first_line(row.example)), room)
+        example = _fit("e.g. " + safe(redact(_first_line(row.example))), room)
         lines.append(" " * indent + example)
     more = len(summary) - len(shown)
     tail = f" (top {len(shown)} shown, {more:,} more)" if more > 0 else ""
