@@ -107,7 +107,8 @@ SHAPES: tuple[Shape, ...] = (
 )
 SHAPE_BY_NAME = {s.name: s for s in SHAPES}
 
-LEVEL_SEARCH = rf"^.{{0,60}}?\b(?P<lvl>{_LV})\b"
+LEVEL_SEARCH = r"^.{0,60}?\b(?P<lvl>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|ALERT|EMERG)\b"
+"""Level words trusted anywhere near the start of a line (abbreviations like ERR or PANIC are not)."""
 
 LOGFMT_FIELDS = {
     "level": r'(?:^|\s)(?:level|lvl|severity)="?(?P<v>[A-Za-z]+)',
