@@ -131,8 +131,8 @@ def test_logfmt_lines():
 
 def test_kubernetes_cri_and_prefixed_lines():
     ev = one("2026-11-26T10:00:00.123456789Z stderr F 2026-11-26 10:00:00,123 ERROR [main] c.s.App - boom")
-    assert ev["timestamp"] == ts("2026-11-26T10:00:00.123456789Z")
-    assert ev["message"] == "2026-11-26 10:00:00,123 ERROR [main] c.s.App - boom"
+    assert ev["timestamp"] == ts("2026-11-26T10:00:00.123Z")  # the app's own time wins over the runtime's
+    assert (ev["level"], ev["service"], ev["message"]) == ("error", "c.s.App", "boom")
     cri = one("2026-11-26T10:00:00Z stdout F WARN cache cold")
     assert (cri["level"], cri["message"]) == ("warn", "cache cold")
     pre = one("nova-api.log.1 2026-11-26 10:00:00.008 25746 INFO nova.api [req-1] GET /servers")
@@ -465,3 +465,25 @@ def test_json_times_keep_their_zone_and_naive_ones_use_tz():
     assert df["timestamp"].tolist() == [ts("2026-11-26T10:00:00Z")] * 3
     pino = parse_lines(['{"time":1764151200000,"level":30,"msg":"pino"}'], tz="Europe/Berlin", now=NOW)
     assert pino["timestamp"][0] == ts("2025-11-26T10:00:00Z")
+
+
+def test_kubernetes_cri_files_are_unwrapped_then_parsed_and_folded():
+    lines = [
+        '2026-11-26T10:00:00.100Z stdout F {"level":"error","msg":"charge failed","service":"payments"}',
+        "2026-11-26T10:00:01.000Z stderr F 2026-11-26 10:00:01,000 ERROR [main] c.s.Pay - refused",
+        "2026-11-26T10:00:01.001Z stderr F java.net.ConnectException: Connection refused",
+        "2026-11-26T10:00:01.002Z stderr F \tat c.s.Pay.charge(Pay.java:88)",
+        "2026-11-26T10:00:02.000Z stdout F plain line without its own time",
+    ]
+    df = parse_lines(lines, now=NOW)
+    assert len(df) == 3
+    assert (df["level"][0], df["service"][0], df["message"][0]) == ("error", "payments", "charge failed")
+    assert df["message"][1] == "refused\njava.net.ConnectException: Connection refused\n\tat c.s.Pay.charge(Pay.java:88)"
+    assert df["timestamp"].tolist() == [ts("2026-11-26T10:00:00.1Z"), ts("2026-11-26T10:00:01Z"), ts("2026-11-26T10:00:02Z")]
+    assert df["raw"][2] == lines[4]
+
+
+def test_docker_compose_prefix_gives_the_service():
+    df = parse_lines(["checkout-1  | 2026-11-26T10:00:00Z ERROR boom", "payments-1  | WARN: slow"], now=NOW)
+    assert df["service"].tolist() == ["checkout-1", "payments-1"]
+    assert df["level"].tolist() == ["error", "warn"] and df["message"].tolist() == ["boom", "slow"]

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from triage.events import EVENT_COLUMNS, MAX_RAW_CHARS, STR, LoadReport
-from triage.sources import folding, jsonblock, jsonlines, logtime, textshapes
+from triage.sources import folding, jsonblock, jsonlines, logtime, textshapes, wrappers
 from triage.sources.levels import normalise_levels
 from triage.sources.linereader import to_line_array
 
@@ -305,6 +305,7 @@ def parse_lines(
     clean = strip_ansi(raw)
     if content:
         return _content_frame(clean, raw, lineno, source)
+    clean, outer = wrappers.unwrap(clean, _sample(clean), tz=tz, now=now)
     cols = _parse_columns(clean, tz=tz, now=now, report=report)
     sample_share = cols.header[:SAMPLE_LINES * 5].mean() if cols.n else 0.0
     start = folding.start_flags(clean, cols.header, header_dominated=sample_share >= HEADER_DOMINATED, records=cols.records)
@@ -315,6 +316,8 @@ def parse_lines(
         message = _replace(message, multi, folding.joined(message.filter(pa.array(multi)).to_pylist(), clean, start, first, sizes, multi))
         raw_out = _replace(raw_out, multi, folding.joined(raw_out.filter(pa.array(multi)).to_pylist(), raw, start, first, sizes, multi))
     df = _frame(cols, first, message, raw_out, lineno[first], source)
+    if outer is not None:
+        wrappers.fill(df, outer, first)
     _fill_panic_times(df)
     _count_missing_times(df, source, report)
     return df

@@ -21,7 +21,7 @@ from triage.sources.levels import LEVEL_WORDS
 
 _LV = f"(?:{LEVEL_WORDS})"
 _LV_ANYCASE = f"(?i:{LEVEL_WORDS}|information|warning)"
-_ISO_TS = r"\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z| ?[+-]\d{2}:?\d{2}| ?UTC)?"
+ISO_TS = r"\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z| ?[+-]\d{2}:?\d{2}| ?UTC)?"
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ LOGGER_PREFIX = r"^(?:(?P<clogger>[a-z][\w$]*(?:\.[\w$]+)+): |(?P<ologger>[a-z]\
 only when a sample of messages starts that way (an extra alternative in REST doubles its cost)."""
 
 SHAPES: tuple[Shape, ...] = (
-    Shape("iso-python", rf"^(?P<ts>{_ISO_TS})[\s|]+(?:- )?(?P<service>[\w.$-]+) - (?P<level>{_LV}) - ", "iso", rest=False),
+    Shape("iso-python", rf"^(?P<ts>{ISO_TS})[\s|]+(?:- )?(?P<service>[\w.$-]+) - (?P<level>{_LV}) - ", "iso", rest=False),
     Shape("rfc5424", r"^<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<service>\S+) \S+ \S+ (?:- ?|\[[^\]]*\] ?)", "iso", rest=False),
     Shape(
         "syslog",
@@ -90,9 +90,9 @@ SHAPES: tuple[Shape, ...] = (
         rest=False,
     ),
     Shape("ctime", r"^\[(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? \d{4})\]\s*", "ctime"),
-    Shape("cri", rf"^(?P<ts>{_ISO_TS}) (?:stdout|stderr) [FP] ", "iso"),
-    Shape("iso", rf"^\[?(?P<ts>{_ISO_TS})\]?[\s|]+", "iso"),
-    Shape("prefixed-iso", rf"^[^\s\[]+(?: [^\s\[|]+)?:?\s+(?:\|\s+)?\[?(?P<ts>{_ISO_TS})\]?[\s|]+", "iso"),
+    Shape("cri", rf"^(?P<ts>{ISO_TS}) (?:stdout|stderr) [FP] ", "iso"),
+    Shape("iso", rf"^\[?(?P<ts>{ISO_TS})\]?[\s|]+", "iso"),
+    Shape("prefixed-iso", rf"^[^\s\[]+(?: [^\s\[|]+)?:?\s+(?:\|\s+)?\[?(?P<ts>{ISO_TS})\]?[\s|]+", "iso"),
     Shape("klog", r"^(?P<level>[IWEF])(?P<ts>\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
     Shape("epoch", r"^\[?(?P<ts>\d{10}(?:\.\d{1,9})?|\d{13})\]?\s+", "epoch"),
     Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?", "yymmdd"),
