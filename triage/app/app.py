@@ -120,6 +120,7 @@ class TriageApp(App):
         self.draft_file: Path | None = None
         self.selected: str | None = None
         self.detail_shown: str | None = None  # the signature the detail pane currently shows
+        self.table_refreshes = 0  # redraws of the signature table (benchmarks wait on it)
         self.sort_key, self.sort_reverse = "rank", False
         self.filter_text = filter_text
         self.expanded = False
@@ -310,6 +311,7 @@ class TriageApp(App):
         if self.analysis is None:
             return
         rows = self.visible_rows()
+        self.table_refreshes += 1
         table = self.main.query_one("#signatures", SignatureTable)
         table.populate(rows, self.timelines, self.prepared.timelines, self.deploy_bin, self.pinned_keys())
         total, shown = len(self.analysis.signatures), len(rows)
