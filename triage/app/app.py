@@ -367,7 +367,7 @@ class TriageApp(App):
         notices.display = bool(bits)
 
     # ---- selection and detail --------------------------------------------------------------
-    def select_signature(self, signature: str | None, delay: float = 0.02) -> None:
+    def select_signature(self, signature: str | None, delay: float = 0.01) -> None:
         if signature is None or self.incident is None:
             return
         self.selected = signature
