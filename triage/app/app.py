@@ -209,7 +209,11 @@ class TriageApp(App):
         if first or self.deploy is None:
             self.deploy, self.before, self.after = incident.deploy, incident.before, incident.after
         report = incident.report
-        self._set_state("PARTIAL" if report.partial else "ready", "bold red" if report.partial else "green")
+        if report.partial or report.estimated:
+            self._set_state(" ".join(w for w, on in (("PARTIAL", report.partial), ("ESTIMATED", report.estimated)) if on),
+                            "bold red")
+        else:
+            self._set_state("ready", "green")
         if first:
             self._restore_draft()
         self.recompute(now=True)
