@@ -16,9 +16,11 @@ import pandas as pd
 
 from triage.events import (
     EVENT_COLUMNS,
+    Cancelled,
     LoadReport,
     Progress,
     STR,
+    SourceError,
     empty_metrics,
 )
 
@@ -114,6 +116,27 @@ def _queries(source) -> list[str]:
         return []
 
 
+def _load_metrics(ms, start, end, progress: Progress, report: LoadReport):
+    """One metric source's series, or None after noting why it failed.
+
+    Metrics are supporting evidence: a missing CSV or a CloudWatch error must not throw
+    away logs that loaded fine. The load is marked partial because asked-for data is missing.
+    """
+    try:
+        return ms.load(start, end, progress)
+    except Cancelled:
+        raise
+    except (SourceError, OSError, ValueError) as exc:
+        reason = str(exc) or type(exc).__name__
+    except Exception as exc:  # a metric back end's own error type; still only supporting data
+        reason = f"{type(exc).__name__}: {exc}"
+    from triage.redact import redact
+
+    report.notes.append(f"metrics from {_describe(ms)} could not be loaded ({redact(reason)}); the logs are complete")
+    report.partial = True
+    return None
+
+
 def load_incident(
     source,
     *,
@@ -153,7 +176,9 @@ def load_incident(
     queries = _queries(source)
     for ms in metric_sources:
         progress.check()
-        mres = ms.load(start, end, progress)
+        mres = _load_metrics(ms, start, end, progress, report)
+        if mres is None:
+            continue
         report.merge(mres.report)
         if len(mres.metrics):
             metrics.append(mres.metrics)
