@@ -135,6 +135,7 @@ class TriageApp(App):
         self._save_lock = threading.Lock()
         self._save_seq = self._written_seq = 0
         self._last_progress = 0.0
+        self._last_progress_text = ""
 
     # ---- life cycle -------------------------------------------------------------------
     async def on_mount(self) -> None:
@@ -176,9 +177,12 @@ class TriageApp(App):
         self._current_load = self._load_worker(self.progress, self._load_generation)
 
     def _progress_from_thread(self, done: int, total: int | None, message: str) -> None:
+        # A new waiting message (throttling) always goes through: no further update may follow
+        # it for seconds, so coalescing must not swallow it.
         now = time.monotonic()
-        if now - self._last_progress >= 0.05:
-            self._last_progress = now
+        urgent = is_waiting(message) and message != self._last_progress_text
+        if urgent or now - self._last_progress >= 0.05:
+            self._last_progress, self._last_progress_text = now, message
             self.post_message(LoadProgress(done, total, message))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="load")
@@ -196,7 +200,11 @@ class TriageApp(App):
             pct = f" {min(100, message.done * 100 // max(message.total, 1))}%"
         else:
             pct = f" {message.done:,}" if message.done else ""
-        self._set_state(f"loading{pct} {clean(message.text, 60)}  (esc cancels)", "bold yellow")
+        if is_waiting(message.text):
+            # Throttled or retrying: the source is waiting on purpose, not failing.
+            self._set_state(f"waiting: {clean(message.text, 60)}  (esc cancels)", "bold magenta")
+        else:
+            self._set_state(f"loading{pct} {clean(message.text, 60)}  (esc cancels)", "bold yellow")
 
     def on_incident_loaded(self, message: IncidentLoaded) -> None:
         if message.generation != self._load_generation:
@@ -423,10 +431,21 @@ class TriageApp(App):
         self.expanded = not self.expanded
         self.select_signature(self.selected, delay=0)
 
+    def open_detail(self, signature: str) -> None:
+        """Enter on a signature: the detail pane fills the screen (samples, traces); escape returns."""
+        if signature != self.selected or self.detail_shown != signature:
+            self.select_signature(signature, delay=0)
+        detail = self.main.query_one("#detail", DetailPanel)
+        detail.focus()
+        self.main.maximize(detail)
+        detail.border_subtitle = "esc: back  x: traces  f: pin"
+        # Redraw once the pane has its zoomed size, so the histogram uses the full width.
+        self.call_after_refresh(self.select_signature, signature, 0)
+
     def action_zoom(self) -> None:
         screen = self.screen
         if screen.maximized is not None:
-            screen.minimize()
+            self.screen.minimize()
         elif self.focused is not None:
             screen.maximize(self.focused)
 
@@ -724,6 +743,15 @@ class TriageApp(App):
                 rows.append((self.get_key_display(binding), binding.description, binding.id))
         rows.append(("ctrl+p", "Command palette", "(textual)"))
         self.push_screen(HelpScreen(rows))
+
+
+WAITING_WORDS = ("throttled", "waiting", "retrying in")
+
+
+def is_waiting(message: str) -> bool:
+    """Sources report back-off as a progress message ("throttled, waiting 4s", "retrying in 2.0 s")."""
+    text = (message or "").lower()
+    return any(word in text for word in WAITING_WORDS)
 
 
 def _hint_for(error: BaseException) -> str:

@@ -20,9 +20,11 @@ STATUS_STYLES = {
 }
 
 
-def badge(status: object) -> Text:
+def badge(status: object, width: int | None = None) -> Text:
+    """A coloured status label; `width` centres it in exactly that many cells (tables)."""
     s = str(status or "-")
-    return Text(f" {s:<6} ", style=STATUS_STYLES.get(s, ""), end="")
+    label = f"{s:^{width}}" if width else f" {s:<6} "
+    return Text(label, style=STATUS_STYLES.get(s, ""), end="")
 
 
 def count(n: object) -> str:
@@ -32,6 +34,19 @@ def count(n: object) -> str:
         return f"{int(round(float(n))):,}"
     except (TypeError, ValueError):
         return "-"
+
+
+def short_count(n: object) -> str:
+    """A count in at most 6 cells: 8,573 / 12.3k / 456k / 1.2M."""
+    text = count(n)
+    if len(text) <= 6:
+        return text
+    v = float(int(round(float(n))))  # type: ignore[arg-type]
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            scaled = v / div
+            return f"{scaled:.1f}{suffix}" if abs(scaled) < 100 else f"{scaled:.0f}{suffix}"
+    return text
 
 
 def number(x: object, digits: int = 3) -> str:
@@ -98,3 +113,11 @@ def when(ts, tz=None) -> str:
         return format_time(ts.to_pydatetime(warn=False) if hasattr(ts, "to_pydatetime") else ts, tz)
     except (TypeError, ValueError):
         return "-"
+
+
+def short_when(ts, tz=None) -> str:
+    """Like `when`, without `:00` seconds (deploy times are usually whole minutes)."""
+    text = when(ts, tz)
+    if len(text) >= 19 and text[16:19] == ":00":
+        return text[:16] + text[19:]
+    return text

@@ -42,6 +42,17 @@ class MainScreen(Screen):
         if event.data_table.id == "signatures" and event.row_key is not None:
             self.app.select_signature(event.row_key.value)
 
+    def watch_maximized(self, maximized) -> None:
+        # Escape minimizes before any binding runs (Textual's ESCAPE_TO_MINIMIZE): tidy up here.
+        detail = self.query_one("#detail")
+        if maximized is None and detail.border_subtitle:
+            detail.border_subtitle = ""  # it was opened with Enter: back to the table
+            self.query_one("#signatures").focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "signatures" and event.row_key is not None:
+            self.app.open_detail(event.row_key.value)
+
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         if event.data_table.id == "signatures":
             self.app.sort_by(event.column_key.value)

@@ -10,8 +10,9 @@ from triage.app.inert import clean
 
 
 class IncidentHeader(Static):
-    """No clock on purpose: screenshots and snapshots stay deterministic. The source name
-    gets whatever width is left, so the deploy, windows and counts are always visible."""
+    """No clock on purpose: screenshots and snapshots stay deterministic. The title (or source)
+    gets whatever width is left, so the deploy, windows and counts are always visible; the
+    deploy drops zero seconds and the windows read `-30m/+30m` to leave the title room."""
 
     _last: dict | None = None
 
@@ -31,9 +32,9 @@ class IncidentHeader(Static):
                 tail.append(clean(version, 30), "bold")
                 tail.append(" ")
             tail.append("deployed ")
-            tail.append(fmt.when(deploy, tz), "bold")
+            tail.append(fmt.short_when(deploy, tz), "bold")
         if before is not None and after is not None:
-            tail.append(f"  window -{fmt.duration(before)}/+{fmt.duration(after)}")
+            tail.append(f"  -{fmt.duration(before)}/+{fmt.duration(after)}")
         if events is not None:
             tail.append(f"  {events:,} events")
         room = max(10, (self.size.width or 120) - len(head) - len(tail) - 1)

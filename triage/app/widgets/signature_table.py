@@ -16,15 +16,16 @@ PAGE_ROWS = 100
 """Rows drawn per page; the next page is added when the cursor nears the end, so a refresh
 stays fast even with thousands of signatures."""
 
-SPARK_BINS = 16
+SPARK_BINS = 12
 
+# Narrow numeric columns so the template, the column people read first, gets the rest.
 COLUMNS = [
     ("pin", " ", 1),
-    ("status", "Status", 8),
-    ("level", "Lvl", 5),
+    ("status", "Status", 6),
+    ("level", "Lvl", 3),
     ("before", "Before", 6),
     ("after", "After", 6),
-    ("rate", "Rate/min", 11),
+    ("rate", "/min", 5),
     ("ratio", "Ratio", 5),
     ("q", "q", 5),
     ("timeline", "Timeline", SPARK_BINS + 1),
@@ -33,6 +34,7 @@ COLUMNS = [
 FIXED_WIDTH = sum(w for _, _, w in COLUMNS[:-1]) + 2 * len(COLUMNS) + 1  # cell padding + scrollbar
 
 LEVEL_STYLES = {"fatal": "bold red", "error": "red", "warn": "yellow", "info": "", "debug": "dim"}
+LEVEL_SHORT = {"fatal": "FTL", "error": "ERR", "warn": "WRN", "info": "INF", "debug": "DBG", "trace": "TRC"}
 
 
 class SignatureTable(DataTable):
@@ -102,14 +104,13 @@ class SignatureTable(DataTable):
 def _cells(rec, series, deploy_bin, pinned) -> tuple:
     level = str(rec.level) if isinstance(rec.level, str) else "-"
     spark = sparkline(series, deploy_bin) if series is not None else Text("", end="")
-    rate = f"{fmt.number(rec.rate_before)}→{fmt.number(rec.rate_after)}"
     return (
         Text("●" if pinned else " ", style="bold yellow", end=""),
-        fmt.badge(rec.status),
-        Text(level[:5], style=LEVEL_STYLES.get(level, ""), end=""),
-        Text(fmt.count(rec.before), justify="right", end=""),
-        Text(fmt.count(rec.after), justify="right", end=""),
-        Text(rate, justify="right", end=""),
+        fmt.badge(rec.status, width=6),
+        Text(LEVEL_SHORT.get(level, level[:3]), style=LEVEL_STYLES.get(level, ""), end=""),
+        Text(fmt.short_count(rec.before), justify="right", end=""),
+        Text(fmt.short_count(rec.after), justify="right", end=""),
+        Text(fmt.number(rec.rate_after), justify="right", end=""),
         Text(fmt.number(rec.ratio), justify="right", end=""),
         Text(fmt.pvalue(rec.q), justify="right", end=""),
         spark,

@@ -1,0 +1,105 @@
+"""What an on-call user touches first: Enter opens the detail, the template gets the width,
+throttling reads as waiting (not failing)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from triage.app import make_app
+from triage.app.widgets.signature_table import SignatureTable
+from triage.demo import demo_incident
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return demo_incident()
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await pilot.pause(0.15)
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):
+            pass
+    await pilot.pause(0.05)
+
+
+def header_text(app) -> str:
+    return str(app.main.query_one("#header").render())
+
+
+async def test_enter_zooms_the_detail_and_escape_returns_to_the_table(demo, tmp_path):
+    app = make_app(lambda progress: demo, export_dir=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        second = app.visible_rows().iloc[1]
+        detail = app.main.query_one("#detail")
+        assert app.selected == second["signature"]
+        assert app.main.maximized is detail and app.focused is detail
+        body = str(app.main.query_one("#detail-body").render())
+        assert "Samples" in body and str(second["template"])[:20] in body
+        # The zoomed histogram is redrawn at the zoomed width (bins follow the pane's width).
+        assert app.detail_shown == second["signature"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.main.maximized is None
+        assert isinstance(app.focused, SignatureTable)
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.selected == app.visible_rows().iloc[2]["signature"]
+
+
+async def test_template_column_gets_the_width_and_header_keeps_the_title(demo, tmp_path):
+    app = make_app(lambda progress: demo, export_dir=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        table = app.main.query_one("#signatures", SignatureTable)
+        template = next(c for c in table.columns.values() if c.key.value == "template")
+        assert template.width >= 45
+        header = header_text(app)
+        assert demo.title in header
+        assert "deployed 2026-11-26 14:02Z" in header and "-30m/+30m" in header and "events" in header
+    app = make_app(lambda progress: demo, export_dir=tmp_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        table = app.main.query_one("#signatures", SignatureTable)
+        template = next(c for c in table.columns.values() if c.key.value == "template")
+        assert template.width >= 125
+
+
+async def test_throttling_shows_as_waiting_then_cancels(tmp_path):
+    def throttled(progress):
+        progress.update(done=10, message="fetching page 1")
+        progress.update(message="throttled, waiting 4s")  # right after another update: not coalesced away
+        while True:
+            progress.check()
+            time.sleep(0.01)
+
+    app = make_app(throttled, export_dir=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.4)
+        assert app.state.startswith("waiting: throttled, waiting 4s")
+        assert "waiting: throttled" in header_text(app)
+        assert "error" not in app.state_style and "red" not in app.state_style
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.state.startswith("cancelled") and app.is_running
