@@ -139,6 +139,25 @@ def build_loader(args, tz):
 
 
 def _metric_sources(args, tz) -> list:
+    """CSV files (--metrics) plus CloudWatch metrics (--cw-metric/--cw-preset-metrics) next to
+    any log source. A path typo fails here; a file or API that fails while loading only
+    becomes a note in the load report (the logs stay)."""
+    out = _csv_metric_sources(args, tz)
+    if (getattr(args, "source", None) or "files") != "cloudwatch":  # the CloudWatch source loads its own
+        try:
+            from triage.sources import cloudwatch
+        except ImportError:
+            return out
+        try:
+            extra = cloudwatch.metrics_from_args(args)
+        except Exception as exc:  # ValueError/SourceError: a readable line, never a traceback
+            raise _cli_error(str(exc), 2) from None
+        if extra is not None:
+            out.append(extra)
+    return out
+
+
+def _csv_metric_sources(args, tz) -> list:
     paths = list(getattr(args, "metrics", None) or [])
     if not paths:
         return []
