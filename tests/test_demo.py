@@ -42,8 +42,21 @@ def test_size_and_determinism():
     first, second = all_streams(), all_streams()
     lines = sum(len(s[1]) for s in first)
     assert 80_000 <= lines <= 130_000
-    assert [s[1][:50] for s in first] == [s[1][:50] for s in second]
-    assert [len(s[1]) for s in first] == [len(s[1]) for s in second]
+    assert [s[1].to_pylist() for s in first] == [s[1].to_pylist() for s in second]
+    assert [list(s[2]) for s in first] == [list(s[2]) for s in second]
+    assert all(len(s[1]) == len(s[2]) for s in first)  # one host per line
+
+
+def test_access_stamps_match_the_per_line_format():
+    import numpy as np
+
+    from triage.demo.streams import access_stamps, stamp
+
+    # month and year boundaries, leap day, sub-second times (truncated, not rounded)
+    iso = ["2026-12-31T23:59:59.999", "2027-01-01T00:00:00", "2028-02-29T12:00:00.5", "2026-03-01T07:08:09.001"]
+    ns = np.array(iso, dtype="datetime64[ns]").astype(np.int64)
+    assert access_stamps(ns).to_pylist() == stamp(ns, "access")
+    assert access_stamps(ns)[0].as_py() == "31/Dec/2026:23:59:59 +0000"
 
 
 def test_mock_service_failure_is_first(demo):
