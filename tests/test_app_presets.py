@@ -65,3 +65,71 @@ async def test_switch_preset_from_the_palette_reloads_with_its_filters(tmp_path)
         assert app.state == "ready"
         templates = set(app.analysis.signatures["template"])
         assert templates and all("timed out" in t for t in templates)
+
+
+def open_with_saver(tmp_path, *argv):
+    args = build_parser().parse_args(["open", *argv])
+    tz = open_command._tz(args)
+    query = {"args": args}
+    return make_app(open_command.build_loader(args, tz), export_dir=tmp_path,
+                    query_saver=open_command.query_saver(query))
+
+
+async def test_save_current_query_as_preset_and_confirm_overwrite(tmp_path):
+    import tomllib
+
+    from triage.app.screens.modals import AskModal, ConfirmModal
+    from triage.presets import find_preset
+
+    log = write_log(tmp_path / "app.log")
+    app = open_with_saver(tmp_path, log, "--deploy", "2026-11-26T14:02:00Z", "--before", "20m")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("+")  # windows 25m/35m: the preset keeps what is on screen
+        await settle(pilot)
+        await pilot.press("p")
+        assert isinstance(app.screen, AskModal)
+        await pilot.press(*"bad name!", "enter")
+        assert isinstance(app.screen, AskModal)  # refused with a message, dialog stays
+        await pilot.press(*["backspace"] * 9, *"pricing-timeouts", "enter")
+        await settle(pilot)
+        path = tmp_path / "config" / "queries" / "pricing-timeouts.toml"
+        assert app.last_preset == path and path.is_file()
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        assert data["name"] == "pricing-timeouts"
+        assert data["window"] == {"before": "25m", "after": "35m"}
+        assert "deploy" not in path.read_text(encoding="utf-8")
+        assert find_preset("pricing-timeouts").name == "pricing-timeouts"
+        assert "pricing-timeouts" in app.presets  # now offered by "switch preset"
+
+        # Same name again: asked before overwriting; cancelling keeps the file.
+        before = path.read_text(encoding="utf-8")
+        await pilot.press("-", "-")
+        await settle(pilot)
+        await pilot.press("p", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert path.read_text(encoding="utf-8") == before
+        await pilot.press("p", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert tomllib.loads(path.read_text(encoding="utf-8"))["window"] == {"before": "15m", "after": "25m"}
+
+
+async def test_save_preset_from_the_palette_without_a_query_says_why(tmp_path):
+    from triage.demo import demo_incident
+
+    incident = demo_incident()
+    app = make_app(lambda progress: incident, export_dir=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"save current query as preset")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.is_running and not list((tmp_path / "config").glob("**/*.toml"))
+        assert any("Nothing to save" in str(n.message) for n in app._notifications)

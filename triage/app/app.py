@@ -27,6 +27,7 @@ from triage.app import format as fmt
 from triage.app.commands import TriageCommands
 from triage.app.filtering import SORTS, apply_filter, parse_filter, sort_rows
 from triage.app.inert import clean, inert
+from triage.app.preset_saving import QuerySaver, check_preset_name
 from triage.app.messages import AnalysisReady, DetailReady, IncidentLoaded, LoadProgress
 from triage.app.screens.help import HelpScreen
 from triage.app.screens.main import MainScreen
@@ -51,7 +52,7 @@ AUTOSAVE_DELAY = 0.3
 FILTER_DELAY = 0.05
 MAIN_ONLY = {
     "pin", "focus_filter", "set_deploy", "set_window", "shift", "widen", "cycle_sort",
-    "reverse_sort", "toggle_expand", "zoom", "note", "reload",
+    "reverse_sort", "toggle_expand", "zoom", "note", "reload", "save_preset",
 }
 
 
@@ -97,17 +98,21 @@ class TriageApp(App):
         Binding("x", "toggle_expand", "Expand traces", show=False, id="triage.expand"),
         Binding("z", "zoom", "Zoom panel", show=False, id="triage.zoom"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="triage.reload"),
+        Binding("p", "save_preset", "Save as preset", show=False, id="triage.save_preset"),
     ]
 
     def __init__(self, loader: Loader, *, tz=None, export_dir: Path | str | None = None,
                  keymap: dict[str, str] | None = None, presets: list[str] | None = None,
-                 preset_loader: Callable[[str], Loader] | None = None, filter_text: str = ""):
+                 preset_loader: Callable[[str], Loader] | None = None, filter_text: str = "",
+                 query_saver: QuerySaver | None = None):
         super().__init__()
         self._loader = loader
         self.tz = tz
         self.export_dir = Path(export_dir) if export_dir is not None else Path.cwd()
         self.presets = list(presets or [])
         self._preset_loader = preset_loader
+        self._query_saver = query_saver
+        self.last_preset: Path | None = None
         self._user_keymap = dict(keymap or {})
         self.incident = None
         self.prepared: Prepared | None = None
@@ -279,6 +284,42 @@ class TriageApp(App):
         self.incident = None
         self.deploy = None
         self.start_load(loader)
+
+    def action_save_preset(self) -> None:
+        if self._query_saver is None:
+            self.notify("Nothing to save: presets hold a `triage open` query (files or --source).",
+                        severity="warning", markup=False)
+            return
+
+        def done(value: str | None) -> None:
+            if value and value.strip():
+                self.save_preset(check_preset_name(value), overwrite=False)
+
+        self.push_screen(AskModal("Save query as preset",
+                                  "Name for this query (source, filters, windows; never the deploy time). "
+                                  "Written to your presets folder; switch to it from the palette.",
+                                  value=self.last_preset.stem if self.last_preset else "",
+                                  placeholder="checkout-prod", check=check_preset_name), done)
+
+    def save_preset(self, name: str, *, overwrite: bool) -> None:
+        try:
+            path = self._query_saver(name, before=self.before, after=self.after, overwrite=overwrite)
+        except FileExistsError as exc:
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.save_preset(name, overwrite=True)
+
+            self.push_screen(ConfirmModal("Preset exists", f"{exc} already exists. Overwrite it?",
+                                          yes="Overwrite"), answer)
+            return
+        except (ValueError, OSError) as exc:  # PresetError says which key; never a traceback
+            hint = "give credentials as env vars (e.g. --es-url '$ES_URL')" if "env" in str(exc).lower() else ""
+            self.push_screen(ErrorModal("Cannot save preset", str(exc), hint))
+            return
+        self.last_preset = Path(path)
+        if name not in self.presets:
+            self.presets.append(name)
+        self.notify(f"Preset {name} written to {path}", title="Saved", markup=False, timeout=8)
 
     # ---- analysis -----------------------------------------------------------------------
     def recompute(self, now: bool = False) -> None:

@@ -30,6 +30,7 @@ class TriageCommands(Provider):
             ("Copy note to clipboard", app.action_copy_note, ""),
             ("Clear filter", app.clear_filter, ""),
             ("Reload data", app.action_reload, "run the source again"),
+            ("Save current query as preset…", app.action_save_preset, "a TOML file you can reuse and commit"),
             ("Help: keys", app.action_help, ""),
         ]
         for status in STATUSES:
@@ -50,7 +51,7 @@ class TriageCommands(Provider):
         return cmds
 
     async def discover(self) -> Hits:
-        for text, command, help_text in self._commands()[:13]:
+        for text, command, help_text in self._commands()[:14]:
             yield DiscoveryHit(Content(text), command, text=text, help=help_text or None)
 
     async def search(self, query: str) -> Hits:

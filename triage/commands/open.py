@@ -63,14 +63,16 @@ def run(args: argparse.Namespace) -> int:
     pristine = copy.copy(args)
     args = _with_preset(args)
     tz = _tz(args)
+    query = {"args": copy.copy(args)}  # the query as given (stdin not yet a temp file), for "save as preset"
     stdin_dir = None
     try:
         if (args.source or "files") == "files":
             stdin_dir = _take_stdin(args)
         loader = build_loader(args, tz)
-        presets, preset_loader = _preset_switching(pristine, tz)
+        presets, preset_loader = _preset_switching(pristine, tz, query)
         try:
-            app = make_app(loader, tz=tz, export_dir=args.export_dir, presets=presets, preset_loader=preset_loader)
+            app = make_app(loader, tz=tz, export_dir=args.export_dir, presets=presets, preset_loader=preset_loader,
+                           query_saver=query_saver(query))
         except ValueError as exc:  # unreadable keymap
             raise _cli_error(str(exc)) from None
         app.run()
@@ -206,7 +208,28 @@ def _stdin_from_tty(tmp_dir: str) -> None:
     sys.stdin = open(0, encoding="utf-8", closefd=False)
 
 
-def _preset_switching(pristine, tz):
+def query_saver(query: dict):
+    """Save `query["args"]` (the current query, updated on preset switches) as a user preset.
+
+    Returns the written path; raises FileExistsError (the app asks before overwriting) or
+    PresetError (e.g. a literal password in a URL)."""
+    try:
+        from triage.presets import preset_from_args, save_preset
+    except ImportError:
+        return None
+
+    def save(name: str, *, before=None, after=None, overwrite: bool = False) -> Path:
+        args = copy.copy(query["args"])
+        if before is not None:
+            args.before = before
+        if after is not None:
+            args.after = after
+        return save_preset(preset_from_args(args, name), overwrite=overwrite)
+
+    return save
+
+
+def _preset_switching(pristine, tz, query: dict | None = None):
     """Names for the palette's "switch preset" and a loader factory, when presets are available."""
     try:
         from triage.presets import apply_preset, list_presets
@@ -221,8 +244,12 @@ def _preset_switching(pristine, tz):
         args = copy.copy(pristine)
         args.preset = name
         try:
-            return build_loader(apply_preset(args), tz)
+            applied = apply_preset(args)
+            loader = build_loader(applied, tz)
         except Exception as exc:  # CliError carries the preset's file, line and key
             raise ValueError(str(exc)) from None
+        if query is not None:
+            query["args"] = copy.copy(applied)
+        return loader
 
     return names, loader_for
