@@ -225,6 +225,42 @@ def sparkline(counts: np.ndarray, deploy_bin: int | None = None) -> str:
     return "".join(chars)
 
 
+_TRACE = re.compile(r"(?P<type>[\w$.]+(?: <- [\w$.]+)*)(?:: (?P<msg>.*?))?(?: \(at (?P<frame>[^()\n]+)\))?", re.S)
+_EXC_NAME = re.compile(r"[A-Z][\w$]*(?:Error|Exception|Exit|Interrupt|Fault|Panic)$")
+SHORT_MESSAGE_MIN = 24
+
+
+def short_template(template, limit: int = CELL_CHARS) -> str:
+    """A stack-trace template for tables and headings: `ConnectionError: HTTPConnectionPool(… (at client.py:charge)`.
+
+    Trace templates carry the full dotted exception path and a long message; a reader
+    scanning a table needs the class, the start of the message and the call site. The
+    full template stays in the finding's body. Other templates are returned unchanged.
+    """
+    text = "" if template is None or (not isinstance(template, str) and pd.isna(template)) else str(template)
+    m = _TRACE.fullmatch(text)
+    if not m:
+        return text
+    types = [t.rsplit(".", 1)[-1] for t in m["type"].split(" <- ")]
+    if not (m["frame"] or _EXC_NAME.match(types[0])):
+        return text  # e.g. `payments.api` or `KeyError: ...` without a trace: nothing to shorten
+    frame = m["frame"] or ""
+    if frame and "/" not in frame and ":" not in frame and frame.count(".") > 1:
+        frame = ".".join(frame.split(".")[-2:])  # Java: Class.method
+    tail = f" (at {frame})" if frame else ""
+    msg = (m["msg"] or "").split("\n", 1)[0]
+    head = " <- ".join(types)
+    if msg and limit - len(head) - len(tail) - 2 < SHORT_MESSAGE_MIN:
+        head = types[0]  # a long cause chain (Java): the outermost type keeps room for the message
+    if msg and limit - len(head) - len(tail) - 2 < SHORT_MESSAGE_MIN // 2:
+        tail = ""  # too narrow for all three: the message says more than the call site
+    room = max(SHORT_MESSAGE_MIN // 2, limit - len(head) - len(tail) - 2)
+    if len(msg) > room:
+        msg = msg[: room - 1] + "…"
+    short = f"{head}: {msg}{tail}" if msg else head + tail
+    return short if len(short) <= limit else short[: limit - 1] + "…"
+
+
 # ---------------------------------------------------------------- finding resolution
 
 def _signature_row(analysis, key):
@@ -256,7 +292,7 @@ def default_title(incident, analysis) -> str:
     return f"Incident: errors after the {what} at {fmt_time(analysis.deploy)}"
 
 
-def default_summary(incident, analysis, draft: NoteDraft) -> str:
+def default_summary(incident, analysis, draft: NoteDraft, width: int = 70) -> str:
     sigs = analysis.signatures
     changed = sigs[sigs["status"] != "STEADY"]
     if changed.empty:
@@ -265,7 +301,7 @@ def default_summary(incident, analysis, draft: NoteDraft) -> str:
     parts = ", ".join(f"{int(counts[s])} {s}" for s in ("NEW", "SPIKE", "DROP", "GONE") if s in counts)
     top = changed.iloc[0]
     line = (f"{len(changed)} signatures changed around the deploy ({parts}). Largest: {top['status']} "
-            f"{code_span(top['template'], 70)} ({fmt_count(top['before'])} → {fmt_count(top['after'])}")
+            f"{code_span(short_template(top['template'], width), width)} ({fmt_count(top['before'])} → {fmt_count(top['after'])}")
     line += f", top service {plain(top['top_service'])})." if isinstance(top["top_service"], str) else ")."
     outliers = analysis.dimensions[analysis.dimensions["outlier"].astype(bool)] if len(analysis.dimensions) else []
     if len(outliers):
@@ -276,20 +312,25 @@ def default_summary(incident, analysis, draft: NoteDraft) -> str:
 
 # ---------------------------------------------------------------- Markdown
 
-def render_markdown(incident, analysis, draft: NoteDraft, *, tz=None) -> str:
-    """The whole note, redacted. `tz` only changes how times are displayed."""
+def render_markdown(incident, analysis, draft: NoteDraft, *, tz=None, max_template: int = CELL_CHARS) -> str:
+    """The whole note, redacted. `tz` only changes how times are displayed.
+
+    `max_template` bounds the template column of the findings table (and the summary's
+    mention), for narrow previews; the full templates stay in each finding's section.
+    """
+    max_template = max(20, int(max_template))
     findings = draft.findings
     out: list[str] = []
     title = draft.title or incident.title or default_title(incident, analysis)
     out.append(f"# {plain(title)}")
     out.append("")
-    out.append(plain(draft.summary) if draft.summary else default_summary(incident, analysis, draft))
+    out.append(plain(draft.summary) if draft.summary else default_summary(incident, analysis, draft, min(70, max_template)))
     out.append("")
     out += _header_table(incident, analysis, tz)
     out += _warnings(incident, analysis)
     if draft.impact:
         out += ["## Impact", "", plain(draft.impact), ""]
-    out += _findings_table(analysis, findings)
+    out += _findings_table(analysis, findings, max_template)
     out += _finding_sections(incident, analysis, findings, tz)
     out += _dimension_section(analysis)
     out += _metrics_section(analysis)
@@ -309,7 +350,7 @@ def _header_table(incident, analysis, tz) -> list[str]:
     for q in incident.queries:
         rows.append(("Query", code_span(q, 200)))
     rows.append(("Events", f"{len(incident.events):,} loaded" + (" (ESTIMATED counts)" if analysis.estimated else "")))
-    lines = ["| | |", "|---|---|"] + [f"| **{k}** | {v} |" for k, v in rows]
+    lines = ["| Field | Value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
     return lines + [""]
 
 
@@ -323,22 +364,22 @@ def _warnings(incident, analysis) -> list[str]:
     return ["> **Warnings**", ">"] + [f"> - {plain(m)}" for m in msgs] + [""]
 
 
-def _findings_table(analysis, findings) -> list[str]:
+def _findings_table(analysis, findings, width: int = CELL_CHARS) -> list[str]:
     out = ["## Findings", ""]
     if not findings:
         return out + ["No findings were selected.", ""]
     out += ["| # | Status | Finding | Before → After | Ratio (95% CI) | p (q) |", "|---:|---|---|---:|---:|---:|"]
     for i, f in enumerate(findings, 1):
-        out.append(f"| {i} | " + _finding_cells(analysis, f) + " |")
+        out.append(f"| {i} | " + _finding_cells(analysis, f, width) + " |")
     return out + [""]
 
 
-def _finding_cells(analysis, f: Finding) -> str:
+def _finding_cells(analysis, f: Finding, width: int = CELL_CHARS) -> str:
     if f.kind == "signature":
         row = _signature_row(analysis, f.key)
         if row is None:
             return f"– | {code_span(f.key)} (no events in these windows) | – | – | –"
-        return (f"{row['status']} | {code_span(row['template'])} | {fmt_count(row['before'])} → {fmt_count(row['after'])} | "
+        return (f"{row['status']} | {code_span(short_template(row['template'], width), width)} | {fmt_count(row['before'])} → {fmt_count(row['after'])} | "
                 f"{fmt_ratio(row['ratio'])} ({fmt_ci(row['ci_low'], row['ci_high'])}) | {fmt_p(row['p'])} ({fmt_p(row['q'])})")
     if f.kind == "metric":
         rows = _metric_rows(analysis, f.key)
@@ -373,7 +414,7 @@ def _signature_section(incident, analysis, i, f: Finding, tz) -> list[str]:
     row = _signature_row(analysis, f.key)
     detail = _detail(incident, analysis, f.key, row)
     status = row["status"] if row is not None else "NOT IN WINDOWS"
-    out = [f"### {i}. {status}: {code_span(detail.template or f.key, 120)}", ""]
+    out = [f"### {i}. {status}: {code_span(short_template(detail.template or f.key, 120), 120)}", ""]
     if row is not None:
         out.append(f"- **Counts**: {fmt_count(row['before'])} before → {fmt_count(row['after'])} after "
                    f"({fmt_rate(row['rate_before'])}/min → {fmt_rate(row['rate_after'])}/min)")
@@ -467,20 +508,47 @@ def _dimension_section(analysis) -> list[str]:
     return out + [""]
 
 
+USUAL_SUSPECTS = re.compile(
+    r"(?i)cpu|mem|latenc|duration|response.?time|\bp9\d|5xx|error|fault|timeout|throttl|connection|\bdb\b|database"
+)
+"""Metric names the playbook checks after every deploy (memory, CPU, DB errors, timeouts,
+latency, 5xx): always listed, changed or not, so their steadiness is on record."""
+
+
+def noteworthy_metrics(m: pd.DataFrame) -> pd.Series:
+    """Series worth a row in the note: the ones that moved, plus the usual suspects.
+
+    Remote sources add many per-level/service/host "log events" count series; steady ones
+    repeat what the signature tables already say.
+    """
+    names = m["metric"].astype(object).fillna("")
+    suspect = names.map(lambda n: bool(USUAL_SUSPECTS.search(n)) and not n.startswith("log events"))
+    return (m["status"] != "STEADY").to_numpy(dtype=bool) | suspect.to_numpy(dtype=bool)
+
+
 def _metrics_section(analysis) -> list[str]:
     m = analysis.metrics
     if m is None or m.empty:
         return []
-    out = ["## Metrics", "", "| Metric | Status | Mean before → after | p95 before → after | Change | p |",
-           "|---|---|---:|---:|---:|---:|"]
-    shown = m if len(m) <= METRIC_ROWS else m.head(METRIC_ROWS)
+    keep = noteworthy_metrics(m)
+    shown = m[keep].head(METRIC_ROWS)
+    out = ["## Metrics", ""]
+    if len(shown):
+        out += ["| Metric | Status | Mean before → after | p95 before → after | Change | p |", "|---|---|---:|---:|---:|---:|"]
     for _, r in shown.iterrows():
         name = code_span(r["metric"] + (f" {{{r['dimensions']}}}" if r["dimensions"] else ""), 60)
         unit = f" {plain(r['unit'])}" if r["unit"] else ""
         out.append(f"| {name} | {r['status']} | {fmt_num(r['before_mean'])} → {fmt_num(r['after_mean'])}{unit} | "
                    f"{fmt_num(r['before_p95'])} → {fmt_num(r['after_p95'])} | {fmt_change(r['change'])} | {fmt_p(r['p'])} |")
-    if len(m) > len(shown):
-        out += ["", f"… and {len(m) - len(shown)} more series, all STEADY or smaller changes (see the JSON export)."]
+    steady_out = int((~keep).sum())
+    cut = int(keep.sum()) - len(shown)
+    left = []
+    if steady_out:
+        left.append(f"{steady_out} steady series left out")
+    if cut:
+        left.append(f"{cut} more changed or watched series not shown (smaller changes)")
+    if left:
+        out += ["", "; ".join(left).capitalize() + " (all are in the JSON export)."]
     return out + [""]
 
 
@@ -495,7 +563,7 @@ def _timeline_section(incident, analysis, findings, tz) -> list[str]:
         row = _signature_row(analysis, f.key)
         if row is None:
             continue
-        label = f"{row['status']} {code_span(row['template'], 60)}"
+        label = f"{row['status']} {code_span(short_template(row['template'], 60), 60)}"
         if row["status"] in ("NEW", "SPIKE") and not pd.isna(row["first_seen"]):
             first = _first_after(incident, f.key, d)
             if first is not None:
@@ -517,7 +585,7 @@ def _timeline_section(incident, analysis, findings, tz) -> list[str]:
                 row = _signature_row(analysis, f.key)
                 if row is not None:
                     c, b = timeline(incident, f.key, bins=48, start=start, end=end)
-                    out += ["", f"{row['status']} {code_span(row['template'], 60)}:", "", fence(sparkline(c, b))]
+                    out += ["", f"{row['status']} {code_span(short_template(row['template'], 60), 60)}:", "", fence(sparkline(c, b))]
     return out + [""]
 
 
