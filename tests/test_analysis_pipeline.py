@@ -88,7 +88,7 @@ def test_a_failing_metric_source_keeps_the_logs(tmp_path, content):
 
 def test_a_metric_back_end_error_is_a_redacted_note_shown_in_the_note(tmp_path):
     from triage.analysis import analyze
-    from triage.note import NoteDraft, render_markdown
+    from triage.note import NoteDraft, render_json, render_markdown
 
     inc = load_incident(FileSource([str(_log(tmp_path))]), deploy=DEMO_DEPLOY.replace(minute=30),
                         metric_sources=[_BrokenMetrics()])
@@ -99,6 +99,8 @@ def test_a_metric_back_end_error_is_a_redacted_note_shown_in_the_note(tmp_path):
     md = render_markdown(inc, analyze(inc), NoteDraft())
     warnings = md.split("> **Warnings**", 1)[1].split("\n\n", 1)[0]
     assert "could not be loaded" in warnings and "PARTIAL" in warnings
+    doc = render_json(inc, analyze(inc), NoteDraft())
+    assert doc["load_report"]["partial"] and any("could not be loaded" in w for w in doc["warnings"])
 
 
 def test_cancel_during_metrics_still_cancels(tmp_path):

@@ -354,11 +354,17 @@ def _header_table(incident, analysis, tz) -> list[str]:
     return lines + [""]
 
 
-def _warnings(incident, analysis) -> list[str]:
+def note_warnings(incident, analysis) -> list[str]:
+    """What the reader must know before trusting the numbers: the load's report, then the analysis's."""
     msgs = list(analysis.warnings)
     load = incident.report.warning()
     if load and load not in msgs:
         msgs.insert(0, load)
+    return msgs
+
+
+def _warnings(incident, analysis) -> list[str]:
+    msgs = note_warnings(incident, analysis)
     if not msgs:
         return []
     return ["> **Warnings**", ">"] + [f"> - {plain(m)}" for m in msgs] + [""]
@@ -701,7 +707,7 @@ def render_json(incident, analysis, draft: NoteDraft) -> dict:
         "queries": list(incident.queries),
         "events": int(len(incident.events)),
         "estimated": bool(analysis.estimated),
-        "warnings": list(analysis.warnings),
+        "warnings": note_warnings(incident, analysis),
         "load_report": {"skipped": dict(incident.report.skipped), "notes": list(incident.report.notes),
                         "partial": incident.report.partial, "estimated": incident.report.estimated,
                         "scale": incident.report.scale},
