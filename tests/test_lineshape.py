@@ -408,7 +408,7 @@ def test_a_second_layout_later_in_the_input_is_detected_not_folded():
     [
         ("17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers", "2017-06-09T20:10:40Z", "info", "executor.CoarseGrainedExecutorBackend", "Registered signal handlers"),
         ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating", "2008-11-09T20:36:15Z", "info", "dfs.DataNode$PacketResponder", "PacketResponder 1 terminating"),
-        ("- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 R02-M1-N0 RAS KERNEL INFO cache parity error corrected", "2005-06-03T22:42:50Z", "info", "RAS KERNEL", "cache parity error corrected"),
+        ("- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 R02-M1-N0 RAS KERNEL INFO cache parity error corrected", "2005-06-03T22:42:50Z", "info", "KERNEL", "cache parity error corrected"),
         ("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579", "2017-12-23T22:15:29.606Z", None, "Step_LSC", "onStandStepChanged 3579"),
         ("Jun 19 04:09:11 combo syslogd 1.4.1: restart.", "2026-06-19T04:09:11Z", None, "syslogd 1.4.1", "restart."),
     ],
@@ -420,7 +420,7 @@ def test_hadoop_spark_bgl_healthapp_and_versioned_syslog_programs(line, when, le
     assert (ev["service"], ev["message"]) == (service, message)
 
 
-def test_proxifier_month_day_without_year():
+def test_bracketed_month_day_time_without_year_and_program_prefix():
     ev = one("[10.30 16:49:06] chrome.exe - proxy.example:5070 open through proxy HTTPS")
     assert ev["timestamp"] == ts("2026-10-30T16:49:06Z")
     assert (ev["service"], ev["message"]) == ("chrome.exe", "proxy.example:5070 open through proxy HTTPS")

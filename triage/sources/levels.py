@@ -34,7 +34,7 @@ def level_of(value) -> str | None:
         if n >= 10:  # pino/bunyan: 10 trace .. 60 fatal
             return ("debug", "debug", "info", "warn", "error", "fatal")[min(max(n // 10 - 1, 0), 5)]
         return _SYSLOG.get(n)
-    s = str(value).strip().upper()
+    s = str(value).strip().strip("[]<>():").upper()
     if s.isdigit():
         return level_of(int(s))
     return LEVEL_MAP.get(s)

@@ -124,7 +124,13 @@ def _text_part(clean: pa.Array, remaining: np.ndarray, tz, now, report: LoadRepo
         # Re-sample what is still unclaimed: a second layout further down the input gets its turn.
         local = np.flatnonzero(todo)
         pending = sub if todo.all() else sub.take(pa.array(local))
-        shapes = [shape for shape, _ in textshapes.detect(_sample(pending)) if shape.name not in tried]
+        sample = _sample(pending)
+        shapes = [shape for shape, _ in textshapes.detect(sample) if shape.name not in tried]
+        if not shapes and "inferred" not in tried:
+            # No named layout fits what is left: learn its header from the sample, once.
+            tried.add("inferred")
+            learned = textshapes.infer_shape(sample)
+            shapes = [learned] if learned is not None else []
         if not shapes:
             break
         for shape in shapes:
@@ -149,7 +155,7 @@ def _text_part(clean: pa.Array, remaining: np.ndarray, tz, now, report: LoadRepo
     return done
 
 
-_YEARLESS = ("syslog", "klog", "mm.dd", "timeonly")
+_YEARLESS = ("syslog", "klog", "generic", "timeonly")
 
 
 def _note(report: LoadReport, text: str) -> None:
@@ -163,7 +169,10 @@ def _shape_columns(shape: textshapes.Shape, cols: dict, tz, now, report: LoadRep
         ts = logtime.parse_timestamps(cols["ts"], shape.ts_kind, tz=tz, now=now)
     else:
         ts = pd.Series(pd.NaT, index=range(n), dtype=logtime.TS_DTYPE)
-    if shape.ts_kind in ("syslog", "klog", "mm.dd"):
+    yearless = shape.ts_kind in ("syslog", "klog")
+    if shape.ts_kind == "generic" and cols["ts"] is not None:
+        yearless = not pc.any(pc.match_substring_regex(cols["ts"], r"\d{4}")).as_py()
+    if yearless:
         how = "took it from the dated lines" if anchored else "assumed the latest that is not in the future"
         _note(report, f"{shape.name} timestamps carry no year; {how}")
     if shape.ts_kind == "timeonly":

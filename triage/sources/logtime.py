@@ -116,6 +116,59 @@ def _epoch(arr: pa.Array) -> pd.Series:
     return out
 
 
+_TIME_PART = r"(?P<H>\d\d?)[:.](?P<M>\d\d?)[:.](?P<S>\d\d?)(?:[.,:](?P<f>\d{1,9}))?"
+GENERIC_DATED = (
+    r"(?:(?P<y>\d{4})[-./]?(?P<mo>\d\d)[-./]?(?P<d>\d\d)|(?P<mo2>\d\d?)[-./](?P<d2>\d\d?))[-T _./:]+" + _TIME_PART
+)
+"""`date time` with unusual separators (`2005-06-03-15.42.50.675872`, `20171223-22:15:29:606`, `11.26 14:02:07`)."""
+GENERIC_TIME = r"(?P<H>\d\d?):(?P<M>\d\d?):(?P<S>\d\d?)(?:[.,:](?P<f>\d{1,9}))?"
+"""A time of day alone: colons only (`26.11.26` is a date, not a time)."""
+
+
+def _join(*parts) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _clock(st: pa.StructArray) -> pa.Array:
+    frac = pc.utf8_slice_codeunits(pc.fill_null(st.field("f"), "0"), 0, 6)
+    frac = pc.if_else(pc.equal(frac, ""), pa.scalar("0"), frac)
+    hour, minute, second = (pc.utf8_lpad(st.field(k), 2, "0") for k in ("H", "M", "S"))
+    return _join(hour, pa.scalar(":"), minute, pa.scalar(":"), second, pa.scalar("."), frac)
+
+
+def _dated(st: pa.StructArray, tz, now) -> np.ndarray:
+    """UTC ns of matched `date time` rows: a year gives one ISO parse; month/day only, the syslog year inference."""
+    time = _clock(st)
+    has_year = np.asarray(pc.not_equal(st.field("y"), "").to_numpy(zero_copy_only=False), dtype=bool)
+    parsed = np.full(len(st), np.iinfo(np.int64).min, dtype=np.int64)
+    if has_year.any():
+        iso = _join(st.field("y"), pa.scalar("-"), st.field("mo"), pa.scalar("-"), st.field("d"), pa.scalar(" "), time)
+        parsed[has_year] = _ns(_to_dt(_series(iso.filter(pa.array(has_year))), "%Y-%m-%d %H:%M:%S.%f", tz, False))
+    if not has_year.all():
+        md = _join(pc.utf8_lpad(st.field("mo2"), 2, "0"), pa.scalar("-"), pc.utf8_lpad(st.field("d2"), 2, "0"), pa.scalar(" "), time)
+        parsed[~has_year] = _ns(_with_year(md.filter(pa.array(~has_year)), "%m-%d %H:%M:%S", tz, now))
+    return parsed
+
+
+def _generic(arr: pa.Array, tz, now: datetime | None) -> pd.Series:
+    """Unusual layouts: pull the numbers out, rebuild ISO text, then the usual vectorised parsers.
+
+    A full date first; month and day only take the year inference; a time alone takes today.
+    """
+    full = _ns(_nat(len(arr))).copy()
+    st = pc.extract_regex(arr, GENERIC_DATED)
+    ok = np.asarray(pc.is_valid(st).to_numpy(zero_copy_only=False), dtype=bool)
+    if ok.any():
+        full[ok] = _dated(st.filter(pa.array(ok)), tz, now)
+    if not ok.all():
+        rest = np.flatnonzero(~ok)
+        st2 = pc.extract_regex(arr.take(pa.array(rest)), GENERIC_TIME)
+        ok2 = np.asarray(pc.is_valid(st2).to_numpy(zero_copy_only=False), dtype=bool)
+        if ok2.any():
+            full[rest[ok2]] = _ns(_time_only(_clock(st2.filter(pa.array(ok2))), tz, now))
+    return _from_ns(full)
+
+
 def parse_timestamps(arr: pa.Array, kind: str, *, tz=None, now: datetime | None = None) -> pd.Series:
     """Timestamps of one layout `kind` to UTC; unreadable ones become NaT (and go to `fallback`)."""
     if len(arr) == 0:
@@ -135,14 +188,12 @@ def parse_timestamps(arr: pa.Array, kind: str, *, tz=None, now: datetime | None 
         out = _to_dt(_series(arr), "%y%m%d %H%M%S", tz, False)
     elif kind == "yy/mm/dd":
         out = _to_dt(_series(arr), "%y/%m/%d %H:%M:%S", tz, False)
-    elif kind == "mm.dd":
-        out = _with_year(arr, "%m.%d %H:%M:%S", tz, now)
-    elif kind == "pipes":
-        out = _to_dt(_series(arr), "%Y%m%d-%H:%M:%S:%f", tz, False)
+    elif kind == "generic":
+        out = _generic(arr, tz, now)
     elif kind == "timeonly":
         out = _time_only(arr, tz, now)
     elif kind == "epoch":
-        out = _epoch(arr)
+        out = _epoch(pc.replace_substring_regex(arr, r"[\[\]()]", "") if _any(arr, r"[\[(]") else arr)
     else:
         out = _nat(len(arr))
     return fallback(arr, out, tz=tz, now=now)

@@ -8,6 +8,7 @@ pyarrow.compute, so per-line Python work is nil.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -97,10 +98,8 @@ SHAPES: tuple[Shape, ...] = (
     Shape("epoch", r"^\[?(?P<ts>\d{10}(?:\.\d{1,9})?|\d{13})\]?\s+", "epoch"),
     Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?", "yymmdd"),
     Shape("yy/mm/dd", r"^(?P<ts>\d\d/\d\d/\d\d \d\d:\d\d:\d\d) ", "yy/mm/dd"),
-    Shape("bgl", r"^\S+ (?P<ts>\d{10}) \d{4}\.\d\d\.\d\d (?P<host>\S+) \S+ \S+ (?P<service>\S+ \S+) (?P<level>[A-Z]+) ", "epoch", rest=False),
-    Shape("proxifier", r"^\[(?P<ts>\d\d\.\d\d \d\d:\d\d:\d\d)\] (?P<service>[^\[\]]+?) - ", "mm.dd", rest=False),
-    Shape("pipes", r"^(?P<ts>\d{8}-\d{1,2}:\d{1,2}:\d{1,2}:\d{1,3})\|(?P<service>[^|]*)\|\d+\|", "pipes", rest=False),
     Shape("timeonly", r"^\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{1,6})?)\]?\s+", "timeonly"),
+    Shape("bracket-time", r"^\[(?P<ts>[^\]]*\d:\d\d:\d\d[^\]]*)\]\s*", "generic"),
     Shape("logfmt", r'^(?:[^"]*?\s)?(?:time|ts|timestamp|t)=(?:"(?P<ts>[^"]*)"|(?P<ts2>\S+))', "iso", rest=False),
     Shape("pylevel", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<service>[^:\s]+):", None, rest=False),
     Shape("levelonly", r"^\[?(?P<level>(?i:trace|debug|info|notice|warn|warning|error|severe|fatal|critical))\]?(?::\s*|\s+)", None, rest=False),
@@ -201,6 +200,33 @@ def _strip_logger_prefix(msg: pa.Array, sample: int = 200, share: float = 0.1) -
     return slice_from(msg, starts), logger
 
 
+PROGRAM_PREFIX = (
+    r"^(?:(?P<dprog>\w[\w.$/-]*(?: [*\w.$/-]+)?) - "
+    r"|(?P<cprog>[A-Za-z_][\w.$/-]*)(?:\[\d+\])?: )"
+)
+"""`program - msg` / `component: msg` / `prog[42]: msg` right after a header: the program or component is the service."""
+_NOT_PROGRAM = rf"^(?i:{LEVEL_WORDS}|warning|information|caused by|note|https?)$|(?:Exception|Error|Throwable|Warning)$"
+
+
+def _strip_program_prefix(msg: pa.Array, service: pa.Array | None, sample: int = 200, share: float = 0.5) -> tuple[pa.Array, pa.Array | None]:
+    """Take a `program - ` / `component: ` prefix off messages that have no service yet, when most of a sample has one."""
+    head = msg.slice(0, sample)
+    if len(head) == 0 or (pc.sum(pc.match_substring_regex(head, PROGRAM_PREFIX)).as_py() or 0) < share * len(head):
+        return msg, service
+    st = pc.extract_regex(msg, "^(?P<whole>" + PROGRAM_PREFIX[1:] + ")")
+    prog = _coalesce(_field(st, "dprog"), _field(st, "cprog"))
+    bad = pc.fill_null(pc.match_substring_regex(prog, _NOT_PROGRAM), True)
+    if service is not None:
+        bad = pc.or_(bad, pc.is_valid(service))
+    take = np.asarray(pc.invert(bad).to_numpy(zero_copy_only=False), dtype=bool)
+    if not take.any():
+        return msg, service
+    starts = np.asarray(pc.fill_null(pc.utf8_length(st.field("whole")), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    starts[~take] = 0
+    prog = pc.if_else(pa.array(take), prog, pa.scalar(None, pa.string()))
+    return slice_from(msg, starts), _coalesce(service, prog)
+
+
 def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa.Array]]:
     """Mask of matching lines and, for those lines, the raw field columns (ts text, level text, message...)."""
     st = pc.extract_regex(arr, shape.pattern)
@@ -233,6 +259,8 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
         cols["level"] = level
         cols["msg"], prefixed = _strip_logger_prefix(cols["msg"])
         cols["service"] = _coalesce(cols.get("service"), _field(sub, "logger"), prefixed, _service_from_brackets(_field(sub, "t2")))
+    if shape.rest or shape.name.startswith("inferred"):
+        cols["msg"], cols["service"] = _strip_program_prefix(cols["msg"], cols.get("service"))
     return ok, cols
 
 
@@ -260,3 +288,99 @@ def pri_levels(pri: pa.Array) -> pd.Series:
     sev = pd.to_numeric(pd.Series(pri, dtype=STR), errors="coerce").astype("float64") % 8
     names = {0: "fatal", 1: "fatal", 2: "fatal", 3: "error", 4: "warn", 5: "info", 6: "info", 7: "debug"}
     return pd.Series(sev.map(names), dtype=STR)
+
+
+# --- Header inference for layouts no named shape knows --------------------------------------------
+# Learned once from a sample: the positions (whitespace tokens or `|` fields) that hold a timestamp
+# or a level word in nearly every line; the header ends after the last of them. The result is an
+# ordinary Shape, so the whole column is still parsed by one regex.
+
+INFER_TOKENS = 12
+INFER_SHARE = 0.8
+_TIME_TOKEN = re.compile(r"\d:\d\d:\d\d|\d{4}[-./]?\d\d[-./]?\d\d[-T_.:]\d\d[.:]\d\d[.:]\d\d")
+_DATE_TOKEN = re.compile(r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{8}|\d\d?[-./]\d\d?)[\])]?$")
+_EPOCH_TOKEN = re.compile(r"^[\[(]?[12]\d{9}(?:\d{3})?(?:\.\d{1,9})?[\])]?$")  # 2001-2039, seconds or ms
+_LEVEL_TOKEN = re.compile(rf"^[\[<(]?(?:{LEVEL_WORDS}|(?i:info|warn|warning|error|debug|fatal|trace|critical))[\]>):]*$")
+_NAME_TOKEN = re.compile(r"^[A-Za-z_][\w.$/:-]*$")
+
+
+def _positions(rows: list[list[str]], test, total: int) -> list[int]:
+    """Indexes where `test` holds in at least INFER_SHARE of all sample lines."""
+    width = max((len(r) for r in rows), default=0)
+    need = INFER_SHARE * total
+    return [i for i in range(width) if sum(1 for r in rows if len(r) > i and test(r[i])) >= need]
+
+
+def _timeish(tok: str) -> bool:
+    return bool(_TIME_TOKEN.search(tok) or _EPOCH_TOKEN.match(tok))
+
+
+def _pick_ts(rows: list[list[str]], total: int) -> tuple[int, int, str] | None:
+    """(first index, last index, logtime kind) of the timestamp: an epoch (zone-safe) first, else date+time."""
+    epoch = _positions(rows, lambda t: bool(_EPOCH_TOKEN.match(t)), total)
+    if epoch:
+        return epoch[0], epoch[0], "epoch"
+    times = _positions(rows, lambda t: bool(_TIME_TOKEN.search(t)), total)
+    if not times:
+        return None
+    first = times[0]
+    dates = _positions(rows, lambda t: bool(_DATE_TOKEN.match(t)), total)
+    return (first - 1 if first - 1 in dates else first), first, "generic"
+
+
+def _infer_fields(lines: list[str]) -> Shape | None:
+    """`|`-delimited prefix: the field count most lines share, holding a timestamp in a fixed field."""
+    counts = [ln[:2000].count("|") for ln in lines]
+    k = max(set(counts), key=counts.count)
+    if k < 1 or counts.count(k) < 0.5 * len(lines) or sum(c >= k for c in counts) < INFER_SHARE * len(lines):
+        return None
+    rows = [[f.strip() for f in ln.split("|", k)[:k]] for ln, c in zip(lines, counts) if c >= k]
+    if any(sum(len(r[i]) > 64 for r in rows) > (1 - INFER_SHARE) * len(rows) for i in range(k)):
+        return None
+    got = _pick_ts(rows, len(lines))
+    if got is None:
+        return None
+    t0, t1, kind = got
+    level = next((i for i in _positions(rows, lambda t: bool(_LEVEL_TOKEN.match(t)), len(lines)) if i > t1 or i < t0), None)
+    names = [i for i in _positions(rows, lambda t: bool(_NAME_TOKEN.match(t)) and not _LEVEL_TOKEN.match(t), len(lines)) if not t0 <= i <= t1]
+    service = names[0] if names else None
+    groups = []
+    for i in range(k):
+        name = "ts" if i == t0 else "level" if i == level else "service" if i == service else None
+        groups.append(rf"\s*(?P<{name}>[^|]*?)\s*\|" if name else r"[^|]*\|")
+    return Shape("inferred-fields", "^" + "".join(groups) + r"\s*", kind, rest=False)
+
+
+def _infer_tokens(lines: list[str]) -> Shape | None:
+    """Whitespace tokens: the header ends after the last token that is (nearly always) a time or a level."""
+    rows = [ln.split(None, INFER_TOKENS)[:INFER_TOKENS] for ln in lines]
+    got = _pick_ts(rows, len(lines))
+    if got is None:
+        return None
+    t0, t1, kind = got
+    timeish = _positions(rows, _timeish, len(lines))
+    dates = _positions(rows, lambda t: bool(_DATE_TOKEN.match(t)), len(lines))
+    levels = [i for i in _positions(rows, lambda t: bool(_LEVEL_TOKEN.match(t)), len(lines)) if not t0 <= i <= t1]
+    level = levels[0] if levels else None
+    end = max([t1, *timeish, *[d for d in dates if d <= t1 + 1], *([level] if level is not None else [])])
+    service = None
+    if level is not None and level - 1 > t1 and level - 1 not in timeish:
+        if level - 1 in _positions(rows, lambda t: bool(_NAME_TOKEN.match(t)) and not _timeish(t), len(lines)):
+            service = level - 1
+    parts, i = [], 0
+    while i <= end:
+        if i == t0:
+            parts.append(r"(?P<ts>\S+" + r"\s+\S+" * (t1 - t0) + ")")
+            i = t1 + 1
+            continue
+        parts.append(r"(?P<level>\S+)" if i == level else r"(?P<service>\S+)" if i == service else r"\S+")
+        i += 1
+    return Shape("inferred-tokens", "^" + r"\s+".join(parts) + r"(?:\s+|$)", kind, rest=False)
+
+
+def infer_shape(sample: pa.Array) -> Shape | None:
+    """A header shape learned from the sample when none of the named ones fits it."""
+    lines = [ln for ln in sample.to_pylist() if ln and ln.strip()]
+    if not lines:
+        return None
+    return _infer_fields(lines) or _infer_tokens(lines)
