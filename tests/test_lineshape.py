@@ -434,7 +434,8 @@ def test_an_exception_after_the_level_is_not_taken_for_a_logger():
 def test_unrecognised_dated_lines_start_new_events_even_in_a_headed_file():
     lines = [f"2026-11-26T10:00:0{i}Z INFO line {i}" for i in range(6)] + ["Thu Nov 26 10:00:07 UTC 2026 odd layout", "  continuation"]
     df = parse_lines(lines, now=NOW)
-    assert len(df) == 7 and df["message"].iloc[-1] == "Thu Nov 26 10:00:07 UTC 2026 odd layout\n  continuation"
+    assert len(df) == 7 and df["message"].iloc[-1] == "odd layout\n  continuation"
+    assert df["timestamp"].iloc[-1] == ts("2026-11-26T10:00:07Z")  # its own header, learned from the leftover line
 
 
 def test_json_in_many_chunks_with_a_bad_line_and_changing_types():

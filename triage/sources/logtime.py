@@ -118,11 +118,15 @@ def _epoch(arr: pa.Array) -> pd.Series:
 
 _TIME_PART = r"(?P<H>\d\d?)[:.](?P<M>\d\d?)[:.](?P<S>\d\d?)(?:[.,:](?P<f>\d{1,9}))?"
 GENERIC_DATED = (
-    r"(?:(?P<y>\d{4})[-./]?(?P<mo>\d\d)[-./]?(?P<d>\d\d)|(?P<mo2>\d\d?)[-./](?P<d2>\d\d?))[-T _./:]+" + _TIME_PART
+    r"(?:(?P<y>\d{4})[-./]?(?P<mo>\d\d)[-./]?(?P<d>\d\d)|(?P<a>\d\d?)(?P<sep>[-./])(?P<b>\d\d?)[-./](?P<y2>\d{4})"
+    r"|(?P<mo2>\d\d?)[-./](?P<d2>\d\d?))[-T _./:]+" + _TIME_PART
 )
 """`date time` with unusual separators (`2005-06-03-15.42.50.675872`, `20171223-22:15:29:606`, `11.26 14:02:07`)."""
 GENERIC_TIME = r"(?P<H>\d\d?):(?P<M>\d\d?):(?P<S>\d\d?)(?:[.,:](?P<f>\d{1,9}))?"
 """A time of day alone: colons only (`26.11.26` is a date, not a time)."""
+
+
+_MONTH_NAME = r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
 
 
 def _join(*parts) -> pa.Array:
@@ -136,13 +140,27 @@ def _clock(st: pa.StructArray) -> pa.Array:
     return _join(hour, pa.scalar(":"), minute, pa.scalar(":"), second, pa.scalar("."), frac)
 
 
+def _ymd(st: pa.StructArray) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Year, month, day text; `a/b/yyyy` is month first with `/` (US), day first with `.` or `-`,
+    unless a number over 12 says otherwise."""
+    a, b = pc.utf8_lpad(st.field("a"), 2, "0"), pc.utf8_lpad(st.field("b"), 2, "0")
+    a_day = pc.or_(pc.not_equal(st.field("sep"), "/"), pc.greater(a, "12"))
+    a_day = pc.and_(a_day, pc.less_equal(b, "12"))
+    dmy = pc.not_equal(st.field("y2"), "")
+    year = pc.if_else(dmy, st.field("y2"), st.field("y"))
+    month = pc.if_else(dmy, pc.if_else(a_day, b, a), st.field("mo"))
+    day = pc.if_else(dmy, pc.if_else(a_day, a, b), st.field("d"))
+    return year, month, day
+
+
 def _dated(st: pa.StructArray, tz, now) -> np.ndarray:
     """UTC ns of matched `date time` rows: a year gives one ISO parse; month/day only, the syslog year inference."""
     time = _clock(st)
-    has_year = np.asarray(pc.not_equal(st.field("y"), "").to_numpy(zero_copy_only=False), dtype=bool)
+    year, month, day = _ymd(st)
+    has_year = np.asarray(pc.not_equal(year, "").to_numpy(zero_copy_only=False), dtype=bool)
     parsed = np.full(len(st), np.iinfo(np.int64).min, dtype=np.int64)
     if has_year.any():
-        iso = _join(st.field("y"), pa.scalar("-"), st.field("mo"), pa.scalar("-"), st.field("d"), pa.scalar(" "), time)
+        iso = _join(year, pa.scalar("-"), month, pa.scalar("-"), day, pa.scalar(" "), time)
         parsed[has_year] = _ns(_to_dt(_series(iso.filter(pa.array(has_year))), "%Y-%m-%d %H:%M:%S.%f", tz, False))
     if not has_year.all():
         md = _join(pc.utf8_lpad(st.field("mo2"), 2, "0"), pa.scalar("-"), pc.utf8_lpad(st.field("d2"), 2, "0"), pa.scalar(" "), time)
@@ -158,6 +176,10 @@ def _generic(arr: pa.Array, tz, now: datetime | None) -> pd.Series:
     full = _ns(_nat(len(arr))).copy()
     st = pc.extract_regex(arr, GENERIC_DATED)
     ok = np.asarray(pc.is_valid(st).to_numpy(zero_copy_only=False), dtype=bool)
+    named = np.asarray(pc.match_substring_regex(arr, _MONTH_NAME).to_numpy(zero_copy_only=False), dtype=bool)
+    if named.any():  # `Thu Nov 26 10:00:07 UTC 2026`: left to dateutil, once per distinct string
+        ok &= ~named
+        arr = pc.if_else(pa.array(named), pa.scalar("", pa.string()), arr)
     if ok.any():
         full[ok] = _dated(st.filter(pa.array(ok)), tz, now)
     if not ok.all():

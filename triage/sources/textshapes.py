@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from triage.events import STR
+from triage.sources import folding
 from triage.sources.levels import LEVEL_WORDS
 
 _LV = f"(?:{LEVEL_WORDS})"
@@ -301,7 +302,15 @@ _TIME_TOKEN = re.compile(r"\d:\d\d:\d\d|\d{4}[-./]?\d\d[-./]?\d\d[-T_.:]\d\d[.:]
 _DATE_TOKEN = re.compile(r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{8}|\d\d?[-./]\d\d?)[\])]?$")
 _EPOCH_TOKEN = re.compile(r"^[\[(]?[12]\d{9}(?:\d{3})?(?:\.\d{1,9})?[\])]?$")  # 2001-2039, seconds or ms
 _LEVEL_TOKEN = re.compile(rf"^[\[<(]?(?:{LEVEL_WORDS}|(?i:info|warn|warning|error|debug|fatal|trace|critical))[\]>):]*$")
+_DATE_WORD = re.compile(r"^[\[(]?(?:(?i:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*,?|\d{1,2},?)$")
+_ZONE_OR_YEAR = re.compile(r"^(?:UTC|GMT|Z|[A-Z]{3,4}|[+-]\d\d:?\d\d|\d{4})[\])]?$")
 _NAME_TOKEN = re.compile(r"^[A-Za-z_][\w.$/:-]*$")
+_CONTINUES = re.compile(f"{folding.CONTINUATION}|{folding.EXCEPTION_LINE}|{folding.PANIC_START}")
+
+
+_TS_TOKEN = {"epoch": r"[\[(]?\d{10}\S*", "generic": r"\S*\d[:.]\d\d?[:.]\d\S*"}
+_TS_FIELD = {"epoch": r"[^|]*?\d{10}[^|]*?", "generic": r"[^|]*?\d[:.]\d\d?[:.]\d[^|]*?"}
+"""What the learned timestamp position must hold, so that other lines (stack frames, prose) never match."""
 
 
 def _positions(rows: list[list[str]], test, total: int) -> list[int]:
@@ -315,17 +324,27 @@ def _timeish(tok: str) -> bool:
     return bool(_TIME_TOKEN.search(tok) or _EPOCH_TOKEN.match(tok))
 
 
-def _pick_ts(rows: list[list[str]], total: int) -> tuple[int, int, str] | None:
-    """(first index, last index, logtime kind) of the timestamp: an epoch (zone-safe) first, else date+time."""
+def _pick_ts(rows: list[list[str]], total: int) -> tuple[int, int, int, str] | None:
+    """(first, anchor, last index, logtime kind) of the timestamp: an epoch (zone-safe) first, else date+time.
+
+    The anchor is the token that must look like the epoch or the time of day."""
     epoch = _positions(rows, lambda t: bool(_EPOCH_TOKEN.match(t)), total)
     if epoch:
-        return epoch[0], epoch[0], "epoch"
+        return epoch[0], epoch[0], epoch[0], "epoch"
     times = _positions(rows, lambda t: bool(_TIME_TOKEN.search(t)), total)
     if not times:
         return None
-    first = times[0]
+    first = last = anchor = times[0]
     dates = _positions(rows, lambda t: bool(_DATE_TOKEN.match(t)), total)
-    return (first - 1 if first - 1 in dates else first), first, "generic"
+    if first - 1 in dates:
+        first -= 1
+    words = _positions(rows, lambda t: bool(_DATE_WORD.match(t)), total)
+    while first - 1 in words:  # `Thu Nov 26 10:00:07`
+        first -= 1
+    zones = _positions(rows, lambda t: bool(_ZONE_OR_YEAR.match(t)), total)
+    while last + 1 in zones:  # `10:00:07 UTC 2026`
+        last += 1
+    return first, anchor, last, "generic"
 
 
 def _infer_fields(lines: list[str]) -> Shape | None:
@@ -340,14 +359,15 @@ def _infer_fields(lines: list[str]) -> Shape | None:
     got = _pick_ts(rows, len(lines))
     if got is None:
         return None
-    t0, t1, kind = got
+    t0, _, t1, kind = got
     level = next((i for i in _positions(rows, lambda t: bool(_LEVEL_TOKEN.match(t)), len(lines)) if i > t1 or i < t0), None)
     names = [i for i in _positions(rows, lambda t: bool(_NAME_TOKEN.match(t)) and not _LEVEL_TOKEN.match(t), len(lines)) if not t0 <= i <= t1]
     service = names[0] if names else None
     groups = []
     for i in range(k):
         name = "ts" if i == t0 else "level" if i == level else "service" if i == service else None
-        groups.append(rf"\s*(?P<{name}>[^|]*?)\s*\|" if name else r"[^|]*\|")
+        inner = _TS_FIELD[kind] if name == "ts" else "[^|]*?"
+        groups.append(rf"\s*(?P<{name}>{inner})\s*\|" if name else r"[^|]*\|")
     return Shape("inferred-fields", "^" + "".join(groups) + r"\s*", kind, rest=False)
 
 
@@ -357,7 +377,7 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
     got = _pick_ts(rows, len(lines))
     if got is None:
         return None
-    t0, t1, kind = got
+    t0, anchor, t1, kind = got
     timeish = _positions(rows, _timeish, len(lines))
     dates = _positions(rows, lambda t: bool(_DATE_TOKEN.match(t)), len(lines))
     levels = [i for i in _positions(rows, lambda t: bool(_LEVEL_TOKEN.match(t)), len(lines)) if not t0 <= i <= t1]
@@ -370,7 +390,8 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
     parts, i = [], 0
     while i <= end:
         if i == t0:
-            parts.append(r"(?P<ts>\S+" + r"\s+\S+" * (t1 - t0) + ")")
+            span = [_TS_TOKEN[kind] if j == anchor else r"\S+" for j in range(t0, t1 + 1)]
+            parts.append("(?P<ts>" + r"\s+".join(span) + ")")
             i = t1 + 1
             continue
         parts.append(r"(?P<level>\S+)" if i == level else r"(?P<service>\S+)" if i == service else r"\S+")
@@ -381,6 +402,10 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
 def infer_shape(sample: pa.Array) -> Shape | None:
     """A header shape learned from the sample when none of the named ones fits it."""
     lines = [ln for ln in sample.to_pylist() if ln and ln.strip()]
-    if not lines:
+    # Stack frames and exception lines say nothing about the header: learn from the other lines.
+    # So do lines with no time at all near the start (SQL or payload continuing a record).
+    heads = [ln for ln in lines if not _CONTINUES.match(ln)]
+    timed = [ln for ln in heads if any(_timeish(t) for t in ln.split(None, INFER_TOKENS)[:INFER_TOKENS])]
+    if not timed or len(timed) < 0.3 * len(heads):
         return None
-    return _infer_fields(lines) or _infer_tokens(lines)
+    return _infer_fields(timed) or _infer_tokens(timed)
