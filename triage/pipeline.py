@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 import pandas as pd
@@ -92,8 +92,29 @@ def clip_to_range(events: pd.DataFrame, start: datetime, end: datetime, report: 
                 f"(they span {r['lo']:%Y-%m-%d %H:%M} .. {r['hi']:%H:%M}Z): clock or time-zone skew? try --tz"
             )
     dropped = int((~keep).sum())
-    report.notes.append(f"{dropped:,} events outside {start:%Y-%m-%d %H:%M}..{end:%H:%M}Z were left out")
+    lo, hi = ts.min(), ts.max()
+    report.notes.append(f"{dropped:,} events outside {_span(start, end)} were left out; the data spans {_span(lo, hi)}")
     return events[keep].reset_index(drop=True)
+
+
+EARLIEST = datetime(1678, 1, 1, tzinfo=timezone.utc)  # event times are datetime64[ns]: about 1677..2262
+LATEST = datetime(2262, 1, 1, tzinfo=timezone.utc)
+
+
+def _load_range(deploy: datetime, back: timedelta, ahead: timedelta) -> tuple[datetime, datetime]:
+    """[deploy-back, deploy+ahead], clamped to the times an event table can hold (no OverflowError)."""
+    if not EARLIEST <= deploy <= LATEST:
+        raise ValueError(f"deploy time {deploy.date().isoformat()} is outside {EARLIEST:%Y}..{LATEST:%Y}")
+    start = EARLIEST if back >= deploy - EARLIEST else deploy - back
+    end = LATEST if ahead >= LATEST - deploy else deploy + ahead
+    return start, end
+
+
+def _span(lo, hi) -> str:
+    """`2026-11-26 13:32..14:32Z`, with the second date only when it differs."""
+    lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+    end = f"{hi:%H:%M}" if lo.date() == hi.date() else f"{hi:%Y-%m-%d %H:%M}"
+    return f"{lo:%Y-%m-%d %H:%M}..{end}Z"
 
 
 def _identity(source) -> list[str]:
@@ -156,7 +177,7 @@ def load_incident(
     deploy = _utc(deploy)
     progress = progress or Progress()
     margin = max(before, after) if margin is None else margin
-    start, end = deploy - before - margin, deploy + after + margin
+    start, end = _load_range(deploy, before + margin, after + margin)
     local = getattr(source, "kind", "") == "files"
     # Local files are read whole anyway: load everything so per-file clock skew can be seen.
     result = source.load(None, None, progress) if local else source.load(start, end, progress)

@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 from triage.cli import CliError
+from triage.commands.report import one_line_errors
 from triage.presets import PresetEntry, PresetError, find_entry, list_presets, load_preset, search_dirs
 from triage.presets import schema
 from triage.presets.model import Preset
@@ -34,6 +35,8 @@ def add_parser(subparsers) -> None:
     p_val = sub.add_parser("validate", help="check preset files (default: every preset found); exit 1 if any is invalid")
     p_val.add_argument("files", nargs="*", metavar="FILE")
     p_val.set_defaults(func=run_validate)
+    for each in (parser, p_list, p_show, p_val):
+        one_line_errors(each)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 

@@ -14,6 +14,9 @@ from datetime import timedelta
 from triage.events import Cancelled, SourceError
 
 
+MAX_WINDOW = timedelta(days=366)
+
+
 def add_common_arguments(p: argparse.ArgumentParser) -> None:
     """Options shared with `triage open` (the app engineer mirrors these)."""
     p.add_argument("files", nargs="*", metavar="FILE", help="log files, directories, globs, or '-' for stdin")
@@ -25,6 +28,21 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--version-label", metavar="V", default=None, help="the deployed version, for the note")
     p.add_argument("--title", default=None, help="note title (default: derived from the deploy)")
     p.add_argument("--content", action="store_true", help="every line is a bare message: no header detection or folding")
+
+
+def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Usage mistakes as one `triage: error:` line (argparse prints the whole usage block).
+
+    A value that starts with '-' (`--before -5m`, `--deploy -2h`) looks like an option to
+    argparse; the message says to attach it with '='.
+    """
+    def error(message: str):
+        if "expected one argument" in message:
+            message += " (a value that starts with '-' needs '=', e.g. --deploy=-2h)"
+        parser.exit(2, f"triage: error: {parser.prog.removeprefix('triage ')}: {message}; see `{parser.prog} --help`\n")
+
+    parser.error = error  # type: ignore[method-assign]
+    return parser
 
 
 def add_parser(subparsers) -> None:
@@ -43,6 +61,7 @@ def add_parser(subparsers) -> None:
 
     add_source_arguments(p)
     _add_preset_argument(p)
+    one_line_errors(p)
     p.set_defaults(func=run)
 
 
@@ -105,12 +124,19 @@ def _windows(args) -> tuple[timedelta, timedelta]:
     from triage.cli import CliError
     from triage.timeparse import parse_duration
 
+    for name in ("before", "after"):
+        if str(getattr(args, name)).strip().startswith("-"):
+            raise CliError(f"--{name} is a length, longer than zero (got {getattr(args, name)!r}); "
+                           "the windows always extend away from the deploy", code=2)
     try:
         before, after = parse_duration(args.before), parse_duration(args.after)
     except ValueError as exc:
         raise CliError(f"bad window length: {exc}", code=2) from None
     if before <= timedelta(0) or after <= timedelta(0):
         raise CliError("--before and --after must be longer than zero", code=2)
+    if max(before, after) > MAX_WINDOW:
+        raise CliError(f"--before and --after can be at most {MAX_WINDOW.days} days (a deploy's effect is compared "
+                       "over minutes to hours)", code=2)
     return before, after
 
 
@@ -153,19 +179,23 @@ def _load(args):
     if len(incident.events) == 0 and len(incident.metrics) == 0:
         hint = incident.report.warning()
         if hint and "left out" in hint:
-            raise CliError(f"no events near the deploy time ({hint}); check --deploy, --before/--after and --tz")
+            raise CliError(f"no events near the deploy time: {hint}. Check --deploy, --before/--after and --tz")
         raise CliError("no events found in the input" + (f" ({hint})" if hint else ""))
     return incident
 
 
 def _deploy(text: str, tz):
     from triage.cli import CliError
+    from triage.pipeline import EARLIEST, LATEST
     from triage.timeparse import parse_time
 
     try:
-        return parse_time(text, tz=tz)
-    except ValueError as exc:
+        deploy = parse_time(text, tz=tz)
+    except (ValueError, OverflowError) as exc:
         raise CliError(f"bad --deploy: {exc}", code=2) from None
+    if not EARLIEST + MAX_WINDOW * 2 <= deploy <= LATEST - MAX_WINDOW * 2:
+        raise CliError(f"bad --deploy: {text!r} reads as {deploy.date().isoformat()}, outside the years log times can hold", code=2)
+    return deploy
 
 
 def _source(args):

@@ -126,6 +126,6 @@ def find_preset(name: str, cwd: str | Path | None = None) -> Preset:
     if name.endswith(".toml") or os.sep in name:
         return load_preset(name)
     entry = find_entry(name, cwd)
-    if entry.preset is None:
-        raise PresetError(entry.error or "invalid preset", path=entry.path)
+    if entry.preset is None:  # reload to raise the file's own error (file, line, key) once
+        return load_preset(entry.path, origin=entry.origin)
     return entry.preset
