@@ -303,7 +303,7 @@ _DATE_TOKEN = re.compile(r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-
 _EPOCH_TOKEN = re.compile(r"^[\[(]?[12]\d{9}(?:\d{3})?(?:\.\d{1,9})?[\])]?$")  # 2001-2039, seconds or ms
 _LEVEL_TOKEN = re.compile(rf"^[\[<(]?(?:{LEVEL_WORDS}|(?i:info|warn|warning|error|debug|fatal|trace|critical))[\]>):]*$")
 _DATE_WORD = re.compile(r"^[\[(]?(?:(?i:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*,?|\d{1,2},?)$")
-_ZONE_OR_YEAR = re.compile(r"^(?:UTC|GMT|Z|[A-Z]{3,4}|[+-]\d\d:?\d\d|\d{4})[\])]?$")
+_ZONE_OR_YEAR = re.compile(r"^(?:UTC|GMT|Z|[A-Z][A-Z]?[SD]?T|[+-]\d\d:?\d\d|\d{4})[\])]?$")
 _NAME_TOKEN = re.compile(r"^[A-Za-z_][\w.$/:-]*$")
 _CONTINUES = re.compile(f"{folding.CONTINUATION}|{folding.EXCEPTION_LINE}|{folding.PANIC_START}")
 
