@@ -86,6 +86,7 @@ def run(args) -> int:
     from triage.cli import CliError
 
     args = _apply_preset(args)
+    _check_output(args)
     incident = _load(args)
     from triage.analysis import analyze
     from triage.note import NoteDraft, auto_findings, dumps_json, render_json, render_markdown, write_note
@@ -108,6 +109,26 @@ def run(args) -> int:
     else:
         _write_stdout(text)
     return 0
+
+
+def _check_output(args) -> None:
+    """Fail before a long load when the note could not be written anyway (write_note re-checks)."""
+    from pathlib import Path
+
+    from triage.cli import CliError
+
+    if args.output is None or args.output == "-":
+        return
+    if not args.output.strip():
+        raise CliError("-o/--output needs a file name (or '-' for standard output)", code=2)
+    target = Path(args.output)
+    if target.is_dir():
+        raise CliError(f"{args.output} is a directory; give a file name", code=2)
+    if target.exists() and not args.force:
+        raise CliError(f"{args.output} already exists; use --force to overwrite it")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise CliError(f"cannot write {args.output}: directory {parent} does not exist")
 
 
 def _tz(args):
@@ -252,6 +273,10 @@ def _warn(incident, analysis) -> None:
 
 
 def _write_stdout(text: str) -> None:
+    from triage.cli import CliError
+
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise CliError("standard output is closed; write the note with -o FILE")
     try:
         sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
     except (AttributeError, ValueError):
