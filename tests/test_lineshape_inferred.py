@@ -145,3 +145,11 @@ def test_generic_timestamp_layouts():
         ts("2026-11-26T09:05:01Z"),
     ]
     assert pd.isna(got[6])
+
+
+def test_a_time_inside_a_sentence_is_no_header():
+    lines = [f"retrying in 00:00:0{i} seconds" for i in range(5)]
+    assert textshapes.infer_shape(pa.array(lines)) is None
+    iso = [f"2026-11-26T14:02:0{i}Z WARN upstream slow" for i in range(6)] + ["retrying in 00:00:05 seconds"]
+    df, _ = parse(iso)
+    assert len(df) == 6 and df["message"].iloc[-1] == "upstream slow\nretrying in 00:00:05 seconds"

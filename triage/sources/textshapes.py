@@ -298,6 +298,8 @@ def pri_levels(pri: pa.Array) -> pd.Series:
 
 INFER_TOKENS = 12
 INFER_SHARE = 0.8
+INFER_MAX_START = 4  # the time must start within the first tokens
+_PROSE = re.compile(r"^[a-z]{2,}[,:;.]?$")
 _TIME_TOKEN = re.compile(r"\d:\d\d:\d\d|\d{4}[-./]?\d\d[-./]?\d\d[-T_.:]\d\d[.:]\d\d[.:]\d\d")
 _DATE_TOKEN = re.compile(r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{8}|\d\d?[-./]\d\d?)[\])]?$")
 _EPOCH_TOKEN = re.compile(r"^[\[(]?[12]\d{9}(?:\d{3})?(?:\.\d{1,9})?[\])]?$")  # 2001-2039, seconds or ms
@@ -378,6 +380,8 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
     if got is None:
         return None
     t0, anchor, t1, kind = got
+    if t0 > INFER_MAX_START or sum(not any(_PROSE.match(t) for t in r[:t0]) for r in rows) < INFER_SHARE * len(rows):
+        return None  # `retrying in 00:00:05 ...`: a time inside a sentence is no header
     timeish = _positions(rows, _timeish, len(lines))
     dates = _positions(rows, lambda t: bool(_DATE_TOKEN.match(t)), len(lines))
     levels = [i for i in _positions(rows, lambda t: bool(_LEVEL_TOKEN.match(t)), len(lines)) if not t0 <= i <= t1]
