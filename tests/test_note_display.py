@@ -155,3 +155,9 @@ def test_metrics_table_lists_changes_and_usual_suspects_only(incident):
     names = [r[0] for r in table[1:]]
     assert sorted(names) == ["`cpu {host=web-1}`", "`log events {level=error}`"]
     assert "21 steady series left out" in section and "JSON" in section
+    # the metric finding names the series that moved, not the first of 21
+    findings = next(t for t in _tables(md) if t[0][:3] == ["#", "Status", "Finding"])
+    cell = next(r[2] for r in findings[1:] if "log events" in r[2])
+    assert cell == "metric `log events {level=error}`"
+    part = md.split("Metric `log events`", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    assert "[level=error]" in part and "host=web-" not in part and "20 more series" in part

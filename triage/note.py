@@ -29,6 +29,7 @@ SAMPLE_CHARS = 2000  # per sample line shown in the note
 SAMPLE_LINES = 30  # lines per multi-line sample (stack traces)
 CELL_CHARS = 90
 METRIC_ROWS = 30  # changed series come first, so the cut only drops the quietest
+METRIC_FINDING_ROWS = 5  # series listed under one metric finding
 JSON_SCHEMA = "triage.note/1"
 
 
@@ -391,8 +392,9 @@ def _finding_cells(analysis, f: Finding, width: int = CELL_CHARS) -> str:
         rows = _metric_rows(analysis, f.key)
         if rows.empty:
             return f"– | metric {code_span(f.key)} (no data in these windows) | – | – | –"
-        r = rows.iloc[0]
-        return (f"{r['status']} | metric {code_span(f.key)} | {fmt_num(r['before_mean'])} → {fmt_num(r['after_mean'])} "
+        r = rows.iloc[0]  # the most changed series of this metric
+        label = f.key + (f" {{{r['dimensions']}}}" if len(rows) > 1 and r["dimensions"] else "")
+        return (f"{r['status']} | metric {code_span(label, width)} | {fmt_num(r['before_mean'])} → {fmt_num(r['after_mean'])} "
                 f"{plain(r['unit'])} | {fmt_change(r['change'])} | {fmt_p(r['p'])}")
     rows = _dimension_rows(analysis, f.key)
     errs = rows[rows["measure"] == "errors"] if len(rows) else rows
@@ -471,11 +473,17 @@ def _metric_section(analysis, i, f: Finding) -> list[str]:
     out = [f"### {i}. Metric {code_span(f.key)}", ""]
     if rows.empty:
         return out + ["No data points in these windows.", ""]
-    for _, r in rows.iterrows():
+    steady = rows["status"] == "STEADY"
+    if len(rows) > METRIC_FINDING_ROWS and (~steady).any():  # e.g. 20 per-host count series, 2 of which moved
+        rows = rows[~steady]
+    for _, r in rows.head(METRIC_FINDING_ROWS).iterrows():
         dims = f" [{plain(r['dimensions'])}]" if r["dimensions"] else ""
         out.append(f"- **{r['status']}**{dims}: mean {fmt_num(r['before_mean'])} → {fmt_num(r['after_mean'])} {plain(r['unit'])} "
                    f"({fmt_change(r['change'])}), p95 {fmt_num(r['before_p95'])} → {fmt_num(r['after_p95'])}, "
                    f"rank-test {p_phrase(r['p'])}")
+    hidden = len(_metric_rows(analysis, f.key)) - min(len(rows), METRIC_FINDING_ROWS)
+    if hidden:
+        out.append(f"- … {hidden} more series of this metric, steady or smaller changes (see the JSON export)")
     if f.comment:
         out += ["", f"**Comment:** {plain(f.comment)}"]
     return out + [""]
