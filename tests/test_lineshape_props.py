@@ -15,6 +15,8 @@ FRAGMENTS = st.sampled_from(
         "[main] ", "com.x.Y - ", "{", "}", '"level":', '"msg":"x"', "\tat a.B(C.java:1)", "Traceback (most recent call last):",
         "panic: ", "goroutine 1 [running]:", "\x1b[31m", "\x00", "[bold]", "\u2028", "\ud7ff", "1764151200 ", "I1126 ",
         '127.0.0.1 - - [26/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 500 1 ', "<34>1 ", "time=", "level=error ",
+        "[11.26 14:02:07] ", "[13.45 25:61:61] ", "20261126-14:2:7:123|", "|", "- 1764165727 2026.11.26 ", "worker.py - ",
+        "comp: ", "26-11-2026 14:02:07 ", "99/99/2026 99:99:99 ", "Thu Nov 26 14:02:07 UTC 2026 ",
     ]
 )
 LINE = st.one_of(st.text(max_size=80), st.lists(st.one_of(FRAGMENTS, st.text(max_size=10)), max_size=6).map("".join))
@@ -74,3 +76,12 @@ def test_arbitrary_bytes_never_raise(data):
     assert list(df.columns) == list(EVENT_COLUMNS)
     if b"\n" not in data and data.strip(b" \t\r\n\f\v"):
         assert len(df) <= 1
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FRAGMENTS, min_size=1, max_size=5).map("".join), st.lists(st.text(max_size=30), min_size=1, max_size=12))
+def test_a_repeated_header_of_any_fragments_never_breaks_inference(header, texts):
+    """Every line shares one made-up header, so header inference gets to learn (or refuse) it."""
+    lines = [(header + text).replace("\n", " ").replace("\r", " ") for text in texts]
+    df = parse_lines(lines, now=NOW)
+    _check(df, lines)
