@@ -103,3 +103,23 @@ async def test_throttling_shows_as_waiting_then_cancels(tmp_path):
         await pilot.press("escape")
         await settle(pilot)
         assert app.state.startswith("cancelled") and app.is_running
+
+
+async def test_note_preview_gets_the_width_and_zooms(demo, tmp_path):
+    from triage.app.screens.note import NoteScreen
+
+    app = make_app(lambda progress: demo, export_dir=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "enter", "n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, NoteScreen)
+        box = screen.query_one("#note-preview-box")
+        assert box.size.width >= 70  # the rendered note, not the editors, gets most of 120 columns
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert screen.maximized is box and box.size.width >= 110
+        await pilot.press("escape")  # first escape un-zooms, the note stays open
+        await settle(pilot)
+        assert app.screen is screen and screen.maximized is None

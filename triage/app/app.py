@@ -709,7 +709,7 @@ class TriageApp(App):
             self.push_screen(NoteScreen(self.draft))
 
     def render_note(self) -> str:
-        return render_markdown(self.incident, self.analysis, self.draft)
+        return render_markdown(self.incident, self.analysis, self.draft, tz=self.tz)
 
     def refresh_preview(self) -> None:
         self._debounce("preview", 0.25, self._preview_worker)
@@ -786,7 +786,7 @@ class TriageApp(App):
         self.push_screen(HelpScreen(rows))
 
 
-WAITING_WORDS = ("throttled", "waiting", "retrying in")
+WAITING_WORDS = ("throttled", "retrying in")
 
 
 def is_waiting(message: str) -> bool:

@@ -12,6 +12,13 @@ from textual.widgets import DataTable, Footer, Input, Label, Markdown, TextArea
 from triage.app.inert import clean, inert
 
 EDITORS = ("summary", "impact", "actions")
+KIND_SHORT = {"signature": "sig", "metric": "metr", "dimension": "dim"}
+
+
+class PreviewBox(VerticalScroll):
+    """The rendered note; ctrl+o zooms it to full screen for wide tables, escape returns."""
+
+    ALLOW_MAXIMIZE = True
 
 
 class NoteScreen(Screen):
@@ -20,6 +27,7 @@ class NoteScreen(Screen):
         Binding("ctrl+s", "app.export_note", "Export", id="note.export"),
         Binding("ctrl+l", "app.copy_note", "Copy", id="note.copy"),
         Binding("delete", "remove_finding", "Unpin", id="note.unpin"),
+        Binding("ctrl+o", "zoom_preview", "Zoom preview", id="note.zoom_preview"),
         Binding("ctrl+r", "app.refresh_preview", "Refresh", show=False, id="note.refresh"),
     ]
 
@@ -39,16 +47,16 @@ class NoteScreen(Screen):
                                    show_line_numbers=False, classes="note-editor")
                 yield Label("Findings (Enter: comment, Delete: unpin)")
                 yield DataTable(id="note-findings", cursor_type="row")
-            with VerticalScroll(id="note-preview-box", classes="panel") as right:
+            with PreviewBox(id="note-preview-box", classes="panel") as right:
                 right.border_title = Text("Preview (redacted, as exported)")
                 yield Markdown("", id="note-preview", open_links=False)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#note-findings", DataTable)
-        table.add_column(Text("kind"), key="kind", width=6)
-        table.add_column(Text("finding"), key="key", width=18)
-        table.add_column(Text("comment"), key="comment", width=18)
+        table.add_column(Text("kind"), key="kind", width=4)
+        table.add_column(Text("finding"), key="key", width=17)
+        table.add_column(Text("comment"), key="comment", width=12)
         self.show_findings(self._draft.findings)
         self.query_one("#note-summary").focus()
         self.app.refresh_preview()
@@ -58,7 +66,7 @@ class NoteScreen(Screen):
         table.clear()
         for i, f in enumerate(findings):
             label = self.app.finding_label(f)
-            table.add_row(Text(f.kind[:6]), _cell(label), _cell(f.comment), key=str(i))
+            table.add_row(Text(KIND_SHORT.get(f.kind, f.kind[:4])), _cell(label), _cell(f.comment), key=str(i))
 
     def show_preview(self, markdown: str) -> None:
         self.query_one("#note-preview", Markdown).update(clean(markdown, 400_000, multiline=True))
@@ -81,6 +89,14 @@ class NoteScreen(Screen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "note-findings" and event.row_key is not None:
             self.app.edit_finding_comment(int(event.row_key.value))
+
+    def action_zoom_preview(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        else:
+            box = self.query_one("#note-preview-box")
+            box.focus()
+            self.maximize(box)
 
     def action_remove_finding(self) -> None:
         if self.focused is not None and self.focused.id == "note-findings":
