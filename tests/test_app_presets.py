@@ -133,3 +133,24 @@ async def test_save_preset_from_the_palette_without_a_query_says_why(tmp_path):
         await settle(pilot)
         assert app.is_running and not list((tmp_path / "config").glob("**/*.toml"))
         assert any("Nothing to save" in str(n.message) for n in app._notifications)
+
+
+async def test_save_preset_refuses_a_literal_password_with_a_dialog(tmp_path):
+    from triage.app.screens.modals import ErrorModal
+
+    log = write_log(tmp_path / "app.log")
+    files_args = build_parser().parse_args(["open", log, "--deploy", "2026-11-26T14:02:00Z"])
+    es_args = build_parser().parse_args(["open", "--source", "elasticsearch", "--es-url",
+                                         "http://elastic:hunter2@localhost:9200", "--index", "logs-*",
+                                         "--deploy", "2026-11-26T14:02:00Z"])
+    tz = open_command._tz(files_args)
+    app = make_app(open_command.build_loader(files_args, tz), export_dir=tmp_path,
+                   query_saver=open_command.query_saver({"args": es_args}))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("p", *"es-prod", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorModal)
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "url_env" in text and "hunter2" not in text
+        assert not list((tmp_path / "config").glob("**/*.toml"))
