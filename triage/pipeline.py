@@ -153,7 +153,7 @@ def _load_metrics(ms, start, end, progress: Progress, report: LoadReport):
         reason = f"{type(exc).__name__}: {exc}"
     from triage.redact import redact
 
-    report.notes.append(f"metrics from {_describe(ms)} could not be loaded ({redact(reason)}); the logs are complete")
+    report.notes.append(f"metrics from {_describe(ms)} could not be loaded (logs unaffected): {redact(reason)}")
     report.partial = True
     return None
 
