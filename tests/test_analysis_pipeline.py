@@ -98,9 +98,9 @@ def test_a_metric_back_end_error_is_a_redacted_note_shown_in_the_note(tmp_path):
     assert "AKIAIOSFODNN7EXAMPLE" not in note
     md = render_markdown(inc, analyze(inc), NoteDraft())
     warnings = md.split("> **Warnings**", 1)[1].split("\n\n", 1)[0]
-    assert "not loaded" in warnings and "PARTIAL" in warnings
+    assert "could not be loaded" in warnings and "PARTIAL" in warnings
     doc = render_json(inc, analyze(inc), NoteDraft())
-    assert doc["load_report"]["partial"] and any("not loaded" in w for w in doc["warnings"])
+    assert doc["load_report"]["partial"] and any("could not be loaded" in w for w in doc["warnings"])
 
 
 def test_cancel_during_metrics_still_cancels(tmp_path):
