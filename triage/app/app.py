@@ -49,6 +49,7 @@ WINDOW_STEP = timedelta(minutes=5)
 SHIFT_STEP = timedelta(minutes=1)
 MIN_WINDOW = timedelta(minutes=1)
 AUTOSAVE_DELAY = 0.3
+PREVIEW_TABLE_CHROME = 40  # the findings table's other columns and borders, in cells
 FILTER_DELAY = 0.03  # a redraw costs ~10 ms; this only merges key repeats
 MAIN_ONLY = {
     "pin", "focus_filter", "set_deploy", "set_window", "shift", "widen", "cycle_sort",
@@ -708,20 +709,29 @@ class TriageApp(App):
         if self._has_data():
             self.push_screen(NoteScreen(self.draft))
 
-    def render_note(self) -> str:
-        return render_markdown(self.incident, self.analysis, self.draft, tz=self.tz)
+    def render_note(self, max_template: int | None = None) -> str:
+        extra = {"max_template": max_template} if max_template else {}
+        return render_markdown(self.incident, self.analysis, self.draft, tz=self.tz, **extra)
 
     def refresh_preview(self) -> None:
-        self._debounce("preview", 0.25, self._preview_worker)
+        self._debounce("preview", 0.25, self.action_refresh_preview)
 
     def action_refresh_preview(self) -> None:
-        self._preview_worker()
+        self._preview_worker(self._preview_template_cells())
+
+    def _preview_template_cells(self) -> int | None:
+        """Template width for the preview's findings table, so its columns fit the pane
+        (the exported file keeps the renderer's default; the full templates are in both)."""
+        if not isinstance(self.screen, NoteScreen):
+            return None
+        width = self.screen.query_one("#note-preview-box").size.width
+        return max(20, width - PREVIEW_TABLE_CHROME) if width else None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview", name="note preview")
-    def _preview_worker(self) -> None:
+    def _preview_worker(self, max_template: int | None = None) -> None:
         if self.analysis is None:
             return
-        text = self.render_note()
+        text = self.render_note(max_template)
         self.call_from_thread(self._show_preview, text)
 
     def _show_preview(self, text: str) -> None:

@@ -48,7 +48,7 @@ class NoteScreen(Screen):
                 yield Label("Findings (Enter: comment, Delete: unpin)")
                 yield DataTable(id="note-findings", cursor_type="row")
             with PreviewBox(id="note-preview-box", classes="panel") as right:
-                right.border_title = Text("Preview (redacted, as exported)")
+                right.border_title = Text("Preview (redacted; ctrl+o zooms)")
                 yield Markdown("", id="note-preview", open_links=False)
         yield Footer()
 
@@ -97,6 +97,10 @@ class NoteScreen(Screen):
             box = self.query_one("#note-preview-box")
             box.focus()
             self.maximize(box)
+
+    def watch_maximized(self, maximized) -> None:
+        # Zoomed or not (escape un-zooms too): re-fit the preview's tables to the new width.
+        self.call_after_refresh(self.app.refresh_preview)
 
     def action_remove_finding(self) -> None:
         if self.focused is not None and self.focused.id == "note-findings":
