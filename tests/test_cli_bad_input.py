@@ -168,8 +168,12 @@ def test_a_preset_with_a_syntax_error_names_its_file_and_line_once(work):
 ])
 def test_bad_group_options(work, args, expected, needle):
     code, out, err = triage(work, "group", "app.log", *args)
-    assert "Traceback" not in err and code == expected
-    assert sum(line.startswith("triage") and "error:" in line and needle in line for line in err.splitlines()) == 1, err
+    assert_clean_error(code, err, expected, needle)
+
+
+def test_group_into_a_closed_stdout_is_one_error(work):
+    code, out, err = triage(work, shell="$TRIAGE group app.log >&-")
+    assert_clean_error(code, err, 1, "standard output is closed")
 
 
 # ------------------------------------------------------------------ where the note goes

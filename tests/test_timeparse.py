@@ -125,3 +125,13 @@ def test_parse_duration_only_raises_value_error(text):
 def test_out_of_range_is_a_value_error(text):
     with pytest.raises(ValueError):
         parse_time(text, now=NOW)
+
+
+@pytest.mark.parametrize("text", ["1", "12", "2026", "1234567"])
+def test_short_digit_strings_are_refused_not_guessed(text):
+    with pytest.raises(ValueError, match="ambiguous"):
+        parse_time(text)
+
+
+def test_compact_date_still_reads_as_a_date():
+    assert parse_time("20261126") == datetime(2026, 11, 26, tzinfo=timezone.utc)

@@ -31,6 +31,27 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.add_parser(sub)
+    one_line_errors(parser)
+    for each in sub.choices.values():
+        one_line_errors(each)
+    return parser
+
+
+def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Usage mistakes as one `triage: error:` line (argparse prints the whole usage block).
+
+    A value that starts with '-' (`--before -5m`, `--deploy -2h`) looks like an option to
+    argparse; the message says to attach it with '='.
+    """
+
+    def error(message: str):
+        if "expected one argument" in message:
+            message += " (a value that starts with '-' needs '=', e.g. --deploy=-2h)"
+        where = parser.prog.removeprefix("triage").strip()
+        prefix = f"{where}: " if where else ""
+        parser.exit(2, f"triage: error: {prefix}{message}; see `{parser.prog} --help`\n")
+
+    parser.error = error  # type: ignore[method-assign]
     return parser
 
 

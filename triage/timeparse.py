@@ -104,6 +104,12 @@ def parse_time(text: str, *, now: datetime | None = None, tz: tzinfo | str | Non
             return _epoch(s)
         except (OverflowError, ValueError, OSError):
             raise ValueError(f"epoch time {text!r} is out of range") from None
+    if s.isdigit() and len(s) != 8:
+        # '1', '12' or '2026' would be read by dateutil as a day or a year of the current month; an
+        # epoch has 9+ digits and a compact date exactly 8 (20261126). Say so instead of guessing.
+        raise ValueError(
+            f"ambiguous time {text!r}: give epoch seconds (10 digits), epoch ms (13), or a date like 2026-11-26T14:02Z"
+        )
     s = _APACHE.sub(r"\1 \2", s).rstrip("]")
     zone = resolve_tz(tz)
     default = _now(now).astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)

@@ -68,6 +68,8 @@ def run(args) -> int:
     events = add_signatures(events)
     if args.level:
         events = _at_least(events, args.level)
+    if sys.stdout is None:
+        raise CliError("standard output is closed; redirect it to a file (e.g. `> groups.txt`)")
     _reconfigure_stdout()
     if args.format == "jsonl":
         if args.redact:

@@ -8,8 +8,7 @@ import re
 import shlex
 from pathlib import Path
 
-from triage.cli import CliError
-from triage.commands.report import one_line_errors
+from triage.cli import CliError, one_line_errors
 from triage.presets import PresetEntry, PresetError, find_entry, list_presets, load_preset, search_dirs
 from triage.presets import schema
 from triage.presets.model import Preset

@@ -11,6 +11,7 @@ import argparse
 import sys
 from datetime import timedelta
 
+from triage.cli import one_line_errors
 from triage.events import Cancelled, SourceError
 
 
@@ -28,21 +29,6 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--version-label", metavar="V", default=None, help="the deployed version, for the note")
     p.add_argument("--title", default=None, help="note title (default: derived from the deploy)")
     p.add_argument("--content", action="store_true", help="every line is a bare message: no header detection or folding")
-
-
-def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Usage mistakes as one `triage: error:` line (argparse prints the whole usage block).
-
-    A value that starts with '-' (`--before -5m`, `--deploy -2h`) looks like an option to
-    argparse; the message says to attach it with '='.
-    """
-    def error(message: str):
-        if "expected one argument" in message:
-            message += " (a value that starts with '-' needs '=', e.g. --deploy=-2h)"
-        parser.exit(2, f"triage: error: {parser.prog.removeprefix('triage ')}: {message}; see `{parser.prog} --help`\n")
-
-    parser.error = error  # type: ignore[method-assign]
-    return parser
 
 
 def add_parser(subparsers) -> None:
