@@ -62,6 +62,6 @@ async def test_open_sampled_elasticsearch_says_estimates(url, tmp_path):
                        "--es-max-docs", "800")
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
-            assert app.state == "ready" and app.incident.report.estimated
+            assert app.state == "ESTIMATED" and app.incident.report.estimated
             notices = str(app.main.query_one("#notices").render())
             assert "ESTIMATES" in notices
