@@ -49,6 +49,9 @@ async def test_enter_zooms_the_detail_and_escape_returns_to_the_table(demo, tmp_
     app = make_app(lambda progress: demo, export_dir=tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
+        body = str(app.main.query_one("#detail-body").render())
+        # The small pane: the samples come before the histogram, so the first event is in view.
+        assert body.index("Samples") < body.index("whole loaded range")
         await pilot.press("down", "enter")
         await settle(pilot)
         second = app.visible_rows().iloc[1]
@@ -57,12 +60,14 @@ async def test_enter_zooms_the_detail_and_escape_returns_to_the_table(demo, tmp_
         assert app.main.maximized is detail and app.focused is detail
         body = str(app.main.query_one("#detail-body").render())
         assert "Samples" in body and str(second["template"])[:20] in body
-        # The zoomed histogram is redrawn at the zoomed width (bins follow the pane's width).
         assert app.detail_shown == second["signature"]
+        assert body.index("whole loaded range") < body.index("Samples")  # zoomed: everything, in order
         await pilot.press("escape")
         await settle(pilot)
         assert app.main.maximized is None
         assert isinstance(app.focused, SignatureTable)
+        body = str(app.main.query_one("#detail-body").render())
+        assert body.index("Samples") < body.index("whole loaded range")
         await pilot.press("down")
         await settle(pilot)
         assert app.selected == app.visible_rows().iloc[2]["signature"]

@@ -459,7 +459,8 @@ class TriageApp(App):
         panel.border_title = inert("Detail: " + str(message.detail.template), limit=90)
         panel.show(message.detail, counts, deploy_bin, tz=self.tz, expanded=self.expanded,
                    status=row.get("status", ""), before=row.get("before"), after=row.get("after"),
-                   span=(self.prepared.rows.start, self.prepared.rows.end))
+                   span=(self.prepared.rows.start, self.prepared.rows.end),
+                   compact=self.main.maximized is not panel)
         self.detail_shown = message.signature
 
     def _signature_row(self, signature: str) -> dict:
@@ -480,9 +481,7 @@ class TriageApp(App):
         detail = self.main.query_one("#detail", DetailPanel)
         detail.focus()
         self.main.maximize(detail)
-        detail.border_subtitle = "esc: back  x: traces  f: pin"
-        # Redraw once the pane has its zoomed size, so the histogram uses the full width.
-        self.call_after_refresh(self.select_signature, signature, 0)
+        detail.border_subtitle = "esc: back  x: traces  f: pin"  # MainScreen redraws it at the zoomed size
 
     def action_zoom(self) -> None:
         screen = self.screen

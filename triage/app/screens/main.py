@@ -48,6 +48,8 @@ class MainScreen(Screen):
         if maximized is None and detail.border_subtitle:
             detail.border_subtitle = ""  # it was opened with Enter: back to the table
             self.query_one("#signatures").focus()
+        if self.app.selected and (maximized is None or maximized is detail):
+            self.call_after_refresh(self.app.select_signature, self.app.selected, 0)  # compact <-> full detail
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "signatures" and event.row_key is not None:

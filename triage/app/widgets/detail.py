@@ -11,6 +11,7 @@ from triage.app.inert import clean, inert, template_text
 from triage.app.spark import histogram
 
 FOLDED_LINES = 3
+COMPACT_TEMPLATE_LINES = 3  # in the small pane, so the first sample shows without scrolling
 EXPANDED_LINES = 80
 
 
@@ -27,10 +28,13 @@ class DetailPanel(VerticalScroll):
         self.query_one("#detail-body", Static).update(Text(message, style="dim"))
 
     def show(self, detail, counts, deploy_bin, *, status: str = "", before=None, after=None,
-             tz=None, expanded: bool = False, span=(None, None)) -> None:
+             tz=None, expanded: bool = False, span=(None, None), compact: bool = False) -> None:
+        width = max(20, self.size.width - 4)
         self.query_one("#detail-body", Static).update(
             render_detail(detail, counts, deploy_bin, status=status, before=before, after=after,
-                          tz=tz, expanded=expanded, span=span)
+                          tz=tz, expanded=expanded, span=span,
+                          template_chars=COMPACT_TEMPLATE_LINES * width if compact else None,
+                          samples_first=compact)
         )
 
 
@@ -46,9 +50,12 @@ def _shares(pairs, total: int, limit: int = 4) -> str:
 
 
 def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=None, tz=None,
-                  expanded=False, span=(None, None)) -> Text:
+                  expanded=False, span=(None, None), template_chars: int | None = None,
+                  samples_first: bool = False) -> Text:
+    """`template_chars` clips the template and `samples_first` puts the samples above the
+    histogram: the small pane shows the first event; Enter (zoomed) shows everything."""
     text = Text(end="")
-    text.append_text(template_text(detail.template, limit=4000))
+    text.append_text(template_text(detail.template, limit=template_chars or 4000))
     text.append("\n")
     text.append(f"sig {detail.signature}", "dim")
     text.append(f"  level {detail.level or '-'}  ")
@@ -65,15 +72,29 @@ def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=N
     if detail.by_status:
         text.append("\nhttp     ", "bold")
         text.append(_shares(detail.by_status, detail.count))
-    text.append("\n\n")
+    text.append("\n")
+    parts = [_histogram(counts, deploy_bin, span, tz), _samples(detail, tz, expanded)]
+    for part in (reversed(parts) if samples_first else parts):
+        text.append("\n")
+        text.append_text(part)
+    return text
+
+
+def _histogram(counts, deploy_bin, span, tz) -> Text:
+    text = Text(end="")
     if counts is not None and len(counts):
         text.append("whole loaded range, deploy at ▲\n", "dim")
         text.append_text(histogram(counts, deploy_bin, height=3))
         text.append("\n")
         text.append(_axis_labels(span, len(counts), tz), "dim")
         text.append("\n")
-    text.append(f"\nSamples ({len(detail.samples)})", "bold underline")
-    text.append("  x: expand/fold traces\n" if not expanded else "  x: fold traces\n", "dim")
+    return text
+
+
+def _samples(detail, tz, expanded: bool) -> Text:
+    text = Text(end="")
+    text.append(f"Samples ({len(detail.samples)})", "bold underline")
+    text.append("  x: expand/fold traces  enter: zoom\n" if not expanded else "  x: fold traces\n", "dim")
     for sample in detail.samples:
         text.append_text(_sample(sample, tz, expanded))
     return text
