@@ -45,10 +45,7 @@ async def shoot(out: Path) -> list[Path]:
         await settle(pilot)
         app.clear_notifications()
         save("main")
-        await pilot.press("down")
-        await settle(pilot)
-        app.main.query_one("#detail").focus()
-        await pilot.press("z")
+        await pilot.press("down", "enter")  # Enter opens the signature's detail full-screen
         await settle(pilot)
         save("detail")
         await pilot.press("escape")

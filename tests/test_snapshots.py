@@ -53,10 +53,7 @@ def test_main_screen(snap_compare, demo, tmp_path):
 def test_detail_zoomed_on_second_signature(snap_compare, demo, tmp_path):
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("down")
-        await settle(pilot)
-        pilot.app.main.query_one("#detail").focus()
-        await pilot.press("z")
+        await pilot.press("down", "enter")
         await settle(pilot)
 
     assert snap_compare(app_for(demo, tmp_path), terminal_size=SIZE, run_before=run_before)
