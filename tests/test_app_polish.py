@@ -128,3 +128,27 @@ async def test_note_preview_gets_the_width_and_zooms(demo, tmp_path):
         await pilot.press("escape")  # first escape un-zooms, the note stays open
         await settle(pilot)
         assert app.screen is screen and screen.maximized is None
+
+
+async def test_help_opens_and_closes_with_escape_and_the_app_keeps_working(demo, tmp_path):
+    from triage.app.screens.help import HelpScreen
+
+    app = make_app(lambda progress: demo, export_dir=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        rows = {binding_id: key for key, _, binding_id in app.screen._rows}
+        assert rows["triage.save_preset"] == "p" and rows["(table)"] == "enter"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.is_running and not isinstance(app.screen, HelpScreen)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        await pilot.press("q")  # q closes help, it does not quit the app
+        await settle(pilot)
+        assert app.is_running and not isinstance(app.screen, HelpScreen)
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.selected == app.visible_rows().iloc[1]["signature"]

@@ -791,6 +791,8 @@ class TriageApp(App):
             if isinstance(binding, Binding) and binding.id not in seen:
                 seen.add(binding.id)
                 rows.append((self.get_key_display(binding), binding.description, binding.id))
+        if isinstance(self.screen, MainScreen):
+            rows.append(("enter", "Open the selected signature's detail full screen", "(table)"))
         rows.append(("ctrl+p", "Command palette", "(textual)"))
         self.push_screen(HelpScreen(rows))
 

@@ -26,14 +26,14 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, bindings: list[tuple[str, str, str]]):
         super().__init__()
-        self._bindings = bindings
+        self._rows = bindings
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
         table.add_column("key")
         table.add_column("does")
         table.add_column("binding id", style="dim")
-        for key, description, binding_id in self._bindings:
+        for key, description, binding_id in self._rows:
             table.add_row(Text(key), Text(description), Text(binding_id))
         with VerticalScroll(classes="dialog help-dialog") as box:
             box.border_title = Text("Help: keys (Escape to close)")
