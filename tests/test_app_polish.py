@@ -152,3 +152,18 @@ async def test_help_opens_and_closes_with_escape_and_the_app_keeps_working(demo,
         await pilot.press("down")
         await settle(pilot)
         assert app.selected == app.visible_rows().iloc[1]["signature"]
+
+
+async def test_deploy_prompt_names_the_display_zone(demo, tmp_path):
+    from triage.app.screens.modals import AskModal
+    from triage.timeparse import resolve_tz
+
+    app = make_app(lambda progress: demo, export_dir=tmp_path, tz=resolve_tz("Europe/Berlin"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, AskModal)
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "times without a zone are in CET" in text
+        assert "15:02:00+01:00" in app.screen.query_one("Input").value

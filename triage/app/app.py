@@ -553,8 +553,8 @@ class TriageApp(App):
             if value:
                 self.set_deploy(self.parse_deploy(value))
 
-        self.push_screen(AskModal("Set deploy time", "When did the deploy happen? (your zone: "
-                                  f"{fmt.when(self.deploy, self.tz)[-3:].strip()})",
+        self.push_screen(AskModal("Set deploy time", "When did the deploy happen? (times without a zone are in "
+                                  f"{fmt.zone_name(self.deploy, self.tz)})",
                                   value=fmt.when(self.deploy, self.tz),
                                   placeholder="2026-11-26 14:02, now-2h, +5m", check=self.parse_deploy), done)
 

@@ -121,3 +121,15 @@ def short_when(ts, tz=None) -> str:
     if len(text) >= 19 and text[16:19] == ":00":
         return text[:16] + text[19:]
     return text
+
+
+def zone_name(ts, tz=None) -> str:
+    """The display zone's name at `ts` (UTC, CET, +0530), for prompts."""
+    from triage.timeparse import resolve_tz
+
+    try:
+        zone = resolve_tz(tz) if not hasattr(tz, "utcoffset") else tz
+        name = ts.astimezone(zone).tzname() if ts is not None else None
+    except (TypeError, ValueError, AttributeError):
+        name = None
+    return name or "UTC"
