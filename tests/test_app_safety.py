@@ -118,16 +118,20 @@ async def test_escape_cancels_a_slow_load(tmp_path):
 
     def slow(progress):
         started.append(True)
-        while True:
+        deadline = time.monotonic() + 30  # bounded, so a broken cancel fails the test instead of hanging it
+        while time.monotonic() < deadline:
             progress.update(message="waiting for the cluster")
             progress.check()
             time.sleep(0.01)
+        raise AssertionError("the load was never cancelled")
 
     app = make_app(slow, export_dir=tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause(0.3)
         assert started and app.loading
         assert "loading" in app.state
+        app.main.query_one("#filter").focus()  # escape cancels the load even while typing a filter
+        await pilot.pause(0.05)
         await pilot.press("escape")
         await settle(pilot)
         assert not app.loading

@@ -262,11 +262,12 @@ class TriageApp(App):
 
     def action_cancel(self) -> None:
         focused = self.focused
-        if isinstance(focused, Input) and focused.id == "filter":
-            self.main.query_one("#signatures").focus()
-        elif self.loading and self.progress is not None:
+        if self.loading and self.progress is not None:
+            # Cancelling a running load comes first, wherever the focus is (the filter may hold it).
             self.progress.cancel()
             self._set_state("cancelling…", "bold red")
+        elif isinstance(focused, Input) and focused.id == "filter":
+            self.main.query_one("#signatures").focus()
         elif self.screen.maximized is not None:
             self.screen.minimize()
 
@@ -703,6 +704,11 @@ class TriageApp(App):
     async def action_quit(self) -> None:
         self.flush_draft()
         self.exit()
+
+    def on_unmount(self) -> None:
+        # A load thread cannot be killed: tell it to stop at its next page so the process can exit.
+        if self.progress is not None:
+            self.progress.cancel()
 
     def action_note(self) -> None:
         if self._has_data():
