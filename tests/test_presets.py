@@ -618,7 +618,7 @@ def test_typed_options_round_trip_through_a_preset(tmp_path, monkeypatch):
 def test_every_preset_key_is_documented():
     from triage.presets.schema import KEYS
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "readme-presets.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "presets.md").read_text(encoding="utf-8")
     missing = [k.path for k in KEYS if f"`{k.path}`" not in doc]
     assert missing == []
 

@@ -163,7 +163,7 @@ def _name(values: dict[str, Any], path, fail) -> str:
 
 def dumps_preset(preset: Preset) -> str:
     """TOML text for a preset, validated the same way a loaded file is."""
-    text = "# triage query preset: see `triage presets show` and docs/readme-presets.md\n"
+    text = "# triage query preset: see `triage presets show` and docs/presets.md\n"
     text += tomli_w.dumps(preset.to_dict(), multiline_strings=True)
     parse_preset(text, path=f"{preset.name}.toml")  # refuse to write what we would refuse to read
     return text
