@@ -1,6 +1,6 @@
 """Grouping accuracy (GA, FGA) of triage.signatures on the eight loghub-2k systems.
 
-    /tmp/v/bin/python benchmarks/bench_accuracy.py [--loghub ../shared/loghub] [--mode content|raw|both]
+    python benchmarks/bench_accuracy.py [--loghub ../shared/loghub] [--mode content|raw|both]
                                                   [--system HDFS] [--errors 10]
 
 content: the ground-truth `Content` column (what published parser benchmarks use).

@@ -1,6 +1,6 @@
 """App responsiveness: first screen of the demo, and cursor/filter/window latency with 1M events.
 
-    /tmp/v/bin/python benchmarks/bench_app.py [--events 1000000] [--signatures 1000]
+    python benchmarks/bench_app.py [--events 1000000] [--signatures 1000]
 
 Runs the real app headless (App.run_test) and times from the key press until the screen
 shows the result. Numbers are noisy on a shared machine; run it on a quiet one.

@@ -1,6 +1,6 @@
 """Fetch ~100k CloudWatch log events through moto: events/s and peak memory per fetch path.
 
-    /tmp/v/bin/python benchmarks/bench_cw_fetch.py [--events 100000] [--mode filter|insights|both]
+    python benchmarks/bench_cw_fetch.py [--events 100000] [--mode filter|insights|both]
 
 moto runs as its own process (so its memory is not counted); the data is ingested with
 put_log_events, then each fetch path runs in a fresh child process that reports wall time,

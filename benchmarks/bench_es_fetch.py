@@ -1,7 +1,7 @@
 """Fetch N documents from a local osmem-server through the Elasticsearch/OpenSearch source.
 
-    /tmp/v/bin/python benchmarks/bench_es_fetch.py               # 200k docs, opensearch-py
-    /tmp/v/bin/python benchmarks/bench_es_fetch.py --docs 50000 --client elasticsearch
+    python benchmarks/bench_es_fetch.py               # 200k docs, opensearch-py
+    python benchmarks/bench_es_fetch.py --docs 50000 --client elasticsearch
 
 Prints indexing time, fetch throughput (docs/s) and memory: RSS before the fetch, peak RSS
 during it (sampled every 5 ms), and the size of the resulting event table. Pages are turned

@@ -1,6 +1,6 @@
 """`triage group` end to end on a generated plain-text log: wall time and peak memory.
 
-    /tmp/v/bin/python benchmarks/bench_group_e2e.py [--lines 1000000] [--log /tmp/bench_1m.log] [--runs 3]
+    python benchmarks/bench_group_e2e.py [--lines 1000000] [--log /tmp/bench_1m.log] [--runs 3]
 
 Generates the log with benchmarks/genlog.py when it does not exist yet, then runs
 `python -m triage group LOG` in a fresh process `--runs` times (best and median wall

@@ -1,6 +1,6 @@
 """Grouping throughput: triage.signatures.group_messages vs Drain3, same lines.
 
-    /tmp/v/bin/python benchmarks/bench_grouping.py [--lines 1000000] [--mode both|raw|messages]
+    python benchmarks/bench_grouping.py [--lines 1000000] [--mode both|raw|messages]
                                                   [--input FILE] [--repeat 2]
 
 Generates N lines with benchmarks/genlog.py (seed 7) unless --input is given:

@@ -1,6 +1,6 @@
 """`triage report` end to end on 1M generated lines: wall time, peak memory, per-stage times.
 
-    /tmp/v/bin/python benchmarks/bench_report.py [--lines 1000000] [--log /tmp/bench_1m.log] [--runs 2]
+    python benchmarks/bench_report.py [--lines 1000000] [--log /tmp/bench_1m.log] [--runs 2]
 
 Generates the log with benchmarks/genlog.py when missing (same default path as
 bench_group_e2e.py, so it is shared), puts the deploy in the middle of the log and

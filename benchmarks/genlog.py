@@ -1,6 +1,6 @@
 """Deterministic generator of realistic mixed plain-text application logs.
 
-    /tmp/v/bin/python benchmarks/genlog.py 1000000 /tmp/app.log [--seed 7] [--truth /tmp/app.truth] [--no-header]
+    python benchmarks/genlog.py 1000000 /tmp/app.log [--seed 7] [--truth /tmp/app.truth] [--no-header]
 
 Writes N lines: ISO-8601 or syslog headers, levels, services and hosts, ~150
 message templates with variable ids / IPs / durations / paths / users, and

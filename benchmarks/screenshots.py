@@ -1,6 +1,6 @@
 """Drive the real app on the demo incident and write SVG (and PNG) screenshots for the README.
 
-    /tmp/v/bin/python benchmarks/screenshots.py [--out screenshots] [--no-png]
+    python benchmarks/screenshots.py [--out screenshots] [--no-png]
 
 PNG needs `rsvg-convert` (apt-get install -y librsvg2-bin; fonts-firacode for the right font).
 Drafts go to a throw-away state dir so a saved draft never changes the pictures.
