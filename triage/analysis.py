@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from triage.events import LEVEL_RANK
-from triage.metric_deltas import METRIC_DELTA_COLUMNS, metric_deltas
+from triage.metric_deltas import metric_deltas
 from triage.pipeline import Incident
 from triage.stats import benjamini_hochberg, poisson_rate_test, rate_ratio_ci
 from triage.timeparse import format_time
