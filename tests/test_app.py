@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from triage.app import make_app, make_demo_app
 from triage.demo import demo_incident
 from triage.app.screens.modals import AskModal, ConfirmModal
 from triage.app.screens.note import NoteScreen
+from app_support import settle
 
 
 pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests (anyio comes with elasticsearch)
@@ -24,17 +24,6 @@ def anyio_backend():
 def state_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    """Let debounce timers fire and every worker finish (superseded workers count as finished)."""
-    for _ in range(rounds):
-        await pilot.pause(0.15)
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):
-            pass
-    await pilot.pause(0.05)
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from triage.app import make_app
 from triage.app.widgets.signature_table import SignatureTable
 from triage.demo import demo_incident
+from app_support import settle
 
 pytestmark = pytest.mark.anyio
 
@@ -29,16 +29,6 @@ def state_dir(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def demo():
     return demo_incident()
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause(0.15)
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):
-            pass
-    await pilot.pause(0.05)
 
 
 def header_text(app) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from triage.app import make_app
 from triage.cli import build_parser
 from triage.commands import open as open_command
+from app_support import settle
 
 pytestmark = pytest.mark.anyio
 
@@ -23,15 +23,6 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
     monkeypatch.chdir(tmp_path)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause(0.15)
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):
-            pass
 
 
 def write_log(path) -> str:

@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 
 import pytest
 from rich.text import Text
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from triage.app import make_app
 from triage.app.screens.modals import ErrorModal
@@ -21,6 +20,7 @@ from triage.app.screens.note import NoteScreen
 from triage.cli import main
 from triage.pipeline import load_incident
 from triage.sources.files import FileSource
+from app_support import settle
 
 pytestmark = pytest.mark.anyio
 
@@ -41,16 +41,6 @@ def state_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
     return tmp_path / "state"
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause(0.15)
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):
-            pass
-    await pilot.pause(0.05)
 
 
 def write_log(path, extra: list[bytes] = ()) -> str:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from cw_support import cw_env, ingest_metrics, make_incident, moto_server  # noqa: F401
-from triage.app import make_app
-from triage.cli import build_parser
-from triage.commands.open import build_loader
-from triage.timeparse import resolve_tz
+from app_support import open_app, settle as _settle
+
+
+async def settle(pilot) -> None:
+    await _settle(pilot, rounds=6, pause=0.2)
+
 
 pytestmark = pytest.mark.anyio
 
@@ -28,15 +29,6 @@ def state_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
 
 
-async def settle(pilot) -> None:
-    for _ in range(6):
-        await pilot.pause(0.2)
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):
-            pass
-
-
 def write_log(path, deploy) -> str:
     lines = []
     for minute in range(-30, 30):
@@ -46,11 +38,6 @@ def write_log(path, deploy) -> str:
             lines.append(f"{stamp} ERROR checkout upstream pricing timed out after 30s")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)
-
-
-def open_app(tmp_path, *argv):
-    args = build_parser().parse_args(["open", *argv])
-    return make_app(build_loader(args, resolve_tz(None)), export_dir=tmp_path)
 
 
 async def test_cloudwatch_metrics_next_to_file_logs(cw_env, tmp_path):

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from cw_support import cw_env, ingest_incident, make_incident, moto_server  # noqa: F401
-from triage.app import make_app
-from triage.cli import build_parser
-from triage.commands.open import build_loader
-from triage.timeparse import resolve_tz
+from app_support import open_app as _open_app, settle as _settle
+
+
+async def settle(pilot) -> None:
+    await _settle(pilot, rounds=6, pause=0.2)
+
+
+def open_app(tmp_path, deploy, *argv):
+    return _open_app(tmp_path, "--deploy", deploy.isoformat(), "--source", "cloudwatch", *argv)
+
 
 pytestmark = pytest.mark.anyio
 
@@ -22,20 +27,6 @@ def anyio_backend():
 @pytest.fixture(autouse=True)
 def state_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
-
-
-async def settle(pilot) -> None:
-    for _ in range(6):
-        await pilot.pause(0.2)
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):
-            pass
-
-
-def open_app(tmp_path, deploy, *argv):
-    args = build_parser().parse_args(["open", "--deploy", deploy.isoformat(), "--source", "cloudwatch", *argv])
-    return make_app(build_loader(args, resolve_tz(None)), export_dir=tmp_path)
 
 
 async def test_open_over_cloudwatch_shows_what_changed(cw_env, tmp_path):

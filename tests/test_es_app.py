@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import pytest
 from es_support import DEPLOY, Proxy, index_docs, make_docs
-from textual.worker import WorkerCancelled, WorkerFailed
 
-from triage.app import make_app
-from triage.cli import build_parser
-from triage.commands.open import build_loader
-from triage.timeparse import resolve_tz
+from app_support import open_app as _open_app, settle as _settle
+
+
+async def settle(pilot) -> None:
+    await _settle(pilot, rounds=4, pause=0.2)
+
+
+def open_app(tmp_path, *argv):
+    return _open_app(tmp_path, "--deploy", DEPLOY.isoformat(), *argv)
+
 
 pytestmark = pytest.mark.anyio
 
@@ -30,20 +35,6 @@ def url(osmem_server):
     index_docs(clone.url, "logs-app", make_docs(3000))
     yield clone.url
     clone.close()
-
-
-async def settle(pilot) -> None:
-    for _ in range(4):
-        await pilot.pause(0.2)
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):
-            pass
-
-
-def open_app(tmp_path, *argv):
-    args = build_parser().parse_args(["open", "--deploy", DEPLOY.isoformat(), *argv])
-    return make_app(build_loader(args, resolve_tz(None)), export_dir=tmp_path)
 
 
 async def test_open_over_opensearch_shows_the_new_error_on_top(url, tmp_path):

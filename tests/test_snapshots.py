@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, TextArea
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from triage.app import make_app
 from triage.demo import demo_incident
+from app_support import settle as _settle
 
 SIZE = (120, 36)
 
@@ -28,12 +28,8 @@ def demo():
 
 
 async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause(0.15)
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):
-            pass
+    """Workers done, notifications gone and cursors still, so the picture is deterministic."""
+    await _settle(pilot)
     app = pilot.app
     app.clear_notifications()
     for widget in app.screen.query("Input, TextArea"):
