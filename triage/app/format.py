@@ -49,13 +49,19 @@ def short_count(n: object) -> str:
     return text
 
 
-def number(x: object, digits: int = 3) -> str:
-    """Short human number: 0.42, 12.5, 1,204, 3.2e6."""
+def _real(x: object) -> float | None:
+    """x as a float, or None for missing, unparsable or NaN values (shown as '-')."""
     try:
         v = float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return "-"
-    if math.isnan(v):
+        return None
+    return None if math.isnan(v) else v
+
+
+def number(x: object, digits: int = 3) -> str:
+    """Short human number: 0.42, 12.5, 1,204, 3.2e6."""
+    v = _real(x)
+    if v is None:
         return "-"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
@@ -70,11 +76,8 @@ def number(x: object, digits: int = 3) -> str:
 
 
 def pvalue(p: object) -> str:
-    try:
-        v = float(p)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "-"
-    if math.isnan(v):
+    v = _real(p)
+    if v is None:
         return "-"
     if v < 1e-9:
         return "<1e-9"
@@ -85,11 +88,8 @@ def pvalue(p: object) -> str:
 
 def change(x: object) -> str:
     """Relative change as a signed percentage."""
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "-"
-    if math.isnan(v):
+    v = _real(x)
+    if v is None:
         return "-"
     if math.isinf(v):
         return "new"
