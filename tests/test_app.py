@@ -12,18 +12,7 @@ from triage.app.screens.note import NoteScreen
 from app_support import settle
 
 
-pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests (anyio comes with elasticsearch)
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 
 
 @pytest.fixture(scope="module")

@@ -12,18 +12,7 @@ from triage.app.widgets.signature_table import SignatureTable
 from triage.demo import demo_incident
 from app_support import settle
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,6 @@ from app_support import settle
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))

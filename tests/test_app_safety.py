@@ -22,25 +22,13 @@ from triage.pipeline import load_incident
 from triage.sources.files import FileSource
 from app_support import settle
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 
 DEPLOY = datetime(2026, 11, 26, 14, 2, tzinfo=timezone.utc)
 HOSTILE = [
     "[@click=app.quit]click me[/] [bold red]boom[/]",
     "\x1b[2J\x1b[31mred escape\x07 bell \x08 backspace \u202e evil",
 ]
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
-    return tmp_path / "state"
 
 
 def write_log(path, extra: list[bytes] = ()) -> str:

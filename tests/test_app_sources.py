@@ -15,18 +15,7 @@ async def settle(pilot) -> None:
     await _settle(pilot, rounds=6, pause=0.2)
 
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 
 
 def write_log(path, deploy) -> str:

@@ -16,17 +16,7 @@ def open_app(tmp_path, deploy, *argv):
     return _open_app(tmp_path, "--deploy", deploy.isoformat(), "--source", "cloudwatch", *argv)
 
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 
 
 async def test_open_over_cloudwatch_shows_what_changed(cw_env, tmp_path):

@@ -16,17 +16,7 @@ def open_app(tmp_path, *argv):
     return _open_app(tmp_path, "--deploy", DEPLOY.isoformat(), *argv)
 
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,10 @@ from triage.app import make_app
 from triage.demo import demo_incident
 from app_support import settle as _settle
 
+
+pytestmark = pytest.mark.usefixtures("state_dir")
+
 SIZE = (120, 36)
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
 
 
 @pytest.fixture(scope="module")
