@@ -5,7 +5,7 @@
 
 content: the ground-truth `Content` column (what published parser benchmarks use).
 raw:     the raw `.log` lines through the file source's own header detection
-         (triage.sources.lineshape.parse_lines), then grouped on its `message`.
+         (triage.parsing.lineshape.parse_lines), then grouped on its `message`.
 One configuration for every system. GA: a line is correct when its predicted
 group's line set equals its true group's line set. FGA: F1 over exactly matched groups.
 `--errors N` prints the N largest wrongly grouped true templates per system.
@@ -46,7 +46,7 @@ def scores(pred: list[str], truth: list[str]) -> tuple[float, float, pd.DataFram
 
 def raw_messages(log: Path) -> tuple[list[str], list[int]]:
     """Messages from the raw lines via the source's header detection, and the event index of each line."""
-    from triage.sources.lineshape import parse_lines
+    from triage.parsing.lineshape import parse_lines
 
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     events = parse_lines(lines, source=str(log))

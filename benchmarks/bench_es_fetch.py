@@ -24,7 +24,7 @@ from es_support import DEPLOY, Proxy, make_docs  # noqa: E402
 from osmem_server import OsmemServer  # noqa: E402
 
 from triage.events import Progress  # noqa: E402
-from triage.sources.es_connect import ConnectionSettings  # noqa: E402
+from triage.sources.elasticsearch.connect import ConnectionSettings  # noqa: E402
 from triage.sources.elasticsearch import ElasticsearchSource  # noqa: E402
 
 
@@ -77,7 +77,7 @@ def index(url: str, n: int, chunk: int = 10_000) -> None:
 
 def conversion_cost(events, page: int) -> float:
     """Microseconds per document to turn a page of hits into event-table rows (no network, no server)."""
-    from triage.sources.es_query import ECS_DEFAULTS, Fields, hits_to_frame
+    from triage.sources.elasticsearch.query import ECS_DEFAULTS, Fields, hits_to_frame
 
     docs = make_docs(page)
     hits = [{"_id": str(i), "_index": "logs-bench", "sort": [1772632800000 + i], "_source": d} for i, d in enumerate(docs)]

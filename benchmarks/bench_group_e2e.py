@@ -47,7 +47,7 @@ def stages(path: Path) -> None:
     from triage.events import LoadReport
     from triage.signatures import add_signatures
     from triage.sources.files import read_lines
-    from triage.sources.lineshape import parse_lines
+    from triage.parsing.lineshape import parse_lines
 
     report = LoadReport()
     t0 = time.perf_counter()

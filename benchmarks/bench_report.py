@@ -36,7 +36,7 @@ def ensure_log(path: Path, lines: int) -> None:
 
 def time_span(path: Path):
     """First and last parseable timestamps, read from the head and tail of the file."""
-    from triage.sources.lineshape import parse_lines
+    from triage.parsing.lineshape import parse_lines
 
     with open(path, "rb") as fh:
         head = fh.read(200_000).decode("utf-8", "replace").splitlines()[:-1]

@@ -58,7 +58,7 @@ class DemoSource:
 
 def _parse_stream(stream) -> tuple[pd.DataFrame, LoadReport]:
     """One service's lines through the file parser, then its service and per-line host."""
-    from triage.sources.lineshape import parse_lines
+    from triage.parsing.lineshape import parse_lines
 
     service, lines, hosts = stream
     report = LoadReport()

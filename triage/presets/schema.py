@@ -31,7 +31,7 @@ def table_key_problem(path: str, name: str) -> str | None:
     if not FIELD_NAME_RE.match(name):
         return "field names are letters, digits and _"
     try:
-        from triage.sources.es_query import ECS_DEFAULTS
+        from triage.sources.elasticsearch.query import ECS_DEFAULTS
     except ImportError:  # the Elasticsearch source is optional
         return None
     if name not in ECS_DEFAULTS:

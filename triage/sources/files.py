@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from triage.events import LoadReport, LoadResult, Progress, SourceError, empty_events
-from triage.sources.lineshape import parse_lines
+from triage.parsing.lineshape import parse_lines
 from triage.timeparse import resolve_tz
-from triage.sources.linereader import NotText, bytes_to_lines, looks_binary, read_bytes
+from triage.parsing.linereader import NotText, bytes_to_lines, looks_binary, read_bytes
 
 _GLOB_CHARS = set("*?[")
 

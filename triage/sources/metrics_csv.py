@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from triage.events import LoadReport, LoadResult, Progress, SourceError, empty_events, metrics_frame
-from triage.sources import logtime
-from triage.sources.linereader import NotText, decode, looks_binary, read_bytes
+from triage.parsing import logtime
+from triage.parsing.linereader import NotText, decode, looks_binary, read_bytes
 
 TIME_NAMES = ("timestamp", "time", "ts", "@timestamp", "date", "datetime", "period", "t")
 UNIT_NAMES = ("unit", "units")

@@ -1,0 +1,178 @@
+"""`triage group` end to end through the real CLI entry point."""
+
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+
+from triage.cli import main
+
+LOG = """2026-11-26T10:00:00Z ERROR connection refused to 10.0.0.1:5432
+2026-11-26T10:00:01Z ERROR connection refused to 10.0.0.2:5432
+2026-11-26T10:00:02Z ERROR connection refused to 10.0.0.3:5432
+2026-11-26T10:00:03Z INFO GET /health 200
+2026-11-26T10:00:04Z WARN slow query took 812 ms
+2026-11-26T10:00:05Z ERROR checkout failed
+Traceback (most recent call last):
+  File "/app/checkout.py", line 88, in charge
+    raise KeyError("currency")
+KeyError: 'currency'
+"""
+
+
+@pytest.fixture
+def log(tmp_path):
+    p = tmp_path / "app.log"
+    p.write_text(LOG)
+    return str(p)
+
+
+def run(capsys, *argv):
+    code = main(["group", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_table_ranks_signatures_with_share_and_example(capsys, log):
+    code, out, err = run(capsys, log)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].split() == ["count", "share", "signature", "level", "template"]
+    top = lines[1].split()
+    assert top[0] == "3" and top[1] == "50.0%" and top[3] == "error"
+    assert "connection refused to" in lines[1]
+    assert lines[2].strip().startswith("e.g. connection refused to 10.0.0.1")
+    assert lines[-1] == "6 events, 4 signatures"
+
+
+def test_top_and_level_filters(capsys, log):
+    code, out, _ = run(capsys, log, "--top", "1")
+    assert "(top 1 shown, 3 more)" in out.splitlines()[-1]
+    code, out, _ = run(capsys, log, "--level", "warn")
+    assert out.splitlines()[-1] == "5 events, 3 signatures"
+    assert "GET /health" not in out
+
+
+def test_jsonl_one_object_per_event_with_file_and_first_line(capsys, log):
+    code, out, _ = run(capsys, log, "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 6
+    for key in ("file", "line", "timestamp", "level", "signature", "template"):
+        assert key in rows[0]
+    assert [r["line"] for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert rows[0]["file"] == log and rows[0]["timestamp"] == "2026-11-26T10:00:00.000000Z"
+    assert rows[0]["signature"] == rows[1]["signature"] == rows[2]["signature"] != rows[3]["signature"]
+    assert rows[5]["message"].endswith("KeyError: 'currency'")
+    assert len(rows[0]["signature"]) >= 8
+
+
+def test_signatures_are_stable_across_runs_and_inputs(capsys, log, tmp_path):
+    other = tmp_path / "other.log"
+    other.write_text("2026-11-27T09:00:00Z ERROR connection refused to 192.168.1.9:6543\n")
+    _, a, _ = run(capsys, log, "--format", "jsonl")
+    _, b, _ = run(capsys, str(other), "--format", "jsonl")
+    assert json.loads(a.splitlines()[0])["signature"] == json.loads(b.splitlines()[0])["signature"]
+
+
+def test_content_mode_uses_whole_lines(capsys, log):
+    code, out, _ = run(capsys, log, "--content", "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 10  # no folding, no header detection
+    assert rows[0]["timestamp"] is None and rows[0]["level"] is None
+
+
+def test_stdin_and_gz_through_a_real_process(tmp_path):
+    gz = tmp_path / "app.log.gz"
+    gz.write_bytes(gzip.compress(LOG.encode()))
+    proc = subprocess.run(
+        [sys.executable, "-m", "triage", "group", "-", str(gz), "--format", "jsonl"],
+        input=LOG.encode(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(rows) == 12 and {r["file"] for r in rows} == {"-", str(gz)}
+
+
+def test_bad_input_warns_once_and_still_loads(capsys, log, tmp_path):
+    bad = tmp_path / "bad.log"
+    bad.write_bytes(b'2026-11-26T10:00:00Z ERROR caf\xe9\n{"level": "error", "msg": broken\n')
+    code, out, err = run(capsys, log, str(bad), str(tmp_path / "missing.log"))
+    assert code == 0
+    assert err.count("triage: warning:") == 1
+    assert "invalid UTF-8" in err and "malformed JSON" in err and "files not found" in err
+    assert "events," in out.splitlines()[-1]
+
+
+def test_nothing_loaded_exits_non_zero_without_traceback(capsys, tmp_path):
+    code, out, err = run(capsys, str(tmp_path / "missing.log"))
+    assert code == 1 and out == "" and "Traceback" not in err and "no readable input" in err
+    empty = tmp_path / "empty.log"
+    empty.write_text("\n\n")
+    code, _, err = run(capsys, str(empty))
+    assert code == 1 and "no events" in err
+
+
+def test_hostile_text_is_escaped_in_the_table(capsys, tmp_path):
+    p = tmp_path / "evil.log"
+    p.write_bytes(b"2026-11-26T10:00:00Z ERROR \x1b]0;pwned\x07 bell\x07 [red]markup[/red] \x1b[2J\n")
+    code, out, _ = run(capsys, str(p))
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out
+    assert "[red]markup[/red]" in out
+
+
+def test_hostile_text_is_valid_json_in_jsonl(capsys, tmp_path):
+    p = tmp_path / "evil.log"
+    p.write_bytes("2026-11-26T10:00:00Z ERROR nul\x00 c1\u0085 ls\u2028 \x07\n".encode())
+    code, out, _ = run(capsys, str(p), "--format", "jsonl")
+    assert "\u0085" not in out and "\u2028" not in out and "\x07" not in out
+    assert json.loads(out)["message"] == "nul\x00 c1\u0085 ls\u2028 \x07"
+
+
+def test_bad_options_are_clear_errors(capsys, log):
+    code, _, err = run(capsys, log, "--tz", "Mars/Base")
+    assert code == 2 and "unknown time zone" in err
+    code, _, err = run(capsys, log, "--top", "-1")
+    assert code == 2
+
+
+def test_no_files_and_a_terminal_on_stdin_is_a_usage_error_not_a_hang():
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "triage", "group"], stdin=slave, capture_output=True, timeout=60)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert proc.returncode == 2 and b"no input" in proc.stderr
+
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize("name", ["checkout-java.log", "nginx-access.log", "payments-ecs.jsonl"])
+def test_shipped_examples_parse_cleanly(capsys, name):
+    code, out, err = run(capsys, str(EXAMPLES / name), "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and err == "" and rows
+    assert all(r["timestamp"] and r["level"] for r in rows)
+    errors = {r["template"] for r in rows if r["level"] == "error"}
+    expected = {"checkout-java.log": "ConnectException", "nginx-access.log": "Bad Gateway", "payments-ecs.jsonl": "upstream charge call failed"}[name]
+    assert any(expected in t for t in errors), errors
+
+
+def test_secrets_are_masked_in_the_table_and_with_redact_in_jsonl(capsys, tmp_path):
+    p = tmp_path / "leaky.log"
+    p.write_text("2026-11-26T10:00:00Z ERROR login failed password=hunter2 for user bob\n")
+    _, out, _ = run(capsys, str(p))
+    assert "hunter2" not in out and "REDACTED" in out
+    _, raw, _ = run(capsys, str(p), "--format", "jsonl")
+    assert "hunter2" in raw  # the user's own data, unchanged unless asked
+    _, masked, _ = run(capsys, str(p), "--format", "jsonl", "--redact")
+    assert "hunter2" not in masked and json.loads(masked)["message"].startswith("login failed password=")
