@@ -18,13 +18,13 @@ import pyarrow.compute as pc
 from triage.events import LEVEL_RANK
 from triage.metric_deltas import metric_deltas
 from triage.pipeline import Incident
-from triage.stats import benjamini_hochberg, poisson_rate_test, rate_ratio_ci
+from triage.stats import benjamini_hochberg, dispersion, poisson_rate_test, rate_ratio_ci
 from triage.timeparse import format_time
 
 SIGNATURE_COLUMNS = [
     "rank", "signature", "template", "level", "status", "before", "after",
     "rate_before", "rate_after", "ratio", "ci_low", "ci_high", "p", "q", "score",
-    "first_seen", "last_seen", "top_service", "top_host",
+    "first_seen", "last_seen", "top_service", "top_host", "phi",
 ]
 DIMENSION_COLUMNS = [
     "dimension", "key", "measure", "before", "after", "rate_before", "rate_after",
@@ -312,19 +312,25 @@ def classify(a, b, q, expected_after, comparable: bool = True) -> np.ndarray:
     return status
 
 
-def compare_counts(a, b, w: Windows, *, ci: bool = True) -> dict[str, np.ndarray]:
-    """Rates, ratio, interval (unless ci=False), p and q for after-counts `a` vs before-counts `b`."""
+def compare_counts(a, b, w: Windows, *, ci: bool = True, phi=None) -> dict[str, np.ndarray]:
+    """Rates, ratio, interval (unless ci=False), p and q for after-counts `a` vs before-counts `b`.
+
+    `phi` (per row, >= 1) is the quasi-Poisson dispersion: the test and the interval see
+    a/phi and b/phi, the information a bursty count really carries. phi = 1 is the exact test.
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     ta, tb = w.after_minutes, w.before_minutes
     rate_a, rate_b = a / ta, b / tb
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(b > 0, rate_a / np.where(rate_b > 0, rate_b, 1), np.where(a > 0, np.inf, np.nan))
-    p = poisson_rate_test(a, b, ta, tb)
+    phi = np.ones(a.shape) if phi is None else np.maximum(np.asarray(phi, dtype=float), 1.0)
+    ta_, tb_ = a / phi, b / phi
+    p = poisson_rate_test(ta_, tb_, ta, tb)
     active = (a + b) > 0
     q = np.ones(a.shape)
     q[active] = benjamini_hochberg(p[active])
     if ci:
-        low, high = rate_ratio_ci(a, b, ta, tb)
+        low, high = rate_ratio_ci(ta_, tb_, ta, tb)
     else:
         low = high = np.full(a.shape, np.nan)
     expected = b * ta / tb
@@ -375,11 +381,63 @@ def _split_counts(codes: np.ndarray, side: np.ndarray, k: int, weights=None) -> 
     return both[:, 0], both[:, 1]
 
 
-def _signature_table(prep, w: Windows) -> pd.DataFrame:
+@dataclass
+class Binning:
+    """Per-signature counts in equal bins aligned on the deploy (minutes unless the windows are long).
+
+    Bin j covers [deploy + (j - n_before) * width, ... + width). `covered` marks bins that
+    lie wholly inside the loaded data, the only ones whose zeros mean "nothing happened".
+    """
+
+    width_ns: int
+    n_before: int
+    counts: np.ndarray  # (signatures, bins) int32
+    covered: np.ndarray  # (bins,) bool
+    row_bin: np.ndarray  # bin per window row (aligned with Windows.rows)
+
+    def start_ns(self, j, deploy_ns: int):
+        return deploy_ns + (np.asarray(j) - self.n_before) * self.width_ns
+
+
+MAX_BINS = 240  # bins over both windows; longer windows get wider bins
+
+
+def bin_counts(prep, w: Windows) -> Binning:
+    """One bincount over the window rows: the curves behind dispersion, onset and stories."""
+    total_min = w.before_minutes + w.after_minutes
+    span_b = (w.deploy - w.start).value / 60e9
+    span_a = (w.end - w.deploy).value / 60e9
+    width_min = max(1.0, float(np.ceil((span_b + span_a) / MAX_BINS))) if total_min > 0 else 1.0
+    width = int(width_min * 60e9)
+    n_before, n_after = int(np.ceil(span_b / width_min)), int(np.ceil(span_a / width_min))
+    nb = max(1, n_before + n_after)
+    k = len(prep.signatures)
+    ts = prep.ts[w.rows]
+    row_bin = np.clip((ts - w.deploy.value) // width + n_before, 0, nb - 1).astype(np.int64)
+    codes = prep.sig_codes[w.rows]
+    ok = codes >= 0
+    flat = np.bincount(codes[ok] * nb + row_bin[ok], minlength=k * nb)[: k * nb] if k else np.zeros(0, np.int64)
+    counts = flat.reshape(k, nb).astype(np.int32)
+    edges = w.deploy.value + (np.arange(nb) - n_before) * width
+    lo = prep.ts_min if prep.ts_min is not None else 0
+    hi = prep.ts_max if prep.ts_max is not None else -1
+    covered = (edges >= max(lo, w.start.value) - width // 2) & (edges + width <= min(hi, w.end.value) + width // 2)
+    return Binning(width, n_before, counts, covered, row_bin)
+
+
+def before_dispersion(binning: Binning) -> np.ndarray:
+    """phi per signature from its covered before-window bins (see stats.dispersion)."""
+    cols = np.flatnonzero(binning.covered[: binning.n_before])
+    return dispersion(binning.counts[:, cols])
+
+
+def _signature_table(prep, w: Windows, binning: Binning | None = None) -> pd.DataFrame:
     info = prep.signatures
     k = len(info)
     b, a = _split_counts(prep.sig_codes[w.rows], w.side, k)
-    res = _scaled(compare_counts(a, b, w), prep.scale)  # tests on the sampled counts, display scaled
+    binning = binning or bin_counts(prep, w)
+    phi = before_dispersion(binning) if w.comparable else np.ones(k)
+    res = _scaled(compare_counts(a, b, w, phi=phi), prep.scale)  # tests on the sampled counts, display scaled
     b, a = b * prep.scale, a * prep.scale
     weight = info["level"].map(LEVEL_WEIGHT).astype(float).fillna(UNKNOWN_WEIGHT).to_numpy()
     score = np.abs(res["rate_after"] - res["rate_before"]) * weight
@@ -391,6 +449,7 @@ def _signature_table(prep, w: Windows) -> pd.DataFrame:
         "ci_low": res["ci_low"], "ci_high": res["ci_high"], "p": res["p"], "q": res["q"], "score": score,
         "first_seen": info["first_seen"].to_numpy(), "last_seen": info["last_seen"].to_numpy(),
         "top_service": info["top_service"].to_numpy(), "top_host": info["top_host"].to_numpy(),
+        "phi": phi,
     })
     changed = (table["status"] != "STEADY").to_numpy()
     in_window = ((a + b) > 0)

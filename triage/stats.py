@@ -125,6 +125,30 @@ def poisson_rate_test(a, b, t_after, t_before) -> np.ndarray:
     return p.reshape(shape)
 
 
+MIN_DISPERSION_BINS = 5
+"""Fewer covered bins than this give no dispersion estimate (phi = 1, the plain Poisson test)."""
+
+
+def dispersion(counts) -> np.ndarray:
+    """Quasi-Poisson dispersion phi >= 1 per row of binned counts (rows: signatures, columns: minutes).
+
+    The variance is the von Neumann estimate (half the mean squared successive difference),
+    not the plain sample variance: a flapping warning (bursts every few minutes) has many
+    large steps and gets phi >> 1, while a single level shift inside the baseline (errors
+    that began a few minutes before the given deploy time) adds one step and barely moves
+    phi, so a real change is not explained away as noise. Rows with no events, or fewer
+    than MIN_DISPERSION_BINS bins, get 1.
+    """
+    c = np.asarray(counts, dtype=float)
+    if c.ndim != 2 or c.shape[1] < MIN_DISPERSION_BINS:
+        return np.ones(c.shape[0] if c.ndim == 2 else 0)
+    mean = c.mean(axis=1)
+    var = 0.5 * np.mean(np.diff(c, axis=1) ** 2, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi = np.where(mean > 0, var / mean, 1.0)
+    return np.maximum(np.nan_to_num(phi, nan=1.0, posinf=1.0), 1.0)
+
+
 def _normal_ppf(q: float) -> float:
     lo, hi = -40.0, 40.0
     for _ in range(200):
