@@ -176,3 +176,38 @@ def test_secrets_are_masked_in_the_table_and_with_redact_in_jsonl(capsys, tmp_pa
     assert "hunter2" in raw  # the user's own data, unchanged unless asked
     _, masked, _ = run(capsys, str(p), "--format", "jsonl", "--redact")
     assert "hunter2" not in masked and json.loads(masked)["message"].startswith("login failed password=")
+
+
+def test_zst_and_truncated_zst(capsys, log, tmp_path):
+    import zstandard
+
+    z = tmp_path / "app.log.1.zst"
+    z.write_bytes(zstandard.ZstdCompressor().compress(LOG[:300].encode()) + zstandard.ZstdCompressor().compress(LOG[300:].encode()))
+    _, plain, _ = run(capsys, log, "--format", "jsonl")
+    code, packed, _ = run(capsys, str(z), "--format", "jsonl")
+    assert code == 0
+    strip = lambda out: [{k: v for k, v in json.loads(x).items() if k != "file"} for x in out.splitlines()]  # noqa: E731
+    assert strip(packed) == strip(plain)
+    bad = tmp_path / "bad.log.zst"
+    bad.write_bytes(z.read_bytes()[:20])
+    code, _, err = run(capsys, str(bad))
+    assert code == 1 and "corrupt compressed file" in err and "Traceback" not in err
+
+
+CRI = (
+    "2026-11-26T14:02:07.123456789Z stderr F ERROR payment failed id=42\n"
+    "2026-11-26T14:02:08.223456789Z stdout F INFO ok\n"
+    '2026-11-26T14:02:09.323456789+00:00 stdout F {"level":"error","msg":"boom 1"}\n'
+)
+
+
+def test_cri_nanosecond_times_in_jsonl(capsys, tmp_path):
+    p = tmp_path / "pod.log"
+    p.write_text(CRI)
+    code, out, err = run(capsys, str(p), "--format", "jsonl")
+    assert code == 0, err
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert [r["timestamp"] for r in rows] == [
+        "2026-11-26T14:02:07.123456Z", "2026-11-26T14:02:08.223456Z", "2026-11-26T14:02:09.323456Z"]
+    assert [r["level"] for r in rows] == ["error", "info", "error"]
+    assert rows[0]["message"] == "payment failed id=42"

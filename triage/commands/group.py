@@ -213,7 +213,11 @@ def _json_numbers(col: pd.Series) -> pa.Array:
 
 
 def _json_times(col: pd.Series) -> pa.Array:
-    arr = pa.array(col, pa.timestamp("us", tz="UTC"), from_pandas=True)
+    # Nanosecond times (Kubernetes CRI) are cut to microseconds, not refused (ArrowInvalid).
+    arr = pa.array(col, from_pandas=True)
+    if pa.types.is_timestamp(arr.type) and arr.type.tz is None:
+        arr = pc.assume_timezone(arr, "UTC")
+    arr = pc.cast(arr, pa.timestamp("us", tz="UTC"), safe=False)
     text = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%SZ")
     return pc.fill_null(pc.binary_join_element_wise('"', text, '"', ""), "null")
 

@@ -16,7 +16,29 @@ import pyarrow.compute as pc
 
 from triage.events import MAX_RAW_CHARS, LoadReport
 
-_MAGIC = {b"\x1f\x8b": gzip.decompress, b"BZh": bz2.decompress, b"\xfd7zXZ\x00": lzma.decompress}
+
+def _zstd(data: bytes) -> bytes:
+    """Zstandard frames, also streamed ones without a content size and several frames in a row."""
+    import zstandard
+
+    parts = []
+    while data:
+        obj = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            parts.append(obj.decompress(data))
+        except zstandard.ZstdError as exc:
+            raise ValueError(str(exc)) from None
+        if not obj.eof:
+            raise EOFError("truncated zstd frame")
+        data = obj.unused_data
+    return b"".join(parts)
+
+_MAGIC = {
+    b"\x1f\x8b": gzip.decompress,
+    b"BZh": bz2.decompress,
+    b"\xfd7zXZ\x00": lzma.decompress,
+    b"\x28\xb5\x2f\xfd": _zstd,
+}
 _BINARY_SAMPLE = 8192
 
 
@@ -25,7 +47,7 @@ class NotText(Exception):
 
 
 def read_bytes(path: str) -> bytes:
-    """Whole input, decompressed when it starts with a gzip/bzip2/xz magic number; "-" is stdin."""
+    """Whole input, decompressed when it starts with a gzip/bzip2/xz/zstd magic number; "-" is stdin."""
     if path == "-":
         data = sys.stdin.buffer.read()
     else:
