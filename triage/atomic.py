@@ -44,7 +44,9 @@ def write_text(path, text: str, *, overwrite: bool = True, exists_message: str |
                 os.link(tmp, target)
             except FileExistsError:
                 raise FileExistsError(message) from None
-            except OSError:  # file systems without hard links
+            except OSError:  # file systems without hard links: a narrower race, still refused
+                if target.exists():
+                    raise FileExistsError(message) from None
                 os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

@@ -1,7 +1,7 @@
 """Autosaved note drafts, one JSON file per incident, so a crash or `kill -9` loses nothing.
 
 Engine side (no Textual): the app calls `save_draft` as the user types and `load_draft`
-when the same incident is opened again. Writes are atomic (temp file, fsync, rename).
+when the same incident is opened again. Writes go through `triage.atomic` (temp file, fsync, rename, fsync of the folder).
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 import platformdirs
 
+from triage.atomic import write_text
 from triage.note import NoteDraft
 
 STATE_ENV = "TRIAGE_STATE_DIR"
@@ -36,32 +36,7 @@ def save_draft(path: Path | str, draft: NoteDraft) -> None:
     """Write atomically: readers (and a crash at any point) see the old file or the new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(draft.to_dict(), ensure_ascii=False, indent=1)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; not possible on every platform, so best effort.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    write_text(path, json.dumps(draft.to_dict(), ensure_ascii=False, indent=1))
 
 
 def load_draft(path: Path | str) -> NoteDraft | None:

@@ -1,4 +1,4 @@
-"""Unicode sparklines and histograms with the deploy position marked."""
+"""Sparklines (drawn by `triage.sparkline`) and histograms as Rich text, the deploy marked."""
 
 from __future__ import annotations
 
@@ -7,39 +7,19 @@ import math
 import numpy as np
 from rich.text import Text
 
-BLOCKS = "▁▂▃▄▅▆▇█"
+from triage.sparkline import DEPLOY_MARK, blocks, deploy_cut
+
 EIGHTHS = " ▁▂▃▄▅▆▇█"
-DEPLOY_MARK = "│"
 DEPLOY_STYLE = "bold yellow"
-
-
-_BLOCK_ARRAY = np.array(list(" " + BLOCKS))  # index 0: empty bin
-
-
-def _levels(values: np.ndarray, steps: int, zero_based: bool = True) -> np.ndarray:
-    """Scale finite values to 0..steps-1 (-1 where empty/NaN); counts scale from zero,
-    gauges (zero_based=False) from their minimum so small shifts stay visible."""
-    v = np.asarray(values, dtype="float64")
-    ok = np.isfinite(v)
-    out = np.full(v.shape, -1, dtype=int)
-    if not ok.any():
-        return out
-    lo = min(float(v[ok].min()), 0.0) if zero_based else float(v[ok].min())
-    span = float(v[ok].max()) - lo
-    if span <= 0:
-        out[ok] = 0
-        return out
-    out[ok] = np.clip(np.ceil((v[ok] - lo) / span * (steps - 1)).astype(int), 0, steps - 1)
-    return out
 
 
 def sparkline(values, deploy_index: int | None, *, before_style: str = "dim", after_style: str = "",
               zero_based: bool = True) -> Text:
-    """One row of blocks, with `│` inserted before bin `deploy_index`; empty (NaN) bins are spaces."""
-    chars = "".join(_BLOCK_ARRAY[_levels(values, len(BLOCKS), zero_based) + 1])
-    if deploy_index is None:
+    """The engine's sparkline as Rich text: the before bins dimmed, the deploy mark highlighted."""
+    chars = blocks(values, zero_based=zero_based)
+    cut = deploy_cut(len(chars), deploy_index)
+    if cut is None:
         return Text(chars, style=after_style, end="", no_wrap=True)
-    cut = max(0, min(len(chars), deploy_index))
     return Text.assemble((chars[:cut], before_style), (DEPLOY_MARK, DEPLOY_STYLE), (chars[cut:], after_style),
                          end="", no_wrap=True)
 

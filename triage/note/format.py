@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pandas as pd
+from triage.sparkline import sparkline as draw_sparkline
 from triage.note.model import CELL_CHARS, SAMPLE_CHARS, SAMPLE_LINES
 from triage.timeparse import format_time
 
@@ -121,17 +122,9 @@ def fmt_minutes(td) -> str:
     return f"{minutes:g} min" if minutes < 120 else f"{minutes / 60:g} h"
 
 
-SPARK = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(counts: np.ndarray, deploy_bin: int | None = None) -> str:
-    counts = np.asarray(counts, dtype=float)
-    counts = np.nan_to_num(counts, nan=0.0)
-    top = counts.max() if counts.size else 0
-    chars = [SPARK[0] if top <= 0 else SPARK[min(7, int(c / top * 7.999))] for c in counts]
-    if deploy_bin is not None and 0 <= deploy_bin < len(chars):
-        chars.insert(deploy_bin, "│")
-    return "".join(chars)
+def sparkline(counts, deploy_bin: int | None = None) -> str:
+    """Per-bin counts as blocks (no data counts as zero), drawn like the app's timelines."""
+    return draw_sparkline(np.nan_to_num(np.asarray(counts, dtype=float), nan=0.0), deploy_bin)
 
 
 _TRACE = re.compile(r"(?P<type>[\w$.]+(?: <- [\w$.]+)*)(?:: (?P<msg>.*?))?(?: \(at (?P<frame>[^()\n]+)\))?", re.S)

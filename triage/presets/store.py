@@ -8,15 +8,14 @@ hurry during an incident.
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from triage.atomic import write_text
 from triage.presets import schema
 from triage.presets.model import Preset, PresetError
 from triage.presets.secrets import find_secret
@@ -177,32 +176,5 @@ def save_preset(preset: Preset, path: str | Path | None = None, *, overwrite: bo
     if path.stem != preset.name:
         raise PresetError(f"file name must be {preset.name}.toml to match the preset name", path=path)
     text = dumps_preset(preset)
-    if path.exists() and not overwrite:
-        raise FileExistsError(str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if not overwrite:
-            _link_new(tmp, path)
-        else:
-            os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def _link_new(tmp: str, path: Path) -> None:
-    """Create `path` only if it does not exist yet, even if another writer races us."""
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        raise FileExistsError(str(path)) from None
-    except OSError:  # file systems without hard links
-        if path.exists():
-            raise FileExistsError(str(path)) from None
-        os.replace(tmp, path)
+    return write_text(path, text, overwrite=overwrite, exists_message=str(path))
