@@ -70,7 +70,10 @@ def _prefer_jemalloc() -> None:
 def main(argv: list[str] | None = None) -> int:
     _prefer_jemalloc()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, a usage error: argparse has printed it; return its code
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

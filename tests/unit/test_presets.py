@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -425,7 +426,7 @@ def test_preset_fills_what_the_command_line_left_out(dirs, monkeypatch):
     assert args.es_max_docs == 50000
     assert args.es_field == ["level=severity", "service=app"]
     assert args.es_filter == ["kubernetes.namespace=prod"]
-    assert (args.before, args.after) == ("1h", "15m")
+    assert (args.before, args.after) == (timedelta(hours=1), timedelta(minutes=15))  # through the window type
     assert args.loaded_preset.name == "checkout"
 
 
@@ -440,7 +441,7 @@ def test_command_line_values_win_over_every_preset_value(dirs, monkeypatch):
     assert args.index == "x-*"
     assert args.es_timeout == 5.0
     assert args.es_field == ["level=lvl"]
-    assert (args.before, args.after) == ("5m", "2h")
+    assert (args.before, args.after) == (timedelta(minutes=5), timedelta(hours=2))
 
 
 def test_missing_env_reference_is_a_clear_error_without_values(dirs, monkeypatch):
@@ -479,7 +480,7 @@ def test_file_globs_expand_in_the_current_directory(dirs):
 def test_a_preset_path_works_like_a_name(tmp_path):
     path = write(tmp_path, "adhoc", 'source = "files"\n[window]\nbefore = "2h"\n')
     args = apply_preset(command_parser().parse_args(["--preset", str(path)]))
-    assert args.before == "2h"
+    assert args.before == timedelta(hours=2)
 
 
 def test_without_preset_nothing_changes():

@@ -15,45 +15,16 @@ import tempfile
 from pathlib import Path
 
 
-def add_common_arguments(p: argparse.ArgumentParser) -> None:
-    """The incident options shared with `triage report` (files, deploy, windows, metrics, zone)."""
-    p.add_argument("files", nargs="*", metavar="FILE", help="log files, directories, globs, or '-' for stdin")
-    p.add_argument("--deploy", metavar="T", help="deploy time: ISO, epoch, '14:02', or relative like now-2h (required)")
-    p.add_argument("--before", type=_duration, default=None, metavar="D", help="window before the deploy (default 30m)")
-    p.add_argument("--after", type=_duration, default=None, metavar="D", help="window after the deploy (default 30m)")
-    p.add_argument("--metrics", action="append", metavar="CSV", help="metric series CSV (long or wide); repeatable")
-    p.add_argument("--tz", metavar="ZONE", help="zone for naive times and for display (UTC, local, Europe/Berlin)")
-    p.add_argument("--version-label", metavar="V", help="the deployed version, shown in the header and note")
-    p.add_argument("--title", help="incident title for the header and note")
-    p.add_argument("--content", action="store_true", help="every line is a bare message (no header detection)")
-
-
-def _duration(text: str):
-    from triage.timeparse import parse_duration
-
-    return parse_duration(text)
-
-
-_duration.__name__ = "duration"  # argparse says "invalid duration value: 'x'"
-
-
 def add_parser(subparsers) -> None:
-    from triage.sources.registry import add_source_arguments
+    from triage.commands.options import add_incident_arguments
 
     p = subparsers.add_parser(
         "open",
         help="open the interactive triage app on logs around a deploy",
         description="Browse what changed around a deploy: signatures, details, metrics; pin findings into a note.",
     )
-    add_common_arguments(p)
-    add_source_arguments(p)
+    add_incident_arguments(p)
     p.add_argument("--export-dir", metavar="DIR", help="default folder for exported notes (default: current directory)")
-    try:
-        from triage.presets import add_preset_argument
-    except ImportError:  # presets not in this build
-        pass
-    else:
-        add_preset_argument(p)
     p.set_defaults(func=run)
 
 
@@ -97,35 +68,20 @@ def _with_preset(args):
 
 
 def _tz(args):
-    from triage.timeparse import resolve_tz
+    from triage.commands.options import zone
 
-    try:
-        return resolve_tz(args.tz)
-    except ValueError as exc:
-        raise _cli_error(str(exc), 2) from None
+    return zone(args)
 
 
 def build_loader(args, tz):
     """A function (progress -> Incident) for these arguments; bad options fail here, before the UI starts."""
-    from datetime import timedelta
-
+    from triage.commands import options
     from triage.pipeline import load_incident
-    from triage.sources.registry import build_source
-    from triage.timeparse import parse_time
 
-    if not args.deploy:
-        raise _cli_error("--deploy is required (e.g. --deploy '2026-11-26 14:02' or --deploy now-1h)", 2)
-    try:
-        deploy = parse_time(args.deploy, tz=tz)
-    except ValueError as exc:
-        raise _cli_error(f"--deploy: {exc}", 2) from None
-    metric_sources = _metric_sources(args, tz)
-    try:
-        source = build_source(args)
-    except Exception as exc:  # SourceError, ValueError, OSError: a readable line, never a traceback
-        raise _cli_error(str(exc)) from None
-    before = args.before or timedelta(minutes=30)
-    after = args.after or timedelta(minutes=30)
+    deploy = options.deploy_time(args, tz)
+    before, after = options.windows(args)
+    metric_sources = options.metric_sources(args, tz)
+    source = options.log_source(args)
     preset = getattr(args, "loaded_preset", None)
 
     def load(progress):
@@ -138,40 +94,6 @@ def build_loader(args, tz):
         return incident
 
     return load
-
-
-def _metric_sources(args, tz) -> list:
-    """CSV files (--metrics) plus CloudWatch metrics (--cw-metric/--cw-preset-metrics) next to
-    any log source. A path typo fails here; a file or API that fails while loading only
-    becomes a note in the load report (the logs stay)."""
-    out = _csv_metric_sources(args, tz)
-    if (getattr(args, "source", None) or "files") != "cloudwatch":  # the CloudWatch source loads its own
-        try:
-            from triage.sources import cloudwatch
-        except ImportError:
-            return out
-        try:
-            extra = cloudwatch.metrics_from_args(args)
-        except Exception as exc:  # ValueError/SourceError: a readable line, never a traceback
-            raise _cli_error(str(exc), 2) from None
-        if extra is not None:
-            out.append(extra)
-    return out
-
-
-def _csv_metric_sources(args, tz) -> list:
-    paths = list(getattr(args, "metrics", None) or [])
-    if not paths:
-        return []
-    missing = [p for p in paths if not Path(p).is_file()]
-    if missing:
-        raise _cli_error(f"--metrics: no such file: {', '.join(missing)}", 2)
-    from triage.sources.metrics_csv import CsvMetricsSource
-
-    try:
-        return [CsvMetricsSource(p, tz=tz) for p in paths]
-    except Exception as exc:  # a readable line, never a traceback
-        raise _cli_error(f"--metrics: {exc}") from None
 
 
 def _take_stdin(args) -> str | None:

@@ -7,28 +7,10 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from datetime import timedelta
 
 from triage.cli import one_line_errors
-from triage.events import Cancelled, SourceError
-
-
-MAX_WINDOW = timedelta(days=366)
-
-
-def add_common_arguments(p: argparse.ArgumentParser) -> None:
-    """Options shared with `triage open` (the app engineer mirrors these)."""
-    p.add_argument("files", nargs="*", metavar="FILE", help="log files, directories, globs, or '-' for stdin")
-    p.add_argument("--deploy", metavar="T", help="deploy time: ISO/RFC time, epoch, or relative like now-45m")
-    p.add_argument("--before", metavar="D", default="30m", help="window before the deploy (default 30m)")
-    p.add_argument("--after", metavar="D", default="30m", help="window after the deploy (default 30m)")
-    p.add_argument("--metrics", metavar="CSV", action="append", default=[], help="metric series CSV (long or wide); repeatable")
-    p.add_argument("--tz", metavar="ZONE", default=None, help="zone for times without one, and for display (default UTC)")
-    p.add_argument("--version-label", metavar="V", default=None, help="the deployed version, for the note")
-    p.add_argument("--title", default=None, help="note title (default: derived from the deploy)")
-    p.add_argument("--content", action="store_true", help="every line is a bare message: no header detection or folding")
+from triage.commands import options
 
 
 def add_parser(subparsers) -> None:
@@ -37,34 +19,19 @@ def add_parser(subparsers) -> None:
         help="write a redacted incident note: what changed around the deploy",
         description="Compare the windows before and after a deploy and write the top findings as a Markdown or JSON note.",
     )
-    add_common_arguments(p)
+    options.add_incident_arguments(p)
     p.add_argument("--demo", action="store_true", help="use the built-in demo incident instead of real logs")
     p.add_argument("-o", "--output", metavar="PATH", help="write the note here (default: stdout); never overwrites without --force")
     p.add_argument("--force", action="store_true", help="overwrite an existing --output file")
     p.add_argument("--format", choices=("md", "json"), default="md", help="md: Markdown note (default); json: the full analysis")
     p.add_argument("--top", type=int, default=5, metavar="N", help="how many changed signatures to include (default 5)")
-    from triage.sources.registry import add_source_arguments
-
-    add_source_arguments(p)
-    _add_preset_argument(p)
     one_line_errors(p)
     p.set_defaults(func=run)
 
 
-def _add_preset_argument(p) -> None:
-    """--preset NAME, when the presets module is present (it fills options the user left out)."""
-    try:
-        from triage.presets import add_preset_argument
-    except ImportError:
-        return
-    add_preset_argument(p)
-
-
 def _apply_preset(args):
-    try:
-        from triage.presets import apply_preset
-    except ImportError:
-        return args
+    from triage.presets import apply_preset
+
     return apply_preset(args)
 
 
@@ -83,7 +50,7 @@ def run(args) -> int:
     if args.format == "json":
         text = dumps_json(render_json(incident, analysis, draft))
     else:
-        text = render_markdown(incident, analysis, draft, tz=_tz(args))
+        text = render_markdown(incident, analysis, draft, tz=options.zone(args))
     if args.output and args.output != "-":
         try:
             path = write_note(args.output, text, force=args.force)
@@ -117,42 +84,13 @@ def _check_output(args) -> None:
         raise CliError(f"cannot write {args.output}: directory {parent} does not exist")
 
 
-def _tz(args):
-    from triage.cli import CliError
-    from triage.timeparse import resolve_tz
-
-    try:
-        return resolve_tz(args.tz)
-    except ValueError as exc:
-        raise CliError(str(exc), code=2) from None
-
-
-def _windows(args) -> tuple[timedelta, timedelta]:
-    from triage.cli import CliError
-    from triage.timeparse import parse_duration
-
-    for name in ("before", "after"):
-        if str(getattr(args, name)).strip().startswith("-"):
-            raise CliError(f"--{name} is a length, longer than zero (got {getattr(args, name)!r}); "
-                           "the windows always extend away from the deploy", code=2)
-    try:
-        before, after = parse_duration(args.before), parse_duration(args.after)
-    except ValueError as exc:
-        raise CliError(f"bad window length: {exc}", code=2) from None
-    if before <= timedelta(0) or after <= timedelta(0):
-        raise CliError("--before and --after must be longer than zero", code=2)
-    if max(before, after) > MAX_WINDOW:
-        raise CliError(f"--before and --after can be at most {MAX_WINDOW.days} days (a deploy's effect is compared "
-                       "over minutes to hours)", code=2)
-    return before, after
-
-
 def _load(args):
     from triage.cli import CliError
+    from triage.events import Cancelled, SourceError
     from triage.pipeline import load_incident
 
-    before, after = _windows(args)
-    tz = _tz(args)
+    before, after = options.windows(args)
+    tz = options.zone(args)
     if args.top < 1:
         raise CliError("--top must be at least 1", code=2)
     if args.demo:
@@ -162,16 +100,14 @@ def _load(args):
 
         source, deploy = DemoSource(), DEMO_DEPLOY
         if args.deploy:
-            deploy = _deploy(args.deploy, tz)
+            deploy = options.deploy_time(args, tz)
         version = args.version_label or (DEMO_VERSION if not args.deploy else None)
         title = args.title or ""
     else:
-        if not args.deploy:
-            raise CliError("--deploy is required (e.g. --deploy 2026-11-26T14:02Z or --deploy now-45m); try --demo", code=2)
-        deploy = _deploy(args.deploy, tz)
+        deploy = options.deploy_time(args, tz, hint="; try --demo")
         source = _source(args)
         version, title = args.version_label, args.title or ""
-    metric_sources = _metric_sources(args, tz)
+    metric_sources = options.metric_sources(args, tz)
     try:
         incident = load_incident(source, deploy=deploy, before=before, after=after, metric_sources=metric_sources,
                                  version=version, title=title)
@@ -191,33 +127,12 @@ def _load(args):
     return incident
 
 
-def _deploy(text: str, tz):
-    from triage.cli import CliError
-    from triage.pipeline import EARLIEST, LATEST
-    from triage.timeparse import parse_time
-
-    try:
-        deploy = parse_time(text, tz=tz)
-    except (ValueError, OverflowError) as exc:
-        raise CliError(f"bad --deploy: {exc}", code=2) from None
-    if not EARLIEST + MAX_WINDOW * 2 <= deploy <= LATEST - MAX_WINDOW * 2:
-        raise CliError(f"bad --deploy: {text!r} reads as {deploy.date().isoformat()}, outside the years log times can hold", code=2)
-    return deploy
-
-
 def _source(args):
     from triage.cli import CliError
-    from triage.sources.registry import build_source
 
     if not args.files and not args.source and _interactive_stdin():
         raise CliError("no input: give log FILEs, '-' to read stdin, --source, or --demo", code=2)
-
-    try:
-        return build_source(args)
-    except SourceError as exc:
-        raise CliError(str(exc)) from None
-    except ValueError as exc:
-        raise CliError(str(exc), code=2) from None
+    return options.log_source(args)
 
 
 def _interactive_stdin() -> bool:
@@ -225,25 +140,6 @@ def _interactive_stdin() -> bool:
         return sys.stdin is not None and sys.stdin.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def _metric_sources(args, tz) -> list:
-    from triage.cli import CliError
-    from triage.sources.metrics_csv import CsvMetricsSource
-
-    out = [CsvMetricsSource(path, tz=tz) for path in args.metrics]
-    if getattr(args, "source", None) != "cloudwatch":
-        try:
-            from triage.sources import cloudwatch
-        except ImportError:
-            return out
-        try:
-            extra = cloudwatch.metrics_from_args(args)
-        except (ValueError, SourceError) as exc:
-            raise CliError(str(exc), code=2) from None
-        if extra is not None:
-            out.append(extra)
-    return out
 
 
 def _warn(incident, analysis) -> None:
