@@ -47,6 +47,26 @@ MAX_RAW_CHARS = 65536
 """Raw text and messages are clipped to this many characters (megabyte lines stay usable)."""
 
 
+_NS_MIN = pd.Timestamp.min.tz_localize("UTC")
+_NS_MAX = pd.Timestamp.max.tz_localize("UTC")
+
+
+def to_ns(series: pd.Series) -> pd.Series:
+    """Any datetime series as UTC nanoseconds; times outside 1677..2262 (pandas' ns range) become NaT.
+
+    pandas keeps year 0001 or 9999 at microsecond or second resolution; casting those to
+    nanoseconds raises. Such a time is unreadable for us, not a reason to stop.
+    """
+    if series.dtype == "datetime64[ns, UTC]":
+        return series
+    if getattr(series.dt, "tz", None) is None:
+        series = series.dt.tz_localize("UTC")
+    outside = (series < _NS_MIN) | (series > _NS_MAX)
+    if outside.any():
+        series = series.mask(outside)
+    return series.astype("datetime64[ns, UTC]")
+
+
 def empty_events() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in EVENT_COLUMNS.items()})
 
@@ -70,8 +90,7 @@ def events_frame(columns: Mapping[str, Iterable]) -> pd.DataFrame:
         if col in columns:
             values = columns[col]
             if col == "timestamp":
-                s = pd.to_datetime(pd.Series(values), utc=True, errors="coerce")
-                data[col] = s.astype("datetime64[ns, UTC]")
+                data[col] = to_ns(pd.to_datetime(pd.Series(values), utc=True, errors="coerce"))
             else:
                 data[col] = pd.Series(values).astype(dtype)  # type: ignore[arg-type]
         else:
@@ -85,7 +104,7 @@ def metrics_frame(columns: Mapping[str, Iterable]) -> pd.DataFrame:
     for col, dtype in METRIC_COLUMNS.items():
         if col in columns:
             if col == "timestamp":
-                data[col] = pd.to_datetime(pd.Series(columns[col]), utc=True, errors="coerce").astype(dtype)
+                data[col] = to_ns(pd.to_datetime(pd.Series(columns[col]), utc=True, errors="coerce"))
             else:
                 data[col] = pd.Series(columns[col]).astype(dtype)  # type: ignore[arg-type]
         else:

@@ -219,10 +219,13 @@ def test_mixed_json_and_text_keep_line_order():
     assert df["line"].tolist() == [1, 2, 3]
 
 
-def test_malformed_json_is_kept_as_text_and_counted():
+def test_malformed_json_is_salvaged_or_kept_as_text_and_counted():
     report = LoadReport()
-    df = parse_lines(['{"level": "error", "msg": "ok"}', '{"level": "error", "msg": trunc'], report=report, now=NOW)
-    assert df["message"].tolist() == ["ok", '{"level": "error", "msg": trunc']
+    df = parse_lines(['{"level": "error", "msg": "ok"}', '{"level": "error", "msg": trunc', "{{ nothing here"],
+                     report=report, now=NOW)
+    assert df["message"].tolist() == ["ok", '{"level": "error", "msg": trunc', "{{ nothing here"]
+    assert df["level"].tolist()[:2] == ["error", "error"]  # the broken record keeps its level
+    assert report.skipped["malformed JSON lines (known keys salvaged)"] == 1
     assert report.skipped["malformed JSON lines (kept as text)"] == 1
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,6 +31,8 @@ def level_of(value) -> str | None:
         return None
     if isinstance(value, bool):
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # `"level": NaN` / `Infinity`: Python's JSON reader accepts both
     if isinstance(value, (int, float)):
         n = int(value)
         if n >= 10:  # pino/bunyan: 10 trace .. 60 fatal

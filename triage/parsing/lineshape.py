@@ -65,17 +65,18 @@ def _nonblank(arr: pa.Array) -> np.ndarray:
 JSON_CHUNK = 20000  # one malformed line only sends its own chunk to the slow per-line reader
 
 
-def _json_part(clean: pa.Array, candidates: np.ndarray, tz, now) -> tuple[np.ndarray, dict] | None:
+def _json_part(clean: pa.Array, candidates: np.ndarray, tz, now, report: LoadReport) -> tuple[np.ndarray, dict] | None:
     idx = np.flatnonzero(candidates)
     if not len(idx):
         return None
-    positions, pieces = [], []
+    positions, pieces, salvaged = [], [], []
     for start in range(0, len(idx), JSON_CHUNK):
         chunk = idx[start : start + JSON_CHUNK]
-        got = _json_chunk(clean.take(pa.array(chunk)), chunk, tz, now)
+        got = _json_chunk(clean.take(pa.array(chunk)), chunk, tz, now, salvaged)
         if got is not None:
             positions.append(got[0])
             pieces.append(got[1])
+    report.skip("malformed JSON lines (known keys salvaged)", len(salvaged))
     if not pieces:
         return None
     if len(pieces) == 1:
@@ -89,11 +90,11 @@ def _json_part(clean: pa.Array, candidates: np.ndarray, tz, now) -> tuple[np.nda
     return np.concatenate(positions), merged
 
 
-def _json_chunk(block: pa.Array, idx: np.ndarray, tz, now) -> tuple[np.ndarray, dict] | None:
+def _json_chunk(block: pa.Array, idx: np.ndarray, tz, now, salvaged: list[int]) -> tuple[np.ndarray, dict] | None:
     fast = jsonblock.parse_block(block, tz=tz, now=now)
     if fast is not None:
         return idx, fast
-    ok, cols = jsonlines.parse_records(block.to_pylist())
+    ok, cols = jsonlines.parse_records(block.to_pylist(), salvaged)
     if not ok:
         return None
     pos = idx[np.asarray(ok, dtype=np.int64)]
@@ -227,6 +228,17 @@ def _assemble(n: int, clean: pa.Array, parts: list[tuple[np.ndarray, dict, str]]
     return _Columns(n, header, ts, strings, status, [name for *_, name in parts], where=where)
 
 
+def _safe_json(clean: pa.Array, json_like: np.ndarray, report: LoadReport) -> pa.Array:
+    """Bound the nesting depth and repair lone surrogate escapes of the JSON lines, counting both."""
+    idx = np.flatnonzero(json_like)
+    fixed, deep, lone = jsonlines.make_safe(clean.take(pa.array(idx)))
+    report.skip(f"JSON lines nested deeper than {jsonlines.MAX_DEPTH} levels (deep parts kept as text)", deep)
+    report.skip("JSON lines with lone UTF-16 surrogate escapes (replaced by U+FFFD)", lone)
+    if not deep and not lone:
+        return clean
+    return pc.replace_with_mask(clean, pa.array(json_like), fixed)
+
+
 def _parse_columns(clean: pa.Array, *, tz, now, report: LoadReport) -> _Columns:
     n = len(clean)
     if _has_byte(clean, ord("{")):
@@ -234,7 +246,9 @@ def _parse_columns(clean: pa.Array, *, tz, now, report: LoadReport) -> _Columns:
     else:
         json_like = np.zeros(n, dtype=bool)
     parts = []
-    js = _json_part(clean, json_like, tz, now) if json_like.any() else None
+    if json_like.any():
+        clean = _safe_json(clean, json_like, report)
+    js = _json_part(clean, json_like, tz, now, report) if json_like.any() else None
     remaining = np.ones(n, dtype=bool)
     parsed = 0
     if js is not None:
@@ -382,6 +396,6 @@ def parse_messages(
     df = _frame(cols, np.arange(n), message, raw, lineno, source)
     if timestamps is not None:
         given = pd.to_datetime(pd.Series(list(timestamps) if not isinstance(timestamps, pd.Series) else timestamps.reset_index(drop=True)), utc=True, errors="coerce")
-        df["timestamp"] = df["timestamp"].fillna(given.astype("datetime64[ns, UTC]"))
+        df["timestamp"] = df["timestamp"].fillna(logtime.to_ns(given))
     _count_missing_times(df, source, report)
     return df

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from triage.events import STR
+from triage.events import _NS_MAX, _NS_MIN, STR, to_ns
 from triage.timeparse import parse_time, resolve_tz
 
 TS_DTYPE = "datetime64[ns, UTC]"
@@ -41,8 +41,10 @@ def _to_dt(s: pd.Series, fmt: str, tz, aware: bool) -> pd.Series:
     if aware:
         out = pd.to_datetime(s, format=fmt, utc=True, errors="coerce")
     else:
-        out = _localise(pd.to_datetime(s, format=fmt, errors="coerce"), tz)
-    return out.astype(TS_DTYPE)
+        naive = pd.to_datetime(s, format=fmt, errors="coerce")
+        naive = naive.mask((naive < _NS_MIN.tz_localize(None)) | (naive > _NS_MAX.tz_localize(None)))
+        out = _localise(naive, tz)
+    return to_ns(out)
 
 
 def _any(arr: pa.Array, pattern: str) -> bool:
@@ -238,14 +240,15 @@ def fallback(arr, parsed: pd.Series, *, tz=None, now=None) -> pd.Series:
         return parsed
     found = texts[todo].map(table)
     merged = _ns(parsed).copy()
-    fixed = _ns(pd.to_datetime(found.astype(object), utc=True, errors="coerce").reset_index(drop=True))
+    fixed = _ns(to_ns(pd.to_datetime(found.astype(object), utc=True, errors="coerce")).reset_index(drop=True))
     merged[todo] = fixed
     return _from_ns(merged)
 
 
 def _ns(series: pd.Series) -> np.ndarray:
     """UTC nanoseconds as int64 (NaT -> min int64), for position-wise merging without dtype surprises."""
-    return series.astype(TS_DTYPE).array.asi8 if hasattr(series.array, "asi8") else series.astype(TS_DTYPE).to_numpy().view("int64")
+    series = to_ns(series)
+    return series.array.asi8 if hasattr(series.array, "asi8") else series.to_numpy().view("int64")
 
 
 def _from_ns(values: np.ndarray) -> pd.Series:
