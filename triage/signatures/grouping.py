@@ -18,6 +18,7 @@ from triage.signatures.fingerprint import Fingerprint, display, fingerprint
 from triage.signatures.ids import signature_id
 from triage.signatures.masking import clean_key, key_mask_array, typed_mask_array
 from triage.signatures.merge import PLACEHOLDER, merge_templates, shared_affixes
+from triage.signatures.slots import MIN_CONSTANT_EVENTS, PLACEHOLDER_RE, fill_constants
 
 _TRACE_PREFIX = "F\x1f"
 
@@ -108,6 +109,37 @@ def _display(lo: pa.Array, hi: pa.Array, merged: list[str], counts: np.ndarray) 
     return {m: _align(samples[m]) or m for m in groups}
 
 
+CONSTANT_SAMPLE = 200
+"""Events per signature (evenly spread over the input) read to find slots that hold one value."""
+MAX_CONSTANT_SIGNATURES = 5000
+"""Only the commonest signatures get constants filled in; the rest keep their placeholders."""
+
+
+def _spread_sample(row_sig: np.ndarray, n_sigs: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(order, starts): rows sorted by signature (stable), and where each signature starts; sample
+    positions are then starts[s] + floor(i * size / k), spread over the whole input, not its head."""
+    order = np.argsort(row_sig, kind="stable")
+    sizes = np.bincount(row_sig, minlength=n_sigs)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return order, np.stack([starts, sizes], axis=1)
+
+
+def _with_constants(messages: pa.Array, row_sig: np.ndarray, names: list[str], shown: list[str],
+                    traces: set[int]) -> list[str]:
+    """Display templates with slots that hold one value in nearly all events shown as that value."""
+    order, spans = _spread_sample(row_sig, len(names), CONSTANT_SAMPLE)
+    cands = [s for s in range(len(names)) if s not in traces and spans[s, 1] >= MIN_CONSTANT_EVENTS
+             and PLACEHOLDER_RE.search(shown[s])]
+    cands = sorted(cands, key=lambda s: (-spans[s, 1], s))[:MAX_CONSTANT_SIGNATURES]
+    out = list(shown)
+    for s in cands:
+        start, size = spans[s]
+        k = min(size, CONSTANT_SAMPLE)
+        rows = order[start + (np.arange(k) * size) // k]
+        out[s] = fill_constants(shown[s], messages.take(pa.array(rows)))
+    return out
+
+
 def group_arrow(messages: pa.Array) -> Grouping:
     """`messages`: large_string array without nulls (see textin.to_string_array)."""
     if len(messages) == 0:
@@ -122,7 +154,14 @@ def group_arrow(messages: pa.Array) -> Grouping:
     shown = _display(lo, hi, merged, counts)
     fp_shown = _trace_templates(fps)
     final = [_TRACE_PREFIX + fps[k].key if k in fps else m for k, m in enumerate(merged)]
-    ids = {key: signature_id(key) for key in set(final)}
-    templates = {ids[key]: fp_shown[key[len(_TRACE_PREFIX):]] if key.startswith(_TRACE_PREFIX) else shown[key] for key in ids}
-    per_key = pa.array([ids[key] for key in final], pa.string())
+    names = sorted(set(final))
+    sig_of = {key: i for i, key in enumerate(names)}
+    per_key_sig = np.array([sig_of[key] for key in final], dtype=np.int64)
+    row_sig = per_key_sig[codes]
+    display_of = [fp_shown[key[len(_TRACE_PREFIX):]] if key.startswith(_TRACE_PREFIX) else shown[key] for key in names]
+    traces = {i for i, key in enumerate(names) if key.startswith(_TRACE_PREFIX)}
+    display_of = _with_constants(messages, row_sig, names, display_of, traces)
+    ids = [signature_id(key) for key in names]
+    templates = dict(zip(ids, display_of))
+    per_key = pa.array([ids[i] for i in per_key_sig], pa.string())
     return Grouping(ids=pc.take(per_key, enc.indices), templates=templates)
