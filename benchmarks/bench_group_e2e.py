@@ -43,7 +43,7 @@ def run_cli(path: Path) -> tuple[float, float, float]:
 
 
 def stages(path: Path) -> None:
-    from triage.commands.group import render_table
+    from triage.commands.group_output import render_table
     from triage.events import LoadReport
     from triage.signatures import add_signatures
     from triage.sources.files import read_lines

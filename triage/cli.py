@@ -68,7 +68,6 @@ def _prefer_jemalloc() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _prefer_jemalloc()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -77,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    _prefer_jemalloc()  # after parsing: `--help` and usage errors must not pay for loading pyarrow
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

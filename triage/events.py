@@ -13,10 +13,7 @@ from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 
-LEVELS = ("debug", "info", "warn", "error", "fatal")
-"""Normalised levels, least to most severe. Unknown levels become None (shown as '-')."""
-
-LEVEL_RANK = {name: i for i, name in enumerate(LEVELS)}
+from triage.severity import LEVEL_RANK, LEVELS  # noqa: F401  (re-exported)
 
 STR = pd.ArrowDtype(__import__("pyarrow").string())
 """pyarrow-backed string dtype used for every text column."""

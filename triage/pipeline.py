@@ -14,6 +14,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from triage.timeparse import EARLIEST, LATEST  # noqa: F401  (re-exported)
+
 from triage.events import (
     EVENT_COLUMNS,
     Cancelled,
@@ -95,10 +97,6 @@ def clip_to_range(events: pd.DataFrame, start: datetime, end: datetime, report: 
     lo, hi = ts.min(), ts.max()
     report.notes.append(f"{dropped:,} events outside {_span(start, end)} were left out; the data spans {_span(lo, hi)}")
     return events[keep].reset_index(drop=True)
-
-
-EARLIEST = datetime(1678, 1, 1, tzinfo=timezone.utc)  # event times are datetime64[ns]: about 1677..2262
-LATEST = datetime(2262, 1, 1, tzinfo=timezone.utc)
 
 
 def _load_range(deploy: datetime, back: timedelta, ahead: timedelta) -> tuple[datetime, datetime]:

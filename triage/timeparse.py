@@ -12,6 +12,9 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from dateutil import parser as dateparser
 from dateutil import tz as dateutil_tz
 
+EARLIEST = datetime(1678, 1, 1, tzinfo=timezone.utc)  # event times are datetime64[ns]: about 1677..2262
+LATEST = datetime(2262, 1, 1, tzinfo=timezone.utc)
+
 _UNITS = {
     "ms": timedelta(milliseconds=1),
     "s": timedelta(seconds=1),

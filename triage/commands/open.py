@@ -29,8 +29,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from triage.app import make_app
-
     pristine = copy.copy(args)
     args = _with_preset(args)
     tz = _tz(args)
@@ -41,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
             stdin_dir = _take_stdin(args)
         loader = build_loader(args, tz)
         presets, preset_loader = _preset_switching(pristine, tz, query)
+        from triage.app import make_app  # after the options are checked: a typo needs no Textual
+
         try:
             app = make_app(loader, tz=tz, export_dir=args.export_dir, presets=presets, preset_loader=preset_loader,
                            query_saver=query_saver(query))

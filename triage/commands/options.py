@@ -62,7 +62,7 @@ def add_incident_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--content", action="store_true",
                    help="every line is a bare message: no header detection or multi-line folding")
     add_source_arguments(p)
-    from triage.presets.arguments import add_preset_argument
+    from triage.presets.option import add_preset_argument
 
     add_preset_argument(p)
 
@@ -94,8 +94,7 @@ def windows(args: argparse.Namespace) -> tuple[timedelta, timedelta]:
 
 def deploy_time(args: argparse.Namespace, tz, *, hint: str = ""):
     """--deploy as a UTC datetime; exit 2 when it is missing, unreadable or outside what log times can hold."""
-    from triage.pipeline import EARLIEST, LATEST
-    from triage.timeparse import parse_time
+    from triage.timeparse import EARLIEST, LATEST, parse_time
 
     if not args.deploy:
         raise _cli_error("--deploy is required (e.g. --deploy 2026-11-26T14:02Z or --deploy now-45m)" + hint)
@@ -131,6 +130,8 @@ def metric_sources(args: argparse.Namespace, tz) -> list:
     out = _csv_metric_sources(args, tz)
     if (getattr(args, "source", None) or "files") == "cloudwatch":  # the CloudWatch source loads its own
         return out
+    if not any(getattr(args, name, None) for name in ("cw_metric", "cw_preset_metrics", "cw_dim")):
+        return out  # no CloudWatch metrics asked for: no AWS SDK to load
     from triage.events import SourceError
     from triage.sources import cloudwatch
 

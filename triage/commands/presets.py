@@ -7,11 +7,13 @@ import json
 import re
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from triage import presets  # a lazy package: the parser is built on every `triage --help`
 from triage.cli import CliError, one_line_errors
-from triage.presets import PresetEntry, PresetError, find_entry, list_presets, load_preset, search_dirs
-from triage.presets import schema
-from triage.presets.model import Preset
+
+if TYPE_CHECKING:
+    from triage.presets import Preset, PresetEntry
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -40,7 +42,7 @@ def add_parser(subparsers) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    entries = list_presets()
+    entries = presets.list_presets()
     if args.json:
         print(json.dumps([_entry_json(e) for e in entries], indent=2))
         return 0
@@ -54,7 +56,7 @@ def run_list(args: argparse.Namespace) -> int:
             print(_clean(f"{e.name:<{width}}  {e.source:<13}  {e.origin:<8}  {text}"))
         _print_duplicates(entries)
         print("\nsearched, first wins:")
-    for origin, directory in search_dirs():
+    for origin, directory in presets.search_dirs():
         print(_clean(f"  {origin:<8} {directory}"))
     return 0
 
@@ -90,13 +92,13 @@ def _entry_json(e: PresetEntry) -> dict:
 def run_show(args: argparse.Namespace) -> int:
     try:
         if args.name.endswith(".toml") or "/" in args.name:
-            entry, preset = None, load_preset(args.name)
+            entry, preset = None, presets.load_preset(args.name)
         else:
-            entry = find_entry(args.name)
+            entry = presets.find_entry(args.name)
             if entry.preset is None:
                 raise CliError(entry.error or "invalid preset")
             preset = entry.preset
-    except PresetError as exc:
+    except presets.PresetError as exc:
         raise CliError(str(exc)) from None
     origin = f" ({entry.origin})" if entry else ""
     print(_clean(f"# {preset.path}{origin}"))
@@ -112,6 +114,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 def _as_options(preset: Preset) -> list[str]:
     """The preset as command-line options, for reading (env references shown as $NAME)."""
+    from triage.presets import schema
+
     out = [f"--source {preset.source}"] if preset.source != "files" else []
     for key, value in preset.values.items():
         spec = schema.BY_PATH[key]
@@ -137,14 +141,14 @@ def _as_options(preset: Preset) -> list[str]:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    files = args.files or [str(e.path) for e in list_presets() for e in [e, *e.shadowed]]
+    files = args.files or [str(e.path) for e in presets.list_presets() for e in [e, *e.shadowed]]
     if not files:
         raise CliError("no preset files found (see `triage presets list` for where they are searched)")
     bad = 0
     for name in files:
         try:
-            preset = load_preset(name)
-        except PresetError as exc:
+            preset = presets.load_preset(name)
+        except presets.PresetError as exc:
             bad += 1
             print(_clean(f"INVALID {exc}"))
             continue

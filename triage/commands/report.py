@@ -86,9 +86,6 @@ def _check_output(args) -> None:
 
 def _load(args):
     from triage.cli import CliError
-    from triage.events import Cancelled, SourceError
-    from triage.pipeline import load_incident
-
     before, after = options.windows(args)
     tz = options.zone(args)
     if args.top < 1:
@@ -108,6 +105,9 @@ def _load(args):
         source = _source(args)
         version, title = args.version_label, args.title or ""
     metric_sources = options.metric_sources(args, tz)
+    from triage.events import Cancelled, SourceError
+    from triage.pipeline import load_incident
+
     try:
         incident = load_incident(source, deploy=deploy, before=before, after=after, metric_sources=metric_sources,
                                  version=version, title=title)

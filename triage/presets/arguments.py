@@ -17,23 +17,12 @@ from typing import Any
 from triage.presets import schema
 from triage.presets.locations import find_entry, find_preset
 from triage.presets.model import Preset, PresetError
+from triage.presets.option import PARSER_ATTR, add_preset_argument  # noqa: F401  (re-exported)
 from triage.presets.store import dumps_preset, parse_preset
 from triage.presets.toml_lines import key_lines, line_of
 from triage.timeparse import parse_duration
 
-PARSER_ATTR = "_preset_parser"
 REFS_ATTR = "_preset_refs"  # dest -> env var name it came from, so saving keeps the reference
-
-
-def add_preset_argument(parser: argparse.ArgumentParser) -> None:
-    """Add `--preset NAME` (a name from `triage presets list`, or a path to a .toml file)."""
-    parser.add_argument(
-        "--preset",
-        metavar="NAME",
-        default=None,
-        help="saved query preset (name from `triage presets list`, or a .toml path); command-line options win",
-    )
-    parser.set_defaults(**{PARSER_ATTR: parser})
 
 
 def _actions(args: argparse.Namespace) -> dict[str, argparse.Action]:

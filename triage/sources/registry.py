@@ -1,7 +1,10 @@
 """Which sources exist, their command-line options, and building one from parsed arguments.
 
-Each remote source module offers `add_arguments(parser)` (options prefixed so they never clash)
-and `from_args(args) -> Source`. Local files come from the positional FILES.
+Each remote source package keeps its argparse options in a light `options` module
+(`add_arguments(parser)`, options prefixed so they never clash), so `triage --help` builds
+every parser without importing boto3, the Elasticsearch client or pandas; the package itself
+offers `from_args(args) -> Source` and is imported only when a source is built. Local files
+come from the positional FILES.
 """
 
 from __future__ import annotations
@@ -15,13 +18,17 @@ SOURCE_MODULES = {
     "opensearch": "triage.sources.elasticsearch",
     "cloudwatch": "triage.sources.cloudwatch",
 }
+OPTION_MODULES = {
+    "elasticsearch": "triage.sources.elasticsearch.options",
+    "cloudwatch": "triage.sources.cloudwatch.options",
+}
 
 
-def _module(kind: str):
+def _module(name: str):
     try:
-        return importlib.import_module(SOURCE_MODULES[kind])
+        return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name == SOURCE_MODULES[kind]:
+        if exc.name == name:
             return None
         raise
 
@@ -34,20 +41,16 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="where logs come from (default: files given as arguments, or stdin with '-')",
     )
-    seen = set()
-    for kind, name in SOURCE_MODULES.items():
-        if kind == "files" or name in seen:
-            continue
-        seen.add(name)
-        module = _module(kind)
-        if module is not None and hasattr(module, "add_arguments"):
+    for name in OPTION_MODULES.values():
+        module = _module(name)
+        if module is not None:
             module.add_arguments(parser)
 
 
 def build_source(args: argparse.Namespace):
     """The Source for these arguments. `args.source` None means local files (`args.files`)."""
     kind = args.source or "files"
-    module = _module(kind)
+    module = _module(SOURCE_MODULES[kind])
     if module is None:
         raise ValueError(f"source '{kind}' is not available in this build")
     return module.from_args(args)

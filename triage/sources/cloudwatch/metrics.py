@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 
 from triage.events import LoadReport, Progress, SourceError, empty_metrics, metrics_frame
+from triage.sources.cloudwatch.options import PRESETS
 from triage.sources.cloudwatch.session import CwSession
 
 MAX_QUERIES = 500  # MetricDataQueries per GetMetricData call
@@ -80,43 +81,6 @@ def parse_dimensions(text: str) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"dimension '{item}' should look like Name=Value")
         pairs.append((key.strip(), value.strip()))
     return tuple(sorted(pairs))
-
-
-# Ready-made specs: (namespace, metric, stat, unit), and the dimensions they need.
-PRESETS: dict[str, tuple[tuple[tuple[str, str, str, str], ...], tuple[tuple[str, ...], ...]]] = {
-    "alb": (
-        (("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", "Count"),
-         ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", "Count"),
-         ("AWS/ApplicationELB", "RequestCount", "Sum", "Count"),
-         ("AWS/ApplicationELB", "TargetResponseTime", "p95", "Seconds"),
-         ("AWS/ApplicationELB", "TargetResponseTime", "p99", "Seconds")),
-        (("LoadBalancer",),),
-    ),
-    "ecs": (
-        (("AWS/ECS", "CPUUtilization", "Average", "Percent"),
-         ("AWS/ECS", "MemoryUtilization", "Average", "Percent")),
-        (("ClusterName", "ServiceName"), ("ClusterName",)),
-    ),
-    "rds": (
-        (("AWS/RDS", "DatabaseConnections", "Average", "Count"),
-         ("AWS/RDS", "CPUUtilization", "Average", "Percent")),
-        (("DBInstanceIdentifier",), ("DBClusterIdentifier",)),
-    ),
-    "lambda": (
-        (("AWS/Lambda", "Errors", "Sum", "Count"),
-         ("AWS/Lambda", "Throttles", "Sum", "Count"),
-         ("AWS/Lambda", "Invocations", "Sum", "Count"),
-         ("AWS/Lambda", "Duration", "p95", "Milliseconds")),
-        (("FunctionName",), ("FunctionName", "Resource")),
-    ),
-    "apigw": (
-        (("AWS/ApiGateway", "5XXError", "Sum", "Count"),
-         ("AWS/ApiGateway", "4XXError", "Sum", "Count"),
-         ("AWS/ApiGateway", "Count", "Sum", "Count"),
-         ("AWS/ApiGateway", "Latency", "p95", "Milliseconds")),
-        (("ApiName",), ("ApiName", "Stage"), ("ApiId",), ("ApiId", "Stage")),
-    ),
-}
 
 
 def preset_specs(name: str, dims: tuple[tuple[str, str], ...]) -> list[MetricSpec]:

@@ -10,15 +10,17 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-FLAVORS = ("auto", "elasticsearch", "opensearch")
-RETRY_STATUSES = (429, 502, 503, 504)
+from triage.sources.elasticsearch.options import (  # noqa: F401  (re-exported)
+    ENV_API_KEY,
+    ENV_BEARER,
+    ENV_CLOUD_ID,
+    ENV_PASSWORD,
+    ENV_URL,
+    ENV_USERNAME,
+    FLAVORS,
+)
 
-ENV_URL = "ELASTICSEARCH_URL"
-ENV_CLOUD_ID = "ELASTIC_CLOUD_ID"
-ENV_API_KEY = "ELASTIC_API_KEY"
-ENV_USERNAME = "ELASTIC_USERNAME"
-ENV_PASSWORD = "ELASTIC_PASSWORD"
-ENV_BEARER = "ELASTIC_BEARER_TOKEN"
+RETRY_STATUSES = (429, 502, 503, 504)
 
 
 @dataclass
