@@ -176,14 +176,11 @@ def load_incident(
     progress = progress or Progress()
     margin = max(before, after) if margin is None else margin
     start, end = _load_range(deploy, before + margin, after + margin)
-    local = getattr(source, "kind", "") == "files"
-    # Local files are read whole anyway: load everything so per-file clock skew can be seen.
-    result = source.load(None, None, progress) if local else source.load(start, end, progress)
+    # Every source keeps only [start, end]; local files also name files that miss it (clock skew).
+    result = source.load(start, end, progress)
     report = LoadReport()
     report.merge(result.report)
     events = result.events
-    if local:
-        events = clip_to_range(events, start, end, report)
     missing = [c for c in EVENT_COLUMNS if c not in events.columns]
     if missing:
         raise ValueError(f"source returned an event table without columns {missing}")

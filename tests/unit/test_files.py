@@ -106,7 +106,7 @@ def test_time_range_filter_keeps_untimed_events(tmp_path):
     start = datetime(2026, 11, 26, 10, 1, tzinfo=timezone.utc)
     result = FileSource([p], content=False).load(start, None)
     assert result.events["message"].tolist() == ["ok", "no time at all"]
-    assert any("outside the time range" in n for n in result.report.notes)
+    assert any("outside the time range" in n and "left out" in n for n in result.report.notes)
 
 
 def test_cancel_before_reading_raises_cancelled(tmp_path):
@@ -117,11 +117,14 @@ def test_cancel_before_reading_raises_cancelled(tmp_path):
         FileSource([p]).load(progress=progress)
 
 
-def test_progress_reports_each_file(tmp_path):
+def test_progress_counts_bytes_over_all_files(tmp_path):
     paths = [write(tmp_path / f"{i}.log", APP) for i in range(3)]
     seen = []
-    FileSource(paths).load(progress=Progress(lambda done, total, msg: seen.append((done, total))))
-    assert (3, 3) in seen and (0, 3) in seen
+    FileSource(paths).load(progress=Progress(lambda done, total, msg: seen.append((done, total, msg))))
+    total = 3 * len(APP)
+    assert seen[0][:2] == (0, total) and seen[-1][:2] == (total, total)
+    assert [d for d, *_ in seen] == sorted(d for d, *_ in seen)  # bytes read only grow
+    assert all(any(p in msg for *_, msg in seen) for p in paths)
 
 
 def test_from_args_defaults_to_stdin():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import os
 import sys
 from pathlib import Path
 
@@ -39,7 +40,53 @@ _MAGIC = {
     b"\xfd7zXZ\x00": lzma.decompress,
     b"\x28\xb5\x2f\xfd": _zstd,
 }
+
+
+class _ZstdStream:
+    """Zstandard frames decompressed piece by piece; a truncated last frame is an EOFError like the other codecs."""
+
+    def __init__(self, fh, piece: int = 1 << 20):
+        import zstandard
+
+        self._z, self._fh, self._piece = zstandard, fh, piece
+        self._obj, self._fed = zstandard.ZstdDecompressor().decompressobj(), False
+
+    def read1(self, n: int = -1) -> bytes:
+        while True:
+            data = self._fh.read(self._piece)
+            if not data:
+                if self._fed:
+                    raise EOFError("truncated zstd frame")
+                return b""
+            out = []
+            while data:
+                self._fed = True
+                try:
+                    out.append(self._obj.decompress(data))
+                except self._z.ZstdError as exc:
+                    raise ValueError(str(exc)) from None
+                if not self._obj.eof:
+                    break
+                data = self._obj.unused_data
+                self._obj, self._fed = self._z.ZstdDecompressor().decompressobj(), False
+            if any(out):
+                return b"".join(out)
+
+    read = read1
+
+    def close(self) -> None:
+        pass
+
+
+_STREAM_OPENERS = {
+    b"\x1f\x8b": lambda fh: gzip.GzipFile(fileobj=fh),
+    b"BZh": bz2.BZ2File,
+    b"\xfd7zXZ\x00": lzma.LZMAFile,
+    b"\x28\xb5\x2f\xfd": _ZstdStream,
+}
+_DECOMPRESS_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError)
 _BINARY_SAMPLE = 8192
+BLOCK_BYTES = 8 << 20
 
 
 class NotText(Exception):
@@ -56,9 +103,86 @@ def read_bytes(path: str) -> bytes:
         if data.startswith(magic):
             try:
                 return decompress(data)
-            except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+            except _DECOMPRESS_ERRORS as exc:
                 raise NotText(f"corrupt compressed file ({exc.__class__.__name__})") from None
     return data
+
+
+class ByteStream:
+    """One input opened for streaming: `fh` yields decompressed bytes; `seekable` only for plain files.
+
+    `size` is the on-disk size (compressed size for compressed input, None for stdin), for progress.
+    """
+
+    def __init__(self, fh, raw, *, seekable: bool, size: int | None):
+        self.fh, self.raw, self.seekable, self.size = fh, raw, seekable, size
+
+    def position(self) -> int:
+        """Bytes consumed from the underlying file (compressed bytes for compressed input)."""
+        try:
+            return self.raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        for f in (self.fh, self.raw):
+            try:
+                f.close()
+            except Exception:  # closing a broken stream must not hide the real error
+                pass
+
+
+def open_stream(path: str) -> ByteStream:
+    """Open a file ("-": stdin) for block reading, decompressing gzip/bzip2/xz by magic number."""
+    if path == "-":
+        raw = sys.stdin.buffer
+        size = None
+    else:
+        raw = open(path, "rb")
+        size = _size(raw)
+    head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
+    for magic, opener in _STREAM_OPENERS.items():
+        if head.startswith(magic):
+            return ByteStream(opener(raw), raw, seekable=False, size=size)
+    return ByteStream(raw, raw, seekable=path != "-" and raw.seekable(), size=size)
+
+
+def _size(fh) -> int | None:
+    try:
+        return os.fstat(fh.fileno()).st_size
+    except (OSError, ValueError):
+        return None
+
+
+def iter_blocks(fh, block_bytes: int = BLOCK_BYTES, piece: int = 4 << 20):
+    """Blocks of about `block_bytes` that end at a newline (the last one may not).
+
+    Read in `piece`s so a compressed file that turns corrupt still yields what came before;
+    then NotText is raised.
+    """
+    buf = bytearray()
+    read = getattr(fh, "read1", fh.read)  # read1: a buffered reader would drop what it had on an error
+    while True:
+        try:
+            data = read(min(piece, block_bytes))
+        except _DECOMPRESS_ERRORS as exc:
+            if buf:
+                yield bytes(buf)
+            raise NotText(f"corrupt compressed file ({exc.__class__.__name__})") from None
+        if data:
+            buf += data
+            if len(buf) < block_bytes:
+                continue
+        elif not buf:
+            return
+        cut = buf.rfind(b"\n") + 1 if data else len(buf)
+        if cut == 0:
+            continue  # one line longer than a block: keep reading until it ends
+        out = bytes(buf[:cut])
+        del buf[:cut]
+        yield out
+        if not data:
+            return
 
 
 _TEXT_BYTES = bytes([9, 10, 12, 13, 27, *range(32, 127), *range(128, 256)])

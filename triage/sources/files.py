@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from triage.events import LoadReport, LoadResult, Progress, SourceError, empty_events
-from triage.parsing.lineshape import parse_lines
-from triage.timeparse import resolve_tz
 from triage.parsing.linereader import NotText, bytes_to_lines, looks_binary, read_bytes
+from triage.sources.filestream import FileStats, LooksBinary, stream_file
+from triage.timeparse import resolve_tz
 
 _GLOB_CHARS = set("*?[")
 
@@ -51,30 +51,43 @@ def _walk(directory: str) -> list[str]:
 
 
 def read_lines(path: str, report: LoadReport):
-    """The decoded lines of one input, or None (counted in `report`) when it cannot be used."""
+    """The decoded lines of one whole input, or None (counted in `report`) when it cannot be used.
+
+    For callers that want every line at once (benchmarks, small inputs); loads stream instead.
+    """
     try:
         data = read_bytes(path)
-    except FileNotFoundError:
-        report.skip("files not found", 1)
-        report.notes.append(f"not found: {path}")
-        return None
-    except (PermissionError, IsADirectoryError, OSError) as exc:
-        report.skip("unreadable files", 1)
-        report.notes.append(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}")
-        return None
-    except NotText as exc:
-        report.skip("unreadable files", 1)
-        report.notes.append(f"{path}: {exc}")
+    except (NotText, OSError) as exc:
+        _skip(path, exc, report)
         return None
     if looks_binary(data):
-        report.skip("binary files", 1)
-        report.notes.append(f"{path} looks binary, skipped")
+        _skip(path, LooksBinary(f"{path} looks binary, skipped"), report)
         return None
     return bytes_to_lines(data, report)
 
 
+def _skip(path: str, exc: Exception, report: LoadReport) -> None:
+    """Count and name an input that could not be used; the load goes on with the rest."""
+    if isinstance(exc, FileNotFoundError):
+        report.skip("files not found", 1)
+        report.notes.append(f"not found: {path}")
+    elif isinstance(exc, LooksBinary):
+        report.skip("binary files", 1)
+        report.notes.append(str(exc))
+    elif isinstance(exc, NotText):
+        report.skip("unreadable files", 1)
+        report.notes.append(f"{path}: {exc}")
+    else:
+        report.skip("unreadable files", 1)
+        report.notes.append(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc.__class__.__name__}")
+
+
 class FileSource:
-    """Log lines from local files and/or stdin; `load` filters to [start, end] (untimed events stay)."""
+    """Log lines from local files and/or stdin; `load` keeps [start, end] (untimed events stay).
+
+    Files are streamed block by block and time-sorted ones are entered by binary search,
+    so memory and time follow the events in the range, not the size of the file.
+    """
 
     kind = "files"
 
@@ -99,40 +112,77 @@ class FileSource:
             raise SourceError(str(exc)) from None
         report = LoadReport()
         files = expand_paths(self.paths, report)
-        frames = []
-        for i, path in enumerate(files):
+        sizes = [_size(p) for p in files]
+        total = sum(sizes) or None
+        frames, stats = [], []
+        done = 0
+        for path, size in zip(files, sizes):
             progress.check()
-            progress.update(done=i, total=len(files), message=f"reading {path}")
-            lines = read_lines(path, report)
-            if lines is None:
-                continue
-            progress.check()
-            progress.update(message=f"parsing {path} ({len(lines):,} lines)")
-            frames.append(parse_lines(lines, source=path, content=self.content, tz=tz, report=report))
-        progress.update(done=len(files), total=len(files), message="loaded")
-        if not files or (not frames and report.skipped):
+            progress.update(done=done, total=total, message=f"reading {path}")
+            try:
+                got, st = stream_file(path, start=start, end=end, content=self.content, tz=tz, report=report,
+                                      progress=progress, done_before=done, total=total)
+            except (NotText, OSError) as exc:
+                _skip(path, exc, report)
+                got, st = None, None
+            done += size
+            if got is not None:
+                frames.extend(f for f in got if len(f))
+                stats.append(st)
+        progress.update(done=total or 0, total=total, message="loaded")
+        if not files or (not stats and report.skipped):
             raise SourceError("no readable input", hint=report.warning() or "give log files, a directory, a glob, or '-' for stdin")
         events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (frames[0] if frames else empty_events())
-        events = _within(events, start, end, report)
+        range_notes(stats, start, end, report)
         return LoadResult(events=events, report=report, description=self.describe())
 
 
-def _within(events: pd.DataFrame, start, end, report: LoadReport) -> pd.DataFrame:
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size if path != "-" else 0
+    except OSError:
+        return 0
+
+
+def range_notes(stats: list[FileStats], start, end, report: LoadReport) -> None:
+    """Say what the range left out, and name files that miss it entirely (clock or zone skew)."""
     if start is None and end is None:
-        return events
-    ts = events["timestamp"]
-    keep = ts.isna()
-    inside = pd.Series(True, index=events.index)
+        return
+    if any(s.inside for s in stats):
+        for s in stats:
+            if s.timed and not s.inside:
+                report.notes.append(
+                    f"{s.path}: none of its {s.timed:,} events fall between {_hm(start)} and {_hm(end)}Z "
+                    f"(they span {s.lo:%Y-%m-%d %H:%M} .. {s.hi:%H:%M}Z): clock or time-zone skew? try --tz"
+                )
+    dropped = sum(s.dropped for s in stats)
+    skipped = any(s.skipped for s in stats)
+    if not dropped and not skipped:
+        return
+    los = [s.lo for s in stats if s.lo is not None]
+    his = [s.hi for s in stats if s.hi is not None]
+    what = f"{dropped:,} events" if not skipped else "events"
+    spans = f"; the data spans {span(min(los), max(his))}" if los and his else ""
+    report.notes.append(f"{what} outside {_range_text(start, end)} were left out{spans}")
+
+
+def _hm(t) -> str:
+    return "the start" if t is None else f"{pd.Timestamp(t):%H:%M}"
+
+
+def _range_text(start, end) -> str:
+    if start is not None and end is not None:
+        return span(start, end)
     if start is not None:
-        inside &= ts >= pd.Timestamp(start)
-    if end is not None:
-        inside &= ts <= pd.Timestamp(end)
-    keep = keep | inside.fillna(False)
-    dropped = int((~keep).sum())
-    if dropped:
-        report.notes.append(f"{dropped:,} events outside the time range were not loaded")
-        return events[keep.to_numpy()].reset_index(drop=True)
-    return events
+        return f"the time range (from {pd.Timestamp(start):%Y-%m-%d %H:%M}Z)"
+    return f"the time range (until {pd.Timestamp(end):%Y-%m-%d %H:%M}Z)"
+
+
+def span(lo, hi) -> str:
+    """`2026-11-26 13:32..14:32Z`, with the second date only when it differs."""
+    lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+    end = f"{hi:%H:%M}" if lo.date() == hi.date() else f"{hi:%Y-%m-%d %H:%M}"
+    return f"{lo:%Y-%m-%d %H:%M}..{end}Z"
 
 
 def from_args(args) -> FileSource:
