@@ -77,9 +77,22 @@ def _choice(*options: str) -> Callable[[str], None]:
     return check
 
 
+def _at_least(low: float) -> Callable[[object], None]:
+    def check(value) -> None:
+        if value < low:
+            raise ValueError(f"must be at least {low:g}")
+
+    return check
+
+
+GATE_STATUSES = ("NEW", "SPIKE")
+GATE_LEVELS = ("debug", "info", "warn", "error", "fatal")
+
+
 @dataclass(frozen=True)
 class Key:
-    """One allowed key. `kind`: str, bool, int, str_list, str_table. `dest`: argparse dest it fills."""
+    """One allowed key. `kind`: str, bool, int (> 0), count (>= 0), number (int or float),
+    str_list, str_table. `dest`: argparse dest it fills (None: read by the command itself)."""
 
     path: str
     kind: str
@@ -135,6 +148,14 @@ KEYS: tuple[Key, ...] = (
     Key("signatures.match", "str", ALL, None, _choice("template", "message"),
         help="apply include/exclude to the template (default) or to each event's message (sees masked values: hosts, URLs)"),
     Key("signatures.http_status", "str_list", ALL, None, _status, help="also keep events with these statuses (5xx, 503, 500-504)"),
+    # `triage gate`: when a deploy fails the check (read by triage.gate, never by other commands)
+    Key("gate.statuses", "str_list", ALL, None, _choice(*GATE_STATUSES), help="statuses that can fail the gate (default NEW, SPIKE)"),
+    Key("gate.levels", "str_list", ALL, None, _choice(*GATE_LEVELS), help="levels that count (default error, fatal)"),
+    Key("gate.min_after", "int", ALL, None, help="a group fails only with at least this many events after the deploy (default 5)"),
+    Key("gate.min_rate", "number", ALL, None, _at_least(0), help="... and at least this many per minute after (default 0)"),
+    Key("gate.min_ratio", "number", ALL, None, _at_least(1), help="a SPIKE fails only at this rate ratio or more (default 2)"),
+    Key("gate.max_groups", "count", ALL, None, help="failing groups tolerated before the gate fails (default 0)"),
+    Key("gate.known", "str", ALL, None, help="known-signatures file: ids accepted as existing noise"),
 )
 
 BY_PATH = {k.path: k for k in KEYS}

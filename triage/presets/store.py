@@ -23,7 +23,8 @@ from triage.presets.toml_lines import key_lines, line_of
 
 MAX_BYTES = 1_000_000  # a preset is a few lines; anything bigger is a mistake, not a query
 _TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
-_TYPE_NAMES = {"str": "a string", "bool": "true or false", "int": "an integer",
+_TYPE_NAMES = {"str": "a string", "bool": "true or false", "int": "an integer", "count": "an integer",
+               "number": "a number",
                "str_list": "a list of strings", "str_table": "a table of strings"}
 
 
@@ -114,6 +115,8 @@ def _check_value(spec: schema.Key, value: Any, fail) -> None:
         "str": isinstance(value, str),
         "bool": isinstance(value, bool),
         "int": isinstance(value, int) and not isinstance(value, bool),
+        "count": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
         "str_list": isinstance(value, list) and all(isinstance(v, str) for v in value),
         "str_table": isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
     }[kind]
@@ -121,6 +124,16 @@ def _check_value(spec: schema.Key, value: Any, fail) -> None:
         raise fail(spec.path, f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}")
     if kind == "int" and value <= 0:
         raise fail(spec.path, "must be a positive integer")
+    if kind == "count" and value < 0:
+        raise fail(spec.path, "must be zero or more")
+    if kind == "number":
+        if value != value or value in (float("inf"), float("-inf")):
+            raise fail(spec.path, "must be a finite number")
+        if spec.check is not None:
+            try:
+                spec.check(value)
+            except ValueError as exc:
+                raise fail(spec.path, f"{value!r}: {exc}") from None
     if kind == "str_table":
         for name in value:
             problem = schema.table_key_problem(spec.path, name)
