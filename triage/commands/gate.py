@@ -35,6 +35,9 @@ def add_parser(subparsers) -> None:
     )
     add_common_arguments(p)
     add_gate_arguments(p)
+    from triage.commands.parity import add_parity_arguments
+
+    add_parity_arguments(p)
     add_source_arguments(p)
     _add_preset_argument(p)
     one_line_errors(p)
@@ -65,6 +68,9 @@ def run(args) -> int:
     outputs = _outputs(args)
     rules = _rules(args)
     known = _known(rules)
+    from triage.commands.parity import parity_findings
+
+    args.pinned = parity_findings(args)
     if not args.demo:
         _resolve_deploy_and_wait(args)
     incident, analysis = _analyse(args)
@@ -203,6 +209,7 @@ def _note(args, incident, analysis, result) -> str:
     findings = [Finding("signature", v.signature, f"gate: {v.reason}") for v in result.failures]
     seen = {f.key for f in findings}
     findings += [f for f in auto_findings(analysis, limit=args.top) if f.key not in seen]
+    findings += getattr(args, "pinned", [])
     verdict = {"pass": "passed", "fail": "FAILED", "inconclusive": "was INCONCLUSIVE"}[result.result]
     draft = NoteDraft(title=args.title or "", summary=f"Post-deploy gate {verdict}: {result.reason}.", findings=findings)
     return render_markdown(incident, analysis, draft, tz=_tz(args))

@@ -25,6 +25,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing --output file")
     p.add_argument("--format", choices=("md", "json"), default="md", help="md: Markdown note (default); json: the full analysis")
     p.add_argument("--top", type=int, default=5, metavar="N", help="how many changed signatures to include (default 5)")
+    from triage.commands.parity import add_parity_arguments
+
+    add_parity_arguments(p)
     one_line_errors(p)
     p.set_defaults(func=run)
 
@@ -38,15 +41,18 @@ def _apply_preset(args):
 def run(args) -> int:
     from triage.cli import CliError
 
+    from triage.commands.parity import parity_findings
+
     args = _apply_preset(args)
     _check_output(args)
+    pinned = parity_findings(args)  # before the load: a bad settings file fails fast
     incident = _load(args)
     from triage.analysis import analyze
     from triage.note import NoteDraft, auto_findings, dumps_json, render_json, render_markdown, write_note
 
     analysis = analyze(incident, tz=args.tz)
     _warn(incident, analysis)
-    draft = NoteDraft(title=args.title or "", findings=auto_findings(analysis, limit=args.top))
+    draft = NoteDraft(title=args.title or "", findings=auto_findings(analysis, limit=args.top) + pinned)
     if args.format == "json":
         text = dumps_json(render_json(incident, analysis, draft))
     else:

@@ -74,6 +74,8 @@ def render_json(incident, analysis, draft: NoteDraft) -> dict:
             item["by_service"], item["by_host"] = det.by_service[:10], det.by_host[:10]
         elif f.kind == "metric":
             item["data"] = _records(_metric_rows(analysis, f.key))
+        elif f.kind == "parity":
+            item["data"] = f.data
         else:
             item["data"] = _records(_dimension_rows(analysis, f.key))
         findings.append(item)

@@ -125,6 +125,10 @@ def _finding_cells(analysis, f: Finding, width: int = CELL_CHARS) -> str:
             return f"– | {code_span(f.key)} (no events in these windows) | – | – | –"
         return (f"{row['status']} | {code_span(short_template(row['template'], width), width)} | {fmt_count(row['before'])} → {fmt_count(row['after'])} | "
                 f"{fmt_ratio(row['ratio'])} ({fmt_ci(row['ci_low'], row['ci_high'])}) | {fmt_p(row['p'])} ({fmt_p(row['q'])})")
+    if f.kind == "parity":
+        c = (f.data or {}).get("counts") or {}
+        return (f"PARITY | config {code_span(f.key, width)} | {c.get('high', 0)} high, {c.get('medium', 0)} medium, "
+                f"{c.get('low', 0)} low | – | –")
     if f.kind == "metric":
         rows = _metric_rows(analysis, f.key)
         if rows.empty:
@@ -150,6 +154,8 @@ def _finding_sections(incident, analysis, findings, tz) -> list[str]:
             out += _signature_section(incident, analysis, i, f, tz)
         elif f.kind == "metric":
             out += _metric_section(analysis, i, f)
+        elif f.kind == "parity":
+            out += _parity_section(i, f)
         else:
             out += _dimension_finding_section(analysis, i, f)
     return out
@@ -221,6 +227,18 @@ def _metric_section(analysis, i, f: Finding) -> list[str]:
     hidden = len(_metric_rows(analysis, f.key)) - min(len(rows), METRIC_FINDING_ROWS)
     if hidden:
         out.append(f"- … {hidden} more series of this metric, steady or smaller changes (see the JSON export)")
+    if f.comment:
+        out += ["", f"**Comment:** {plain(f.comment)}"]
+    return out + [""]
+
+
+def _parity_section(i, f: Finding) -> list[str]:
+    """Config parity A → B: the pinned report's most severe items (secret values were never stored)."""
+    from triage.parity import ParityReport
+    from triage.parity.render import markdown_lines
+
+    out = [f"### {i}. Config parity: {plain(f.key)}", ""]
+    out += markdown_lines(ParityReport.from_dict(f.data or {}))
     if f.comment:
         out += ["", f"**Comment:** {plain(f.comment)}"]
     return out + [""]
@@ -373,6 +391,10 @@ def _checklist(incident, analysis, findings) -> list[str]:
     hint = next((m.group(0) for t in texts for m in [_STAGING_HINTS.search(str(t))] if m), None)
     if hint:
         out += [f"> **Hint:** a finding mentions {code_span(hint)}: a staging-only setting may have reached production.", ""]
+    parity = next((n for n, f in enumerate(findings, 1) if f.kind == "parity"), None)
     for key, text in CHECKLIST:
+        if key == "parity" and parity:
+            out.append(f"- [x] {text.format(prev=prev)} (done: finding {parity})")
+            continue
         out.append(f"- [ ] {text.format(prev=prev)}")
     return out + [""]

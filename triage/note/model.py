@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-FINDING_KINDS = ("signature", "metric", "dimension")
+FINDING_KINDS = ("signature", "metric", "dimension", "parity")
 SAMPLES_PER_FINDING = 3
 SAMPLE_CHARS = 2000  # per sample line shown in the note
 SAMPLE_LINES = 30  # lines per multi-line sample (stack traces)
@@ -17,9 +17,10 @@ JSON_SCHEMA = "triage.note/1"
 
 @dataclass
 class Finding:
-    kind: str  # "signature" | "metric" | "dimension"
-    key: str  # signature id, metric name, or "service:checkout" / "host:pay-2"
+    kind: str  # "signature" | "metric" | "dimension" | "parity"
+    key: str  # signature id, metric name, "service:checkout" / "host:pay-2", or "staging → production"
     comment: str = ""
+    data: dict | None = None  # parity: the ParityReport.to_dict() it shows (not in the analysis, so kept here)
 
 
 @dataclass
@@ -36,7 +37,8 @@ class NoteDraft:
     @classmethod
     def from_dict(cls, data: dict) -> "NoteDraft":
         findings = [
-            Finding(str(f.get("kind", "")), str(f.get("key", "")), str(f.get("comment", "") or ""))
+            Finding(str(f.get("kind", "")), str(f.get("key", "")), str(f.get("comment", "") or ""),
+                    f.get("data") if isinstance(f.get("data"), dict) else None)
             for f in data.get("findings", []) or []
             if isinstance(f, dict)
         ]
