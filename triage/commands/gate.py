@@ -24,8 +24,8 @@ MAX_WAIT = timedelta(hours=6)
 
 
 def add_parser(subparsers) -> None:
-    from triage.commands.report import _add_preset_argument, add_common_arguments
-    from triage.sources.registry import add_source_arguments
+    from triage.commands import options
+    from triage.commands.parity import add_parity_arguments
 
     p = subparsers.add_parser(
         "gate",
@@ -33,13 +33,9 @@ def add_parser(subparsers) -> None:
         description="Analyse the windows around a deploy like `triage report`, then fail (exit 3) when NEW or "
                     "SPIKE error groups pass the preset's [gate] thresholds. Writes JSON, JUnit XML and the Markdown note.",
     )
-    add_common_arguments(p)
+    options.add_incident_arguments(p)
     add_gate_arguments(p)
-    from triage.commands.parity import add_parity_arguments
-
     add_parity_arguments(p)
-    add_source_arguments(p)
-    _add_preset_argument(p)
     one_line_errors(p)
     p.set_defaults(func=run)
 
@@ -90,9 +86,9 @@ def run(args) -> int:
 
 
 def _tz(args):
-    from triage.commands.report import _tz as report_tz
+    from triage.commands import options
 
-    return report_tz(args)
+    return options.zone(args)
 
 
 def _outputs(args) -> dict[str, str]:
@@ -135,13 +131,11 @@ def _known(rules) -> set[str]:
 
 def _resolve_deploy_and_wait(args) -> None:
     """Fix `now` once (a wait must not move it), then sleep until the after window has ended."""
-    from triage.commands.report import _deploy, _windows
+    from triage.commands import options
 
-    if not args.deploy:
-        raise CliError("--deploy is required (e.g. --deploy now in the pipeline step right after the rollout)", code=2)
-    deploy = _deploy(args.deploy, _tz(args))
+    deploy = options.deploy_time(args, _tz(args), hint="; in a pipeline, --deploy now right after the rollout")
     args.deploy = deploy.isoformat()
-    _, after = _windows(args)
+    _, after = options.windows(args)
     settle = _duration(args.settle, "--settle")
     wait = (deploy + after + settle) - datetime.now(timezone.utc)
     if wait <= timedelta(0) or args.no_wait:
