@@ -1,4 +1,4 @@
-"""Command-line entry point: `triage group|report|gate|parity|demo|open|presets`.
+"""Command-line entry point: `triage group|report|gate|parity|deploys|demo|open|presets`.
 
 Each sub-command lives in `triage.commands.<name>`; this module only wires them up and
 turns expected failures into one readable line and an exit code (never a traceback).
@@ -13,7 +13,7 @@ import sys
 
 from triage import __version__
 
-COMMANDS = ("group", "report", "gate", "parity", "demo", "open", "presets")
+COMMANDS = ("group", "report", "gate", "parity", "deploys", "demo", "open", "presets")
 
 
 def build_parser() -> argparse.ArgumentParser:

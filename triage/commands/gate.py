@@ -133,6 +133,8 @@ def _resolve_deploy_and_wait(args) -> None:
     """Fix `now` once (a wait must not move it), then sleep until the after window has ended."""
     from triage.commands import options
 
+    if args.deploy == "auto":  # a deploy found in the data is in the past: nothing to wait for
+        return
     deploy = options.deploy_time(args, _tz(args), hint="; in a pipeline, --deploy now right after the rollout")
     args.deploy = deploy.isoformat()
     _, after = options.windows(args)

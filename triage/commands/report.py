@@ -107,8 +107,14 @@ def _load(args):
         version = args.version_label or (DEMO_VERSION if not args.deploy else None)
         title = args.title or ""
     else:
-        deploy = options.deploy_time(args, tz, hint="; try --demo")
-        source = _source(args)
+        if args.deploy == "auto":  # suggested from the data (triage.deploys); the load is reused
+            from triage.commands.deploys import auto_deploy
+
+            source = auto_deploy(args, _source(args))
+        else:
+            options.deploy_time(args, tz, hint="; try --demo, or --deploy auto to take it from the data")
+            source = _source(args)
+        deploy = options.deploy_time(args, tz)
         version, title = args.version_label, args.title or ""
     metric_sources = options.metric_sources(args, tz)
     from triage.events import Cancelled, SourceError
