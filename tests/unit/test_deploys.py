@@ -104,3 +104,11 @@ def test_cli_list_and_deploy_auto(tmp_path, capsys):
     captured = capsys.readouterr()
     assert json.loads(captured.out)["deploy"] == "2026-05-04T10:07:30Z"
     assert "deploy time from the data: 2026-05-04 10:07:30Z (service.version 2.3.1 → 2.4.0 (payments))" in captured.err
+
+
+def test_deploy_auto_reuses_the_load_but_keeps_only_the_windows(tmp_path, capsys):
+    log = _json_log(tmp_path / "app.jsonl")  # 60 minutes, 24 events a minute
+    assert main(["report", str(log), "--deploy", "auto", "--before", "5m", "--after", "5m", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["deploy"] == "2026-05-04T10:07:30Z"
+    assert 20 * 24 <= doc["events"] <= 20 * 24 + 2  # windows plus the load margin: 20 of the 60 minutes

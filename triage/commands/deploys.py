@@ -35,16 +35,25 @@ def add_parser(subparsers) -> None:
 
 
 class PreloadedSource:
-    """A source whose load already happened: load_incident clips its events to the windows."""
-
-    kind = "files"
+    """A source whose load already happened (to find the deploy); a load keeps [start, end] of it."""
 
     def __init__(self, source, result):
         self._source, self._result = source, result
+        self.kind = getattr(source, "kind", "preloaded")
         self.paths = getattr(source, "paths", None) or []
 
     def load(self, start=None, end=None, progress=None):
-        return self._result
+        from dataclasses import replace
+
+        from triage.events import LoadReport
+        from triage.pipeline import clip_to_range
+
+        if start is None or end is None:
+            return self._result
+        report = LoadReport()
+        report.merge(self._result.report)
+        events = clip_to_range(self._result.events, start, end, report)
+        return replace(self._result, events=events, report=report)
 
     def describe(self) -> str:
         return self._result.description or self._source.describe()
