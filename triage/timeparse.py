@@ -50,7 +50,10 @@ def parse_duration(text: str) -> timedelta:
     """`90s`, `15m`, `2h`, `1d`, `1h30m`; a bare number means minutes."""
     s = str(text).strip()
     if re.fullmatch(r"\d+(?:\.\d+)?", s):
-        return timedelta(minutes=float(s))
+        try:
+            return timedelta(minutes=float(s))
+        except OverflowError:
+            raise ValueError(f"duration {text!r} is too long") from None
     if not s or not _DURATION.match(s):
         raise ValueError(f"cannot read duration {text!r} (try 90s, 15m, 2h, 1d or 1h30m)")
     total = timedelta()
