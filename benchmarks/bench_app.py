@@ -102,7 +102,6 @@ async def latencies(incident, rounds: int) -> dict[str, list[float]]:
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.analysis is not None and app.selected is not None, 120)
         await pilot.pause(0.5)
-        table = app.main.query_one("#signatures")
         for _ in range(rounds):
             before = app.selected
             t = time.perf_counter()

@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from es_support import DEPLOY, Proxy, make_docs  # noqa: E402
 from osmem_server import OsmemServer  # noqa: E402
 
+from es_support import DEPLOY, Proxy, make_docs  # noqa: E402
 from triage.events import Progress  # noqa: E402
-from triage.sources.elasticsearch.connect import ConnectionSettings  # noqa: E402
 from triage.sources.elasticsearch import ElasticsearchSource  # noqa: E402
+from triage.sources.elasticsearch.connect import ConnectionSettings  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -47,7 +47,7 @@ class PeakRss:
             self.peak = max(self.peak, rss_mb())
             time.sleep(0.005)
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         self._thread.start()
         return self
 

@@ -45,9 +45,9 @@ def run_cli(path: Path) -> tuple[float, float, float]:
 def stages(path: Path) -> None:
     from triage.commands.group_output import render_table
     from triage.events import LoadReport
+    from triage.parsing.lineshape import parse_lines
     from triage.signatures import add_signatures
     from triage.sources.files import read_lines
-    from triage.parsing.lineshape import parse_lines
 
     report = LoadReport()
     t0 = time.perf_counter()

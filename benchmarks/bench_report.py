@@ -15,7 +15,6 @@ change < ~150 ms.
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys
@@ -64,9 +63,9 @@ def run_child(args: list[str]) -> tuple[float, int]:
 
 def breakdown(log: Path, deploy, window: timedelta) -> None:
     from triage.analysis import analyze
+    from triage.events import LoadReport
     from triage.note import NoteDraft, auto_findings, dumps_json, render_json, render_markdown
     from triage.pipeline import Incident, clip_to_range, with_signatures
-    from triage.events import LoadReport
     from triage.sources.files import FileSource
 
     t0 = time.perf_counter()

@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator
 
 SERVICES = ["checkout", "payments", "cart", "auth", "search", "inventory", "shipping", "gateway"]
 USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]

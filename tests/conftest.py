@@ -1,4 +1,9 @@
-"""Fixtures shared by the Pilot test modules."""
+"""Fixtures shared across tests/unit, tests/backends and tests/app.
+
+Helpers that are not fixtures live as modules next to this file (cw_support, es_support,
+app_support...). The Elasticsearch/OpenSearch server fixture `osmem_server` comes from the
+osmem-server pytest plugin.
+"""
 
 from __future__ import annotations
 
@@ -17,3 +22,23 @@ def state_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("TRIAGE_KEYMAP", raising=False)
     return tmp_path / "state"
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """One moto server (real HTTP on 127.0.0.1) for the whole run; its URL."""
+    from cw_support import start_moto
+
+    server, url = start_moto()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def cw_env(moto_server, monkeypatch):
+    """boto3 pointed at the moto server with dummy credentials, its state reset for this test."""
+    from cw_support import point_boto_at, reset_moto
+
+    point_boto_at(monkeypatch, moto_server)
+    reset_moto(moto_server)
+    yield moto_server

@@ -1,8 +1,8 @@
 """Test support for the CloudWatch sources: a real moto server over HTTP and a generated incident.
 
-`moto_server` (session scope) runs moto's ThreadedMotoServer on 127.0.0.1 on a free port;
-`cw_env` points boto3 at it through AWS_ENDPOINT_URL with dummy credentials and resets its
-state per test. `ingest_incident` writes a deterministic incident with put_log_events and
+`start_moto` runs moto's ThreadedMotoServer on 127.0.0.1 on a free port (the `moto_server`
+and `cw_env` fixtures in tests/conftest.py use it: one server per session, boto3 pointed at it
+through AWS_ENDPOINT_URL with dummy credentials, state reset per test). `ingest_incident` writes a deterministic incident with put_log_events and
 put_metric_data; the benchmark reuses it.
 """
 
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import boto3
-import pytest
 
 REGION = "us-east-1"
 MAX_BATCH_EVENTS = 10_000
@@ -31,13 +30,6 @@ def start_moto():
     server.start()
     host, port = server.get_host_and_port()
     return server, f"http://{host}:{port}"
-
-
-@pytest.fixture(scope="session")
-def moto_server():
-    server, url = start_moto()
-    yield url
-    server.stop()
 
 
 def reset_moto(url: str) -> None:
@@ -57,13 +49,6 @@ def point_boto_at(monkeypatch, url: str) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def cw_env(moto_server, monkeypatch):
-    point_boto_at(monkeypatch, moto_server)
-    reset_moto(moto_server)
-    yield moto_server
 
 
 def logs_client():

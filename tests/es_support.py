@@ -18,10 +18,10 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote, urlsplit
 
 DEPLOY = dt.datetime(2026, 3, 4, 14, 0, tzinfo=dt.timezone.utc)
@@ -149,7 +149,7 @@ class Proxy:
         self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "Proxy":
+    def __enter__(self) -> Proxy:
         self.thread.start()
         return self
 
@@ -266,11 +266,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 def self_signed_cert(directory: Path) -> tuple[str, str]:
     """(cert.pem, key.pem) for 127.0.0.1/localhost, made with `cryptography`."""
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "triage-test")])

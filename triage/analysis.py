@@ -202,7 +202,7 @@ def _source_spans(ev: pd.DataFrame, ts: np.ndarray, has_ts: np.ndarray) -> pd.Da
     return pd.DataFrame({"min": lo[seen], "max": hi[seen]}, index=pd.Index(np.asarray(names, dtype=object)[seen], name="source"))
 
 
-def _mode_per_code(codes: np.ndarray, values: np.ndarray, names: list[str], k: int) -> np.ndarray:
+def _mode_per_code(codes: np.ndarray, values: np.ndarray, names: list, k: int) -> np.ndarray:
     """Most frequent value (by code) per signature code; None where no value."""
     out = np.full(k, None, dtype=object)
     ok = (codes >= 0) & (values >= 0)
@@ -270,6 +270,7 @@ def windows_for(prep: Prepared, deploy, before: timedelta, after: timedelta) -> 
     if (~has).any():
         notes.append(f"{int((~has).sum()):,} events have no timestamp and are in neither window")
     lo, hi = prep.ts_min, prep.ts_max
+    assert lo is not None and hi is not None  # some event has a timestamp (returned above otherwise)
     if d.value < lo or d.value > hi:
         notes.append("deploy time is outside the loaded data "
                      f"({pd.Timestamp(lo, tz='UTC'):%Y-%m-%d %H:%M:%SZ} .. {pd.Timestamp(hi, tz='UTC'):%Y-%m-%d %H:%M:%SZ})")

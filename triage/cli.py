@@ -84,10 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # `triage group big.log | head`: the reader left; that is not an error.
-        try:
-            sys.stdout = None  # type: ignore[assignment]
-        finally:
-            return 0
+        sys.stdout = None  # type: ignore[assignment]  # nothing more to flush at exit
+        return 0
     except CliError as exc:
         print(f"triage: error: {exc}", file=sys.stderr)
         return exc.code

@@ -8,8 +8,8 @@ events stay compact; time is always UTC.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -113,7 +113,7 @@ def metrics_frame(columns: Mapping[str, Iterable]) -> pd.DataFrame:
 class Cancelled(Exception):
     """Raised inside a source when the user cancelled; partial results travel in `partial`."""
 
-    def __init__(self, partial: "LoadResult | None" = None):
+    def __init__(self, partial: LoadResult | None = None):
         super().__init__("cancelled")
         self.partial = partial
 
@@ -135,7 +135,7 @@ class LoadReport:
         if n:
             self.skipped[reason] = self.skipped.get(reason, 0) + n
 
-    def merge(self, other: "LoadReport") -> None:
+    def merge(self, other: LoadReport) -> None:
         for k, v in other.skipped.items():
             self.skip(k, v)
         self.notes.extend(other.notes)

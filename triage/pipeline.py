@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from datetime import datetime, timedelta
 
 import pandas as pd
 
-from triage.timeparse import EARLIEST, LATEST  # noqa: F401  (re-exported)
-
 from triage.events import (
     EVENT_COLUMNS,
+    STR,
     Cancelled,
     LoadReport,
     Progress,
-    STR,
     SourceError,
     empty_metrics,
 )
+from triage.timeparse import EARLIEST, LATEST  # noqa: F401  (re-exported)
 
 DEFAULT_WINDOW = timedelta(minutes=30)
 

@@ -184,11 +184,11 @@ def beta_ppf(q: float, a, b, iterations: int = 100, tol: float = 1e-12) -> np.nd
         log_pdf = (aa - 1) * np.log(xx) + (bb - 1) * np.log1p(-xx) - lbeta[active]
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             step = xx - f / np.exp(log_pdf)
-        l, h = lo[active], hi[active]
-        bad = ~np.isfinite(step) | (step <= l) | (step >= h)
-        new = np.where(bad, (l + h) / 2.0, step)
+        low, high = lo[active], hi[active]
+        bad = ~np.isfinite(step) | (step <= low) | (step >= high)
+        new = np.where(bad, (low + high) / 2.0, step)
         x[active] = new
-        done = (np.abs(new - xx) <= tol * np.maximum(new, 1e-300)) | (h - l <= tol)
+        done = (np.abs(new - xx) <= tol * np.maximum(new, 1e-300)) | (high - low <= tol)
         active = active[~done]
     return x
 
@@ -285,4 +285,4 @@ def mann_whitney(x, y) -> float:
     if var <= 0:
         return 1.0
     z = (abs(u1 - n1 * n2 / 2.0) - 0.5) / math.sqrt(var)
-    return float(min(1.0, 2.0 * normal_sf(max(z, 0.0))))
+    return min(1.0, 2.0 * float(normal_sf(max(z, 0.0))))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-
+from app_support import settle
 from triage.app import make_app, make_demo_app
-from triage.demo import demo_incident
 from triage.app.screens.modals import AskModal, ConfirmModal
 from triage.app.screens.note import NoteScreen
-from app_support import settle
-
+from triage.demo import demo_incident
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from app_support import settle
 from triage.app import make_app
 from triage.app.widgets.signature_table import SignatureTable
 from triage.demo import demo_incident
-from app_support import settle
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app_support import settle
 from triage.app import make_app
 from triage.cli import build_parser
 from triage.commands import open as open_command
-from app_support import settle
 
 pytestmark = pytest.mark.anyio
 

@@ -14,13 +14,13 @@ from datetime import datetime, timezone
 import pytest
 from rich.text import Text
 
+from app_support import settle
 from triage.app import make_app
 from triage.app.screens.modals import ErrorModal
 from triage.app.screens.note import NoteScreen
 from triage.cli import main
 from triage.pipeline import load_incident
 from triage.sources.files import FileSource
-from app_support import settle
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from cw_support import cw_env, ingest_metrics, make_incident, moto_server  # noqa: F401
-from app_support import open_app, settle as _settle
+from app_support import open_app
+from app_support import settle as _settle
+from cw_support import ingest_metrics, make_incident
 
 
 async def settle(pilot) -> None:

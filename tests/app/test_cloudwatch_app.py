@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cw_support import cw_env, ingest_incident, make_incident, moto_server  # noqa: F401
-from app_support import open_app as _open_app, settle as _settle
+from app_support import open_app as _open_app
+from app_support import settle as _settle
+from cw_support import ingest_incident, make_incident
 
 
 async def settle(pilot) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from es_support import DEPLOY, Proxy, index_docs, make_docs
 
-from app_support import open_app as _open_app, settle as _settle
+from app_support import open_app as _open_app
+from app_support import settle as _settle
+from es_support import DEPLOY, Proxy, index_docs, make_docs
 
 
 async def settle(pilot) -> None:

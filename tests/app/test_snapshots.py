@@ -9,10 +9,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TextArea
 
+from app_support import settle as _settle
 from triage.app import make_app
 from triage.demo import demo_incident
-from app_support import settle as _settle
-
 
 pytestmark = pytest.mark.usefixtures("state_dir")
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from cw_support import cw_env, ingest_incident, make_incident, moto_server  # noqa: F401
+from cw_support import ingest_incident, make_incident
 from triage.cli import main
 from triage.events import SourceError
 from triage.sources.cloudwatch import CloudWatchSource, add_arguments

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from cw_support import AwsAnswers, aws_error, cw_env, ingest_incident, ingest_logs, make_incident, moto_server  # noqa: F401
+from cw_support import AwsAnswers, aws_error, ingest_incident, ingest_logs, make_incident
 from triage.events import Progress, SourceError
 from triage.sources.cloudwatch import CloudWatchSource
 from triage.sources.cloudwatch.metrics import parse_spec

@@ -8,14 +8,22 @@ import json
 
 import pytest
 
-from cw_support import (  # noqa: F401 - fixtures
-    AwsAnswers, aws_error, cw_env, ingest_logs, logs_client, make_incident, moto_server, put_events,
-)
+from cw_support import AwsAnswers, aws_error, ingest_logs, logs_client, make_incident, put_events
 from triage.events import Cancelled, Progress, SourceError
 from triage.sources.cloudwatch import CloudWatchSource
 from triage.sources.cloudwatch.insights import (
-    ROW_LIMIT, PollPolicy, base_query, plan_sample, bin_seconds_for, check_user_query, count_query,
-    event_query, parse_counts, parse_rows, parse_time_ms, plan_slices,
+    ROW_LIMIT,
+    PollPolicy,
+    base_query,
+    bin_seconds_for,
+    check_user_query,
+    count_query,
+    event_query,
+    parse_counts,
+    parse_rows,
+    parse_time_ms,
+    plan_sample,
+    plan_slices,
 )
 from triage.sources.cloudwatch.session import CwSession
 

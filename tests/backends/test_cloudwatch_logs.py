@@ -6,9 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from cw_support import (  # noqa: F401 - fixtures
-    AwsAnswers, cw_env, ingest_logs, logs_client, make_incident, moto_server, put_events,
-)
+from cw_support import AwsAnswers, ingest_logs, logs_client, make_incident, put_events
 from triage.events import EVENT_COLUMNS, Cancelled, Progress
 from triage.sources.cloudwatch import CloudWatchSource
 from triage.sources.cloudwatch.insights import PollPolicy

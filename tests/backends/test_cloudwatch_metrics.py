@@ -7,11 +7,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cw_support import AwsAnswers, cw_env, cloudwatch_client, ingest_metrics, make_incident, moto_server  # noqa: F401
+from cw_support import AwsAnswers, cloudwatch_client, ingest_metrics, make_incident
 from triage.events import METRIC_COLUMNS, LoadReport, Progress
 from triage.sources.cloudwatch import CloudWatchMetricsSource
 from triage.sources.cloudwatch.metrics import (
-    MAX_QUERIES, MetricFetch, MetricSpec, default_period, parse_dimensions, parse_spec, preset_specs,
+    MAX_QUERIES,
+    MetricFetch,
+    MetricSpec,
+    default_period,
+    parse_dimensions,
+    parse_spec,
+    preset_specs,
 )
 from triage.sources.cloudwatch.session import CwSession
 

@@ -6,8 +6,8 @@ import argparse
 import json
 
 import pytest
-from es_support import DEPLOY, Proxy, free_port, index_docs, make_docs
 
+from es_support import DEPLOY, Proxy, free_port, index_docs, make_docs
 from triage.cli import main
 from triage.events import SourceError
 from triage.sources.elasticsearch import DEFAULT_MAX_DOCS, from_args

@@ -6,11 +6,11 @@ import datetime as dt
 import json
 
 import pytest
-from es_support import DEPLOY, Fault, Proxy, free_port, index_docs, make_docs, recorder, self_signed_cert
 
+from es_support import DEPLOY, Fault, Proxy, free_port, index_docs, make_docs, recorder, self_signed_cert
 from triage.events import Progress, SourceError
-from triage.sources.elasticsearch.connect import ConnectionSettings, Credentials
 from triage.sources.elasticsearch import ElasticsearchSource
+from triage.sources.elasticsearch.connect import ConnectionSettings, Credentials
 
 N_DOCS = 3000
 START = DEPLOY - dt.timedelta(minutes=30)

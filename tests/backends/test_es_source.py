@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from es_support import DEPLOY, Proxy, index_docs, make_docs, recorder
 
+from es_support import DEPLOY, Proxy, index_docs, make_docs, recorder
 from triage.events import MAX_RAW_CHARS, Cancelled, Progress, SourceError
-from triage.sources.elasticsearch.connect import ConnectionSettings
 from triage.sources.elasticsearch import ElasticsearchSource
+from triage.sources.elasticsearch.connect import ConnectionSettings
 
 N_DOCS = 6000
 START = DEPLOY - dt.timedelta(minutes=30)

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from cw_support import cw_env, logs_client, moto_server, put_events  # noqa: F401 - fixtures
+
+from cw_support import logs_client, put_events
 from es_support import index_docs
 from preset_support import command_parser
-
 from triage.pipeline import load_incident
 from triage.presets import apply_preset, filter_signatures, list_presets, load_preset, shipped_dir
 from triage.sources.registry import build_source
@@ -196,7 +196,7 @@ def insights_filter(query: str):
         field, op = m.group("field"), m.group("op")
         allowed = {int(x) for x in m.group("set").split(",")} if m.group("set") else None
 
-        def check(_msg, doc, field=field, op=op, num=m.group("num"), allowed=allowed):
+        def check(_msg, doc, field=field, op=op, num=m.group("num"), allowed=allowed):  # noqa: B008  (bound now)
             value = doc
             for part in field.split("."):
                 value = value.get(part) if isinstance(value, dict) else None

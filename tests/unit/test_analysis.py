@@ -1,11 +1,12 @@
 """Deltas and their judgement: statuses, ranking, outliers, metrics and the awkward cases."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from analysis_support import DEPLOY, Log, row  # noqa: E402
 from triage.analysis import (
     DIMENSION_COLUMNS,
     SIGNATURE_COLUMNS,
@@ -15,12 +16,8 @@ from triage.analysis import (
     signature_detail,
     timeline,
 )
-from triage.events import events_frame, metrics_frame
+from triage.events import metrics_frame
 from triage.metric_deltas import METRIC_DELTA_COLUMNS
-from triage.pipeline import Incident
-
-from analysis_support import DEPLOY, Log, row  # noqa: E402
-
 
 # ---------------------------------------------------------------- classification boundaries
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
-from fuzz_support import mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fuzz_support import mutate
 from triage.cli import main
 from triage.events import LoadReport, to_ns
 from triage.parsing import jsonlines

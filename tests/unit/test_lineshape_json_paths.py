@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 import pandas as pd
 import pyarrow as pa
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triage.parsing import jsonblock, jsonlines, logtime
 from triage.parsing.levels import normalise_levels

@@ -2,7 +2,8 @@
 
 from datetime import datetime, timezone
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from triage.events import EVENT_COLUMNS, MAX_RAW_CHARS, LoadReport
 from triage.parsing.lineshape import parse_lines, parse_messages

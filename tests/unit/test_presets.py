@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from preset_support import command_parser
 
+from preset_support import command_parser
 from triage.cli import CliError, main
 from triage.events import STR
 from triage.presets import (
@@ -365,7 +365,7 @@ def test_presets_list_cli_shows_origin_and_conflicts(dirs, capsys):
     write(project, "cw-timeouts", 'source = "cloudwatch"\ndescription = "ours"\n')
     assert main(["presets", "list"]) == 0
     out = capsys.readouterr().out
-    line = next(l for l in out.splitlines() if l.startswith("cw-timeouts "))
+    line = next(row for row in out.splitlines() if row.startswith("cw-timeouts "))
     assert "project" in line and "ours" in line
     assert "cw-timeouts: project" in out and "DIFFERENT shipped" in out
     assert str(user) in out
@@ -621,7 +621,8 @@ def test_validate_without_files_checks_every_preset_found(dirs, capsys):
     assert "es-http-5xx.toml" in captured.out  # shipped ones too
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 _names = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
 _values = st.one_of(st.text(max_size=20), st.integers(), st.booleans(),

@@ -127,7 +127,7 @@ def _stdin_from_tty(tmp_dir: str) -> None:
                          "use `triage report` for headless runs") from None
     os.dup2(fd, 0)
     os.close(fd)
-    sys.stdin = open(0, encoding="utf-8", closefd=False)
+    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115  (lives as sys.stdin)
 
 
 def query_saver(query: dict):

@@ -106,6 +106,7 @@ def run_show(args: argparse.Namespace) -> int:
         for other in entry.shadowed:
             state = "identical" if other not in entry.conflicts else "DIFFERENT"
             print(_clean(f"# also defined in {other.path} ({other.origin}, {state}; this one wins)"))
+    assert preset.path is not None  # loaded from a file
     print(_clean(Path(preset.path).read_text(encoding="utf-8")).rstrip("\n"))
     print("\n# fills these options unless given on the command line:")
     print(_clean("#   " + " ".join(_as_options(preset))))

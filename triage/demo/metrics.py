@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from triage.demo import scenario as sc
-from triage.events import metrics_frame
 from triage.demo.streams import NS_MIN, deploy_ns
+from triage.events import metrics_frame
 
 
 def demo_metrics(seed: int = sc.SEED) -> pd.DataFrame:
@@ -31,7 +31,7 @@ def demo_metrics(seed: int = sc.SEED) -> pd.DataFrame:
         rng.poisson(np.where(after, sc.MOCK_FAILURES_RPM * 3 * sc.PAY_FAIL_TO_502 + 0.3, 0.3)))
     add("db_connections", "count", "service=checkout",
         np.minimum(100, 52 + rng.normal(0, 2, n) + np.where(after, 45 * ramp, 0)))
-    frames = {"timestamp": [], "metric": [], "value": [], "unit": [], "dimensions": []}
+    frames: dict[str, list] = {"timestamp": [], "metric": [], "value": [], "unit": [], "dimensions": []}
     for metric, unit, dims, values in series:
         frames["timestamp"].append(pd.to_datetime(ts, utc=True))
         frames["metric"] += [metric] * n

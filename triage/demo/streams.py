@@ -145,7 +145,7 @@ def payments(rng, host: str, failures: np.ndarray) -> list[tuple[int, str]]:
 
     ok = times(rng, before_after(sc.CHARGES_RPM, 0.0), -span, span)
     orders, lat = ids(rng, ok.size, "ord-"), rng.gamma(3.0, 60.0, ok.size)
-    emit(ok, lambda s, it=iter(zip(orders, lat)): (lambda o, l: f"{s} INFO payments.api - charge ok order={o} provider=stripe-prod latency_ms={l:.0f}")(*next(it)))
+    emit(ok, lambda s, it=iter(zip(orders, lat)): (lambda o, l: f"{s} INFO payments.api - charge ok order={o} provider=stripe-prod latency_ms={l:.0f}")(*next(it)))  # noqa: B008,E741
     declined = times(rng, 0.8, -span, span)
     orders_d = iter(ids(rng, declined.size, "ord-"))
     emit(declined, lambda s: f"{s} WARNING payments.api - card declined for order {next(orders_d)} reason=insufficient_funds")

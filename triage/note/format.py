@@ -7,8 +7,9 @@ import re
 
 import numpy as np
 import pandas as pd
-from triage.sparkline import sparkline as draw_sparkline
+
 from triage.note.model import CELL_CHARS, SAMPLE_CHARS, SAMPLE_LINES
+from triage.sparkline import sparkline as draw_sparkline
 from triage.timeparse import format_time
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

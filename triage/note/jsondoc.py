@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
+
 from triage import __version__
 from triage.note.markdown import _detail, note_warnings
 from triage.note.model import CHECKLIST, JSON_SCHEMA, NoteDraft
@@ -65,7 +66,7 @@ def render_json(incident, analysis, draft: NoteDraft) -> dict:
     """The note plus the full analysis for scripts; redacted. NaN -> null, infinity -> "inf"."""
     findings = []
     for f in draft.findings:
-        item = {"kind": f.kind, "key": f.key, "comment": f.comment}
+        item: dict[str, object] = {"kind": f.kind, "key": f.key, "comment": f.comment}
         if f.kind == "signature":
             row = _signature_row(analysis, f.key)
             item["data"] = _records(row.to_frame().T)[0] if row is not None else None

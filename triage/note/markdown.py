@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+
 from triage import __version__
 from triage.analysis import signature_detail, timeline
 from triage.note.format import (

@@ -35,7 +35,7 @@ class NoteDraft:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "NoteDraft":
+    def from_dict(cls, data: dict) -> NoteDraft:
         findings = [
             Finding(str(f.get("kind", "")), str(f.get("key", "")), str(f.get("comment", "") or ""),
                     f.get("data") if isinstance(f.get("data"), dict) else None)
@@ -71,7 +71,7 @@ def auto_findings(analysis, limit: int = 5) -> list[Finding]:
     dims = analysis.dimensions
     if len(dims):
         outl = dims[dims["outlier"].astype(bool) & (dims["dimension"] != "overall")]
-        seen = set()
+        seen: set[str] = set()
         for _, row in outl.sort_values("after", ascending=False).iterrows():
             key = f"{row['dimension']}:{row['key']}"
             if key not in seen and len(seen) < 3:

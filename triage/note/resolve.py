@@ -46,7 +46,8 @@ def default_summary(incident, analysis, draft: NoteDraft, width: int = 70) -> st
     line = (f"{len(changed)} signatures changed around the deploy ({parts}). Largest: {top['status']} "
             f"{code_span(short_template(top['template'], width), width)} ({fmt_count(top['before'])} → {fmt_count(top['after'])}")
     line += f", top service {plain(top['top_service'])})." if isinstance(top["top_service"], str) else ")."
-    outliers = analysis.dimensions[analysis.dimensions["outlier"].astype(bool)] if len(analysis.dimensions) else []
+    dims = analysis.dimensions
+    outliers = dims[dims["outlier"].astype(bool)] if len(dims) else dims
     if len(outliers):
         names = sorted({f"{r['dimension']} {r['key']}" for _, r in outliers.iterrows()})
         line += " Worse than its peers: " + ", ".join(plain(n) for n in names[:3]) + "."

@@ -169,7 +169,7 @@ def _status(value) -> int | None:
 def _fields(flat: dict) -> str | None:
     """Leftover keys as compact JSON; nulls and empty objects carry nothing and are left out."""
     kept = {k: v for k, v in flat.items() if v is not None and v != {}}
-    return _text(kept)[:MAX_RAW_CHARS] if kept else None
+    return (_text(kept) or "")[:MAX_RAW_CHARS] if kept else None
 
 
 def parse_record(line: str) -> dict | None:

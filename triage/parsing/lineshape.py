@@ -8,9 +8,9 @@ continue a record (stack frames...) are folded into the event that started them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,9 @@ def _json_part(clean: pa.Array, candidates: np.ndarray, tz, now, report: LoadRep
     idx = np.flatnonzero(candidates)
     if not len(idx):
         return None
-    positions, pieces, salvaged = [], [], []
+    positions: list = []
+    pieces: list = []
+    salvaged: list = []
     for start in range(0, len(idx), JSON_CHUNK):
         chunk = idx[start : start + JSON_CHUNK]
         got = _json_chunk(clean.take(pa.array(chunk)), chunk, tz, now, salvaged)
@@ -258,9 +260,9 @@ def _parse_columns(clean: pa.Array, *, tz, now, report: LoadReport) -> _Columns:
         parsed = len(pos)
     report.skip("malformed JSON lines (kept as text)", int(json_like.sum()) - parsed)
     parts.extend(_text_part(clean, remaining, tz, now, report))
-    cols = _assemble(n, clean, parts)
-    cols.records = ~remaining
-    return cols
+    table = _assemble(n, clean, parts)
+    table.records = ~remaining
+    return table
 
 
 def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, lineno: np.ndarray | None, source: str) -> pd.DataFrame:

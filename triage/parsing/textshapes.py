@@ -156,10 +156,10 @@ def _field(struct: pa.StructArray, name: str) -> pa.Array | None:
 
 
 def _coalesce(*arrays) -> pa.Array | None:
-    arrays = [a for a in arrays if a is not None]
-    if not arrays:
+    present = [a for a in arrays if a is not None]
+    if not present:
         return None
-    return arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
+    return present[0] if len(present) == 1 else pc.coalesce(*present)
 
 
 def parse_logfmt(lines: pa.Array) -> dict[str, pa.Array]:
@@ -388,9 +388,9 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
     level = levels[0] if levels else None
     end = max([t1, *timeish, *[d for d in dates if d <= t1 + 1], *([level] if level is not None else [])])
     service = None
-    if level is not None and level - 1 > t1 and level - 1 not in timeish:
-        if level - 1 in _positions(rows, lambda t: bool(_NAME_TOKEN.match(t)) and not _timeish(t), len(lines)):
-            service = level - 1
+    if (level is not None and level - 1 > t1 and level - 1 not in timeish
+            and level - 1 in _positions(rows, lambda t: bool(_NAME_TOKEN.match(t)) and not _timeish(t), len(lines))):
+        service = level - 1
     parts, i = [], 0
     while i <= end:
         if i == t0:

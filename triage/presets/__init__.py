@@ -36,25 +36,21 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from triage.presets.arguments import apply_preset, preset_from_args
+    from triage.presets.filters import filter_incident, filter_signatures
+    from triage.presets.locations import (
+        PresetEntry,
+        find_entry,
+        find_preset,
+        list_presets,
+        project_dir,
+        search_dirs,
+        shipped_dir,
+        user_dir,
+    )
+    from triage.presets.model import Preset, PresetError
     from triage.presets.option import add_preset_argument
-    from triage.presets.arguments import apply_preset
-    from triage.presets.arguments import preset_from_args
-    from triage.presets.filters import filter_incident
-    from triage.presets.filters import filter_signatures
-    from triage.presets.locations import PresetEntry
-    from triage.presets.locations import find_entry
-    from triage.presets.locations import find_preset
-    from triage.presets.locations import list_presets
-    from triage.presets.locations import project_dir
-    from triage.presets.locations import search_dirs
-    from triage.presets.locations import shipped_dir
-    from triage.presets.locations import user_dir
-    from triage.presets.model import Preset
-    from triage.presets.model import PresetError
-    from triage.presets.store import dumps_preset
-    from triage.presets.store import load_preset
-    from triage.presets.store import parse_preset
-    from triage.presets.store import save_preset
+    from triage.presets.store import dumps_preset, load_preset, parse_preset, save_preset
 
 
 def __getattr__(name: str):
@@ -63,4 +59,24 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "Preset",
+    "PresetEntry",
+    "PresetError",
+    "add_preset_argument",
+    "apply_preset",
+    "dumps_preset",
+    "filter_incident",
+    "filter_signatures",
+    "find_entry",
+    "find_preset",
+    "list_presets",
+    "load_preset",
+    "parse_preset",
+    "preset_from_args",
+    "project_dir",
+    "save_preset",
+    "search_dirs",
+    "shipped_dir",
+    "user_dir",
+]

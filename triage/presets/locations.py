@@ -53,10 +53,10 @@ class PresetEntry:
     origin: str
     preset: Preset | None = None
     error: str | None = None
-    shadowed: list["PresetEntry"] = field(default_factory=list)
+    shadowed: list[PresetEntry] = field(default_factory=list)
 
     @property
-    def conflicts(self) -> list["PresetEntry"]:
+    def conflicts(self) -> list[PresetEntry]:
         """Shadowed entries whose content differs from this one."""
         mine = _content(self.path)
         return [e for e in self.shadowed if _content(e.path) != mine]

@@ -6,8 +6,8 @@ and the docs cannot drift apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from triage.timeparse import parse_duration, parse_time, resolve_tz
 

@@ -9,7 +9,7 @@ One default configuration for every log; no Textual import.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 import pyarrow as pa

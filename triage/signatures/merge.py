@@ -48,7 +48,7 @@ _LOWER = re.compile(r"^[a-z]+[^\w<>]?$")  # a plain lower-case word (a user name
 # Level names left in a message whose header was not recognised: the same
 # event logged at two levels is still one signature (the level is a column).
 LEVEL_WORDS = frozenset(
-    "TRACE DEBUG INFO NOTICE WARN WARNING ERROR ERR SEVERE CRITICAL CRIT FATAL ALERT EMERG PANIC".split()
+    ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR", "SEVERE", "CRITICAL", "CRIT", "FATAL", "ALERT", "EMERG", "PANIC"]
 )
 
 
@@ -69,9 +69,7 @@ def _kind(value: str) -> str:
 # Nouns after which a plain lower-case word is a value ("for user root",
 # "on host web", "queue emails"), not a different event ("talking to redis").
 NAMING_NOUNS = frozenset(
-    "user username login account owner host hostname node server client peer file filename dir directory "
-    "table database db schema queue topic bucket job task pod container device interface iface domain "
-    "group role tenant project branch".split()
+    ["user", "username", "login", "account", "owner", "host", "hostname", "node", "server", "client", "peer", "file", "filename", "dir", "directory", "table", "database", "db", "schema", "queue", "topic", "bucket", "job", "task", "pod", "container", "device", "interface", "iface", "domain", "group", "role", "tenant", "project", "branch"]
 )
 
 

@@ -4,7 +4,8 @@ UTF-8 (lone surrogates) is repaired instead of raising."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa

@@ -38,12 +38,11 @@ def expand_paths(paths: list[str], report: LoadReport | None = None) -> list[str
             out.extend(_walk(given))
         else:
             out.append(os.path.expanduser(given))
-    seen: set[str] = set()
-    return [p for p in out if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(out))  # first occurrence wins, order kept
 
 
 def _walk(directory: str) -> list[str]:
-    found = []
+    found: list[str] = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))

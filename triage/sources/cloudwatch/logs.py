@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from triage.events import MAX_RAW_CHARS, STR, LoadReport, Progress, SourceError, empty_events
-from triage.sources.cloudwatch.session import CwSession
 from triage.parsing.folding import start_flags
 from triage.parsing.lineshape import parse_messages
+from triage.sources.cloudwatch.session import CwSession
 
 PAGE_LIMIT = 10_000  # FilterLogEvents' maximum page size
 FOLD_GAP_MS = 1_000  # a continuation record arrives within this of the one before it

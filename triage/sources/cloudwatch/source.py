@@ -10,7 +10,14 @@ from datetime import datetime, timedelta, timezone
 from triage.events import Cancelled, LoadReport, LoadResult, Progress, SourceError, empty_events, empty_metrics
 from triage.sources.cloudwatch.insights import InsightsFetch, PollPolicy, event_query
 from triage.sources.cloudwatch.logs import FilterFetch, RecordBuffer, resolve_groups
-from triage.sources.cloudwatch.metrics import MetricFetch, MetricSpec, parse_dimensions, parse_spec, preset_specs, spec_error
+from triage.sources.cloudwatch.metrics import (
+    MetricFetch,
+    MetricSpec,
+    parse_dimensions,
+    parse_spec,
+    preset_specs,
+    spec_error,
+)
 from triage.sources.cloudwatch.options import DEFAULT_MAX_EVENTS, MODES, add_arguments  # noqa: F401  (re-exported)
 from triage.sources.cloudwatch.session import CwSession
 
@@ -46,8 +53,14 @@ class CloudWatchSource:
         self._resolved: list[str] | None = None
         self._insights: InsightsFetch | None = None
         if self.fetch_mode() == "insights":  # validate the query before any network call
-            self._insights = InsightsFetch(self.session, self.insights, self.stream_prefix, self.filter_pattern,
+            self._insights = InsightsFetch(self.cw, self.insights, self.stream_prefix, self.filter_pattern,
                                            max_events=self.max_events, poll=self.poll)
+
+    @property
+    def cw(self) -> CwSession:
+        """The AWS session (made in __post_init__ when none was given)."""
+        assert self.session is not None
+        return self.session
 
     def fetch_mode(self) -> str:
         """Insights when asked for (or when a query is given), else FilterLogEvents."""
@@ -58,13 +71,13 @@ class CloudWatchSource:
     def describe(self) -> str:
         groups = self._resolved or self.log_groups
         more = f" (+{len(groups) - 1})" if len(groups) > 1 else ""
-        where = self.session.region_label()
+        where = self.cw.region_label()
         endpoint = " via custom endpoint" if os.environ.get("AWS_ENDPOINT_URL") else ""
         return f"cloudwatch {groups[0]}{more} @ {where}{endpoint}"
 
     def queries(self) -> list[str]:
         groups = ", ".join(self._resolved or self.log_groups)
-        out = []
+        out: list[str] = []
         if self._insights is not None:
             run = self._insights.queries_run or [event_query(self._insights.base)]
             out.extend(f"Logs Insights [{groups}]: {q}" for q in run)
@@ -86,7 +99,7 @@ class CloudWatchSource:
         except Cancelled:
             raise Cancelled(self._result(got, empty_metrics(), partial=True)) from None
         try:
-            metrics = MetricFetch(self.session, self.metrics).run(start, end, progress, got.report)
+            metrics = MetricFetch(self.cw, self.metrics).run(start, end, progress, got.report)
         except Cancelled:
             raise Cancelled(self._result(got, empty_metrics(), partial=True)) from None
         except SourceError as exc:
@@ -98,14 +111,14 @@ class CloudWatchSource:
         progress.update(done=n, total=n, message=f"{n:,} events from CloudWatch")
         return result
 
-    def _fetch_logs(self, start, end, progress, got: "Fetched") -> "Fetched":
+    def _fetch_logs(self, start, end, progress, got: Fetched) -> Fetched:
         """Fetch into `got`; a failure after some data keeps it, labelled partial."""
         try:
-            self._resolved = resolve_groups(self.session, self.log_groups, progress)
+            self._resolved = resolve_groups(self.cw, self.log_groups, progress)
             if self._insights is not None:
                 self._insights.run(self._resolved, start, end, progress, got.buffer, got.report)
                 return got
-            fetch = FilterFetch(self.session, self.stream_prefix, self.filter_pattern, self.max_events)
+            fetch = FilterFetch(self.cw, self.stream_prefix, self.filter_pattern, self.max_events)
             fetch.run(self._resolved, start, end, progress, got.buffer, got.report)
             if fetch.capped and self.mode == "auto":
                 return self._switch_to_insights(start, end, progress, got)
@@ -116,19 +129,19 @@ class CloudWatchSource:
             got.report.notes.append(f"stopped after {got.buffer.count:,} events: {exc}")
         return got
 
-    def _switch_to_insights(self, start, end, progress, capped: "Fetched") -> "Fetched":
+    def _switch_to_insights(self, start, end, progress, capped: Fetched) -> Fetched:
         """Over the cap, FilterLogEvents keeps only the start of the window (biasing the after
         window); Logs Insights counts on the server and samples the whole window instead.
         If Insights cannot run the same filter or fails, the capped fetch stands."""
         try:
-            insights = InsightsFetch(self.session, None, self.stream_prefix, self.filter_pattern,
+            insights = InsightsFetch(self.cw, None, self.stream_prefix, self.filter_pattern,
                                      max_events=self.max_events, poll=self.poll)
         except SourceError:
             return capped
         progress.update(message=f"more than {self.max_events:,} events: switching to Logs Insights to sample the window")
         got = Fetched()
         try:
-            insights.run(self._resolved, start, end, progress, got.buffer, got.report)
+            insights.run(self._resolved or [], start, end, progress, got.buffer, got.report)
         except SourceError as exc:
             capped.report.notes.append(f"Logs Insights fallback failed: {exc}")
             return capped
@@ -136,7 +149,7 @@ class CloudWatchSource:
         got.report.notes.insert(0, f"over {self.max_events:,} events: fetched with Logs Insights instead of FilterLogEvents")
         return got
 
-    def _result(self, got: "Fetched", metrics, partial=False) -> LoadResult:
+    def _result(self, got: Fetched, metrics, partial=False) -> LoadResult:
         got.report.partial = got.report.partial or partial
         events = got.buffer.to_events(got.report) if got.buffer.count else empty_events()
         return LoadResult(events=events, metrics=metrics, report=got.report, description=self.describe())
@@ -164,8 +177,13 @@ class CloudWatchMetricsSource:
         if self.session is None:
             self.session = CwSession(region=self.region, profile=self.profile)
 
+    @property
+    def cw(self) -> CwSession:
+        assert self.session is not None
+        return self.session
+
     def describe(self) -> str:
-        return f"cloudwatch metrics ({len(self.specs)} series) @ {self.session.region_label()}"
+        return f"cloudwatch metrics ({len(self.specs)} series) @ {self.cw.region_label()}"
 
     def queries(self) -> list[str]:
         return [f"GetMetricData {spec.spec_text()}" for spec in self.specs]
@@ -173,7 +191,7 @@ class CloudWatchMetricsSource:
     def load(self, start: datetime | None, end: datetime | None, progress: Progress) -> LoadResult:
         start, end = window(start, end)
         report = LoadReport()
-        metrics = MetricFetch(self.session, self.specs).run(start, end, progress, report)
+        metrics = MetricFetch(self.cw, self.specs).run(start, end, progress, report)
         return LoadResult(events=empty_events(), metrics=metrics, report=report, description=self.describe())
 
 

@@ -11,7 +11,8 @@ import os
 import random
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from triage.events import Progress, SourceError
@@ -258,7 +259,7 @@ def _aws_signer(settings: ConnectionSettings, hosts: list[str]):
     from botocore.exceptions import BotoCoreError
     from opensearchpy import Urllib3AWSV4SignerAuth
 
-    region, service = aws_region_and_service(urlsplit(hosts[0]).hostname if hosts else "")
+    region, service = aws_region_and_service((urlsplit(hosts[0]).hostname or "") if hosts else "")
     try:
         session = boto3.Session(profile_name=settings.aws_profile) if settings.aws_profile else boto3.Session()
         credentials = session.get_credentials()

@@ -95,7 +95,8 @@ def _error_text(body: Any) -> tuple[str, str]:
         err = body.get("error", body)
         if isinstance(err, dict):
             chain = _cause_chain(err)
-            roots = err.get("root_cause") if isinstance(err.get("root_cause"), list) else []
+            roots = err.get("root_cause")
+            roots = roots if isinstance(roots, list) else []
             types = [str(e.get("type")) for e in chain + [r for r in roots if isinstance(r, dict)] if e.get("type")]
             reason = next((str(e["reason"]) for e in reversed(chain) if e.get("reason")), "")
             return ",".join(dict.fromkeys(types)), reason
@@ -121,7 +122,9 @@ def _retry_after(exc: BaseException) -> float | None:
 
 
 def _chain_text(exc: BaseException) -> str:
-    seen, parts, todo = set(), [], [exc]
+    seen: set[int] = set()
+    parts: list[str] = []
+    todo: list[BaseException] = [exc]
     while todo:
         e = todo.pop()
         if id(e) in seen or len(seen) > 20:

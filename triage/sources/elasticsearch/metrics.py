@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from triage.events import LoadReport, SourceError, empty_metrics, metrics_frame
+from triage.parsing.levels import level_of
 from triage.sources.elasticsearch.connect import Cluster
 from triage.sources.elasticsearch.query import Fields
-from triage.parsing.levels import level_of
 
 _INTERVALS = [("1m", 60), ("2m", 120), ("5m", 300), ("10m", 600), ("15m", 900), ("30m", 1800),
               ("1h", 3600), ("3h", 10800), ("6h", 21600), ("12h", 43200), ("1d", 86400)]
@@ -32,7 +32,7 @@ class Buckets:
     seconds: int
 
     @classmethod
-    def over(cls, start_ms: int, end_ms: int) -> "Buckets":
+    def over(cls, start_ms: int, end_ms: int) -> Buckets:
         span = max(1, (end_ms - start_ms) // 1000)
         for name, seconds in _INTERVALS:
             if span / seconds <= MAX_BUCKETS:

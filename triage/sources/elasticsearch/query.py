@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from triage.events import MAX_RAW_CHARS, LoadReport, Progress, SourceError, empty_events, events_frame
-from triage.sources.elasticsearch.connect import Cluster, EsError
 from triage.parsing.levels import normalise_levels
+from triage.sources.elasticsearch.connect import Cluster, EsError
 
 ECS_DEFAULTS = {
     "timestamp": "@timestamp",

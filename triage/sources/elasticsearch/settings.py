@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,7 +35,7 @@ class Credentials:
     aws: bool = False  # requests are signed with AWS credentials instead
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Credentials":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Credentials:
         env = os.environ if env is None else env
         return cls(
             api_key=env.get(ENV_API_KEY) or None,

@@ -9,11 +9,26 @@ from datetime import datetime
 import pandas as pd
 
 from triage.events import Cancelled, LoadReport, LoadResult, Progress, SourceError, empty_metrics
-from triage.sources.elasticsearch.connect import ENV_CLOUD_ID, ENV_URL, Cluster, ConnectionSettings, Credentials, connect
+from triage.sources.elasticsearch.connect import (
+    ENV_CLOUD_ID,
+    ENV_URL,
+    Cluster,
+    ConnectionSettings,
+    Credentials,
+    connect,
+)
 from triage.sources.elasticsearch.metrics import Buckets, count_series, field_series, parse_metric_spec
 from triage.sources.elasticsearch.options import DEFAULT_MAX_DOCS, add_arguments  # noqa: F401  (re-exported)
-from triage.sources.elasticsearch.query import (FetchPlan, build_filters, fetch_events, overview, parse_field_overrides,
-                                     parse_filters, resolve_fields, sampled_query)
+from triage.sources.elasticsearch.query import (
+    FetchPlan,
+    build_filters,
+    fetch_events,
+    overview,
+    parse_field_overrides,
+    parse_filters,
+    resolve_fields,
+    sampled_query,
+)
 
 DEFAULT_PAGE_SIZE = 5000
 
