@@ -124,13 +124,17 @@ def _version_values(events: pd.DataFrame, timed: np.ndarray) -> pd.DataFrame:
                 continue
             for k, v in obj.items():
                 if isinstance(v, (str, int, float)) and not isinstance(v, bool) and VERSION_KEY.search(str(k)):
-                    rows.append(i), keys.append(str(k)), values.append(str(v)[:120])
+                    rows.append(i)
+                    keys.append(str(k))
+                    values.append(str(v)[:120])
     if "message" in events.columns:
         msg = events["message"]
         for i in _matching_rows(msg, _MESSAGE_VERSION_HINT, timed):
             m = _MESSAGE_VERSION.search(str(msg.iat[i]))
             if m:
-                rows.append(i), keys.append(m.group(1).lower()), values.append(m.group(2))
+                rows.append(i)
+                keys.append(m.group(1).lower())
+                values.append(m.group(2))
     return pd.DataFrame({"row": np.asarray(rows, dtype=np.int64), "key": keys, "value": values})
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -40,9 +41,9 @@ class GateRules:
     known: str | None = None  # path of the known-signatures file
 
     @classmethod
-    def from_values(cls, values: dict) -> "GateRules":
+    def from_values(cls, values: dict) -> GateRules:
         """From a preset's validated values (keys `gate.*`); absent keys keep the defaults."""
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for f in fields(cls):
             key = f"gate.{f.name}"
             if key in values:

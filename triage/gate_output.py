@@ -113,8 +113,8 @@ def render_junit(result: GateResult, incident=None) -> str:
                         ("thresholds", json.dumps(result.rules.to_dict(), sort_keys=True))):
         ET.SubElement(props, "property", name=name, value=_clean(value))
     suite.insert(0, props)
-    root = ET.Element("testsuites", name="triage", tests=suite.get("tests"), failures=suite.get("failures"),
-                      errors=suite.get("errors"))
+    root = ET.Element("testsuites", name="triage", tests=suite.get("tests", "0"), failures=suite.get("failures", "0"),
+                      errors=suite.get("errors", "0"))
     root.append(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

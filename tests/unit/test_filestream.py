@@ -10,8 +10,8 @@ from triage.events import LoadReport, Progress
 from triage.parsing.linereader import bytes_to_lines
 from triage.parsing.lineshape import parse_lines
 from triage.sources import timeseek
-from triage.sources.filestream import RecordStream, stream_file
 from triage.sources.files import FileSource
+from triage.sources.filestream import RecordStream, stream_file
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
 TRACE = [

@@ -1,9 +1,9 @@
 """Config parity on real settings files (.env, Helm values, Kubernetes YAML, JSON) through the engine and the CLI."""
 
 import json
+import os
 import subprocess
 import sys
-import os
 
 import pytest
 

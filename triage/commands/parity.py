@@ -81,7 +81,7 @@ def run(args) -> int:
     if args.format == "json":
         text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
     elif args.format == "md":
-        text = "\n".join([f"## Config parity", "", *markdown_lines(report, limit=10_000)]) + "\n"
+        text = "\n".join(["## Config parity", "", *markdown_lines(report, limit=10_000)]) + "\n"
     else:
         text = render_text(report, show_low=args.all)
     if args.output and args.output != "-":

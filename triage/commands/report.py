@@ -40,7 +40,6 @@ def _apply_preset(args):
 
 def run(args) -> int:
     from triage.cli import CliError
-
     from triage.commands.parity import parity_findings
 
     args = _apply_preset(args)

@@ -80,7 +80,7 @@ class ParityReport:
         })
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ParityReport":
+    def from_dict(cls, data: dict) -> ParityReport:
         """Back from `to_dict` (a pinned note finding keeps this shape)."""
         names = {f for f in ParityItem.__dataclass_fields__}
         items = [ParityItem(**{k: v for k, v in i.items() if k in names}) for i in data.get("items", []) if isinstance(i, dict)]
@@ -199,7 +199,7 @@ def _judge(key: str, sa: Setting | None, sb: Setting | None, a_name: str, b_name
         if dbg:
             out.append(item("debug", "high", f"{b_name}: {dbg}"))
     if sb is None:
-        if is_secret(sa):
+        if is_secret(sa):  # type: ignore[arg-type]
             out.append(item("secret_missing", "high", f"secret set in {a_name}, missing in {b_name}"))
         else:
             out.append(item("missing", "medium", f"set in {a_name}, missing in {b_name}"))

@@ -95,7 +95,7 @@ def _read_file(path: Path, notes: list[str]) -> list[Setting]:
     fmt = _format_of(path)
     if fmt == "sniff":
         fmt = _sniff(text)
-    return {"env": _read_env, "json": _read_json, "toml": _read_toml, "yaml": _read_yaml}[fmt](text, str(path), notes)
+    return {"env": _read_env, "json": _read_json, "toml": _read_toml, "yaml": _read_yaml}[fmt](text, str(path), notes)  # type: ignore[index]
 
 
 def _sniff(text: str) -> str:

@@ -10,7 +10,9 @@ import gzip
 import lzma
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -78,7 +80,7 @@ class _ZstdStream:
         pass
 
 
-_STREAM_OPENERS = {
+_STREAM_OPENERS: dict[bytes, Callable[[Any], Any]] = {
     b"\x1f\x8b": lambda fh: gzip.GzipFile(fileobj=fh),
     b"BZh": bz2.BZ2File,
     b"\xfd7zXZ\x00": lzma.LZMAFile,
@@ -138,7 +140,7 @@ def open_stream(path: str) -> ByteStream:
         raw = sys.stdin.buffer
         size = None
     else:
-        raw = open(path, "rb")
+        raw = open(path, "rb")  # noqa: SIM115  (closed by the ByteStream)
         size = _size(raw)
     head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
     for magic, opener in _STREAM_OPENERS.items():

@@ -113,7 +113,8 @@ class FileSource:
         files = expand_paths(self.paths, report)
         sizes = [_size(p) for p in files]
         total = sum(sizes) or None
-        frames, stats = [], []
+        frames: list[pd.DataFrame] = []
+        stats: list = []
         done = 0
         for path, size in zip(files, sizes):
             progress.check()

@@ -18,6 +18,7 @@ from triage.parsing.linereader import BLOCK_BYTES, NotText, bytes_to_lines, iter
 from triage.parsing.lineshape import parse_lines
 from triage.sources import timeseek
 
+
 class LooksBinary(NotText):
     """An image, archive or core dump given as a log: skipped and counted as binary."""
 

@@ -9,6 +9,7 @@ Unsorted, compressed or piped input is read whole (the caller just streams it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import pandas as pd
 
 from triage.events import LoadReport
