@@ -49,7 +49,7 @@ def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             message += " (a value that starts with '-' needs '=', e.g. --deploy=-2h)"
         where = parser.prog.removeprefix("triage").strip()
         prefix = f"{where}: " if where else ""
-        parser.exit(2, f"triage: error: {prefix}{message}; see `{parser.prog} --help`\n")
+        parser.exit(2, f"triage: error: {prefix}{safe_message(message)}; see `{parser.prog} --help`\n")
 
     parser.error = error  # type: ignore[method-assign]
     return parser
@@ -87,8 +87,17 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = None  # type: ignore[assignment]  # nothing more to flush at exit
         return 0
     except CliError as exc:
-        print(f"triage: error: {exc}", file=sys.stderr)
+        print(f"triage: error: {safe_message(str(exc))}", file=sys.stderr)
         return exc.code
+
+
+def safe_message(text: str) -> str:
+    """An error or warning for the terminal: secrets masked (a bad `--es-url https://u:pw@...`
+    must not echo the password), unsafe characters escaped, one line."""
+    from triage.redact import redact
+    from triage.textsafe import escape
+
+    return escape(redact(text), newlines=False)
 
 
 class CliError(Exception):

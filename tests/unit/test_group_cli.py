@@ -211,3 +211,38 @@ def test_cri_nanosecond_times_in_jsonl(capsys, tmp_path):
         "2026-11-26T14:02:07.123456Z", "2026-11-26T14:02:08.223456Z", "2026-11-26T14:02:09.323456Z"]
     assert [r["level"] for r in rows] == ["error", "info", "error"]
     assert rows[0]["message"] == "payment failed id=42"
+
+
+def test_bidi_and_invisible_characters_never_reach_the_terminal(capsys, tmp_path):
+    p = tmp_path / "bidi.log"
+    p.write_text("2026-11-26T10:00:00Z ERROR upload of invoice\u202egnp.exe failed \u2066x\u2069 \u200bzw \u061c\n")
+    code, out, _ = run(capsys, str(p))
+    assert code == 0
+    for ch in "\u202e\u2066\u2069\u200b\u061c":
+        assert ch not in out
+    assert "\\u202e" in out
+    _, jsonl, _ = run(capsys, str(p), "--format", "jsonl")
+    assert "\u202e" not in jsonl and json.loads(jsonl)["message"].startswith("upload of invoice\u202egnp.exe")
+
+
+def test_corpus_secrets_are_masked_in_the_table_and_in_redacted_jsonl(capsys, tmp_path):
+    from secret_corpus import corpus
+
+    samples = [s for s in corpus() if "\n" not in s.line][::4]
+    p = tmp_path / "secrets.log"
+    p.write_text("".join(s.line + "\n" for s in samples))
+    _, out, _ = run(capsys, str(p), "--content", "--top", "0")
+    _, masked, _ = run(capsys, str(p), "--content", "--format", "jsonl", "--redact")
+    assert len(masked.splitlines()) == len(samples)
+    for s in samples:
+        assert s.secret not in out and s.secret not in masked, s.kind
+
+
+def test_error_messages_do_not_echo_credentials(capsys):
+    from triage.cli import CliError, safe_message
+
+    assert "s3cr3tpw" not in safe_message("cannot reach https://admin:s3cr3tpw@es.internal:9200 (\x1b[2J)")
+    assert "\x1b" not in safe_message("\x1b[2J") and "\n" not in safe_message("a\nb")
+    code = main(["group", "--tz", "https://u:hunter2xyz@host/Zone"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "hunter2xyz" not in err and isinstance(CliError("x"), Exception)

@@ -2,7 +2,8 @@
 
 Text output is a ranked table (count, share, id, level, template, one example);
 `--format jsonl` prints one JSON object per event for scripts. Log text is untrusted:
-control characters are shown escaped, never sent to the terminal.
+secrets are masked in the table (and in jsonl with --redact); control and bidi characters
+are shown escaped (triage.textsafe), never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ def run(args) -> int:
         raise CliError(str(exc)) from None
     warning = result.report.warning()
     if warning:
-        print(f"triage: warning: {safe(warning)}", file=sys.stderr)
+        from triage.redact import redact
+
+        print(f"triage: warning: {safe(redact(warning))}", file=sys.stderr)
     events = result.events
     if events.empty:
         raise CliError("no events found in the input")

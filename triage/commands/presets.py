@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage import presets  # a lazy package: the parser is built on every `triage --help`
 from triage.cli import CliError, one_line_errors
+from triage.textsafe import escape
 
 if TYPE_CHECKING:
     from triage.presets import Preset, PresetEntry
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def _clean(text: object) -> str:
-    """Printable text only: a preset file must not be able to drive the terminal."""
-    return _CONTROL.sub("?", str(text))
+    """Printable text only: a preset file must not be able to drive the terminal (nor reorder it with bidi)."""
+    return escape(text, newlines=False)
 
 
 def add_parser(subparsers) -> None:

@@ -10,17 +10,20 @@ import pandas as pd
 
 from triage.note.model import CELL_CHARS, SAMPLE_CHARS, SAMPLE_LINES
 from triage.sparkline import sparkline as draw_sparkline
+from triage.redact import redact_cached
+from triage.textsafe import escape
 from triage.timeparse import format_time
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def inert(text) -> str:
-    """Untrusted text with control characters (ANSI, bidi overrides...) shown as escapes."""
+    """Untrusted text redacted, then with unsafe characters (ANSI, bidi overrides...) shown as escapes.
+
+    Redacting before any Markdown escaping matters: `plain` turns `sk_live_x` into
+    `sk\\_live\\_x`, which no rule would recognise any more.
+    """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
-    text = str(text)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    return escape(redact_cached(str(text)))
 
 
 def fence(text: str, info: str = "text") -> str:

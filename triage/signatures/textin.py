@@ -11,18 +11,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from triage.textsafe import repair_utf8
+
 
 def _clean(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    text = value if isinstance(value, str) else str(value)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return text
+    return repair_utf8(value if isinstance(value, str) else str(value))
 
 
 def to_string_array(messages: Sequence[str] | pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:

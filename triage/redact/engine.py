@@ -1,0 +1,165 @@
+"""The scanning machinery: rules as data, a keyword pre-filter, and non-overlapping spans.
+
+A rule runs only on the lines that contain one of its keywords (the lowercased text is
+searched once per keyword, with `str.find`, which is fast C). That keeps a few hundred
+rules affordable on a megabyte note: most rules never run at all. Rules without keywords
+(or marked `whole`) run on the whole text; they must be cheap to scan (anchored on a
+rare literal such as `-----BEGIN`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+Span = tuple[int, int, str]
+"""(start, end, rule id): text[start:end] is a secret."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    regex: object  # re.Pattern[str]
+    keywords: tuple[str, ...] = ()
+    entropy: float = 0.0
+    group: int | str | None = None  # None: the first group that matched, else the whole match
+    whole: bool = False  # scan the whole text (multi-line secrets) instead of keyword lines
+    extract: Callable | None = None  # match -> iterable of (start, end) spans, for rules with their own logic
+
+
+def shannon(text: str) -> float:
+    """Bits per character; random base62 of length 32 scores about 4.5, English words about 3."""
+    if not text:
+        return 0.0
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
+
+
+def _secret_span(rule: Rule, m) -> tuple[int, int] | None:
+    if rule.group is not None:
+        return m.span(rule.group) if m.group(rule.group) else None
+    for i in range(1, (m.re.groups or 0) + 1):
+        if m.group(i):
+            return m.span(i)
+    return m.span()
+
+
+def _matches(rule: Rule, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for m in rule.regex.finditer(text, start, end):
+        if rule.extract is not None:
+            yield from rule.extract(m)
+            continue
+        span = _secret_span(rule, m)
+        if span is None or span[0] == span[1]:
+            continue
+        secret = text[span[0] : span[1]]
+        if secret.startswith("[REDACTED") or (rule.entropy and shannon(secret) < rule.entropy):
+            continue
+        yield span
+
+
+class Scanner:
+    """Rules compiled once; `spans(text)` finds every secret."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.rules = list(rules)
+        self.keywords = sorted({k for r in self.rules for k in r.keywords})
+        self._by_keyword: dict[str, list[int]] = {}
+        for i, r in enumerate(self.rules):
+            for k in r.keywords:
+                self._by_keyword.setdefault(k, []).append(i)
+        self._always = [i for i, r in enumerate(self.rules) if not r.keywords]
+
+    def spans(self, text: str) -> list[Span]:
+        if not text:
+            return []
+        low = _lower(text)
+        present = [k for k in self.keywords if k in low]
+        todo = set(self._always)
+        for k in present:
+            todo.update(self._by_keyword[k])
+        windows: dict[str, list[tuple[int, int]]] = {}
+        found: list[Span] = []
+        for i in sorted(todo):  # rule order: triage's own rules first
+            rule = self.rules[i]
+            if rule.whole or not rule.keywords:
+                ranges: Iterable[tuple[int, int]] = ((0, len(text)),)
+            else:
+                lines = set()
+                for k in rule.keywords:
+                    if k in low:
+                        if k not in windows:
+                            windows[k] = _lines_with(text, low, k)
+                        lines.update(windows[k])
+                ranges = _coalesce(sorted(lines))
+            for start, end in ranges:
+                found.extend((s, e, rule.id) for s, e in _matches(rule, text, start, end))
+        return merge(found) if found else found
+
+
+def _lower(text: str) -> str:
+    """Lowercase with the same length (a few characters such as 'İ' lowercase to two)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+LONG_LINE = 4096
+"""Lines longer than this are scanned only around each keyword (BEFORE/AFTER characters), not whole:
+some vendored rules cost quadratic time on a megabyte one-line JSON document."""
+BEFORE, AFTER = 256, 2048
+
+
+def _lines_with(text: str, low: str, keyword: str) -> list[tuple[int, int]]:
+    """The (start, end) of each line holding `keyword`; for a long line, a window around each occurrence."""
+    out = []
+    pos = low.find(keyword)
+    while pos >= 0:
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        if end - start <= LONG_LINE:
+            out.append((start, end))
+            pos = low.find(keyword, end)
+            continue
+        out.append((max(start, pos - BEFORE), min(end, pos + len(keyword) + AFTER)))
+        pos = low.find(keyword, pos + AFTER // 2)
+    return out
+
+
+def _coalesce(lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent lines as one range: one regex scan over a run of lines instead of one per line."""
+    out: list[tuple[int, int]] = []
+    for start, end in lines:
+        if out and start <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def merge(spans: list[Span]) -> list[Span]:
+    """Sorted, non-overlapping spans; overlapping ones are joined under the first (longest) rule."""
+    out: list[Span] = []
+    for s, e, rid in sorted(spans, key=lambda x: (x[0], -x[1])):
+        if out and s < out[-1][1]:
+            ps, pe, prid = out[-1]
+            out[-1] = (ps, max(pe, e), prid)
+        else:
+            out.append((s, e, rid))
+    return out
+
+
+def apply(text: str, spans: list[Span], label: Callable[[str], str]) -> str:
+    if not spans:
+        return text
+    parts, last = [], 0
+    for s, e, rid in spans:
+        parts.append(text[last:s])
+        parts.append(label(rid))
+        last = e
+    parts.append(text[last:])
+    return "".join(parts)
