@@ -2,7 +2,7 @@
 
 import pytest
 
-from triage.commands.group import safe
+from triage.commands.group_output import safe
 from triage.commands.presets import _clean
 from triage.note import inert
 from triage.textsafe import UNSAFE, escape, is_safe, pictures, repair_utf8
