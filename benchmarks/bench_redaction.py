@@ -63,7 +63,6 @@ def bench_fp(loghub: Path | None) -> None:
 
 def bench_leaks() -> None:
     from secret_corpus import corpus
-
     from triage.redact import redact
 
     samples = corpus()
@@ -78,8 +77,8 @@ def bench_leaks() -> None:
 
 def _note_incident(findings: int):
     import pandas as pd
-    from secret_corpus import corpus
 
+    from secret_corpus import corpus
     from triage.events import events_frame, metrics_frame
     from triage.pipeline import Incident
 

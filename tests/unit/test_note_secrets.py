@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
-from secret_corpus import corpus
 
+from secret_corpus import corpus
 from triage.analysis import analyze
 from triage.events import events_frame, metrics_frame
 from triage.note import Finding, NoteDraft, dumps_json, render_json, render_markdown

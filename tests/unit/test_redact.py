@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from secret_corpus import Sample, corpus, own_samples, vendor_samples
 
+from secret_corpus import Sample, corpus, own_samples, vendor_samples
 from triage.redact import MASK, find_secrets, redact, redact_many, redact_obj, rules
 from triage.redact.generic import classify, looks_random, luhn
 from triage.redact.vendor import DATA, go_to_python, load_vendor_rules

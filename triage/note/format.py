@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from triage.note.model import CELL_CHARS, SAMPLE_CHARS, SAMPLE_LINES
-from triage.sparkline import sparkline as draw_sparkline
 from triage.redact import redact_cached
+from triage.sparkline import sparkline as draw_sparkline
 from triage.textsafe import escape
 from triage.timeparse import format_time
 

@@ -10,9 +10,10 @@ rare literal such as `-----BEGIN`).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
 
 Span = tuple[int, int, str]
 """(start, end, rule id): text[start:end] is a secret."""
@@ -21,7 +22,7 @@ Span = tuple[int, int, str]
 @dataclass(frozen=True)
 class Rule:
     id: str
-    regex: object  # re.Pattern[str]
+    regex: re.Pattern[str]
     keywords: tuple[str, ...] = ()
     entropy: float = 0.0
     group: int | str | None = None  # None: the first group that matched, else the whole match

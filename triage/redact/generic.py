@@ -26,13 +26,8 @@ _STRONG_ENDINGS = (
 )
 _STRONG_PARTS = frozenset({"pass", "auth", "passwords", "pw"})
 _WEAK_ENDINGS = ("key", "keys", "sig", "signature", "sid", "sessid", "sessionid", "session", "sas", "hmac", "otp")
-_NOT_SECRET_LAST = frozenset(
-    "id ids type types name names url uri urls length len count size expiry expires exp expiration ttl age file path dir "
-    "version ver format endpoint endpoints policy rotation rotated reset changed change required enabled disabled set present "
-    "valid invalid missing hint prompt field label header prefix suffix algorithm alg kind mode source index idx usage limit "
-    "timeout strategy provider manager status error errors attempts retries refreshed created updated issued location store "
-    "vault arn ref config enforced strength mismatch match lifetime duration scope scopes audience issuer method class "
-    "service server host port user username login email account owner region bucket table column used left remaining".split()
+_NOT_SECRET_LAST = frozenset(  # noqa: SIM905 (a word list reads better as text)
+    ["id", "ids", "type", "types", "name", "names", "url", "uri", "urls", "length", "len", "count", "size", "expiry", "expires", "exp", "expiration", "ttl", "age", "file", "path", "dir", "version", "ver", "format", "endpoint", "endpoints", "policy", "rotation", "rotated", "reset", "changed", "change", "required", "enabled", "disabled", "set", "present", "valid", "invalid", "missing", "hint", "prompt", "field", "label", "header", "prefix", "suffix", "algorithm", "alg", "kind", "mode", "source", "index", "idx", "usage", "limit", "timeout", "strategy", "provider", "manager", "status", "error", "errors", "attempts", "retries", "refreshed", "created", "updated", "issued", "location", "store", "vault", "arn", "ref", "config", "enforced", "strength", "mismatch", "match", "lifetime", "duration", "scope", "scopes", "audience", "issuer", "method", "class", "service", "server", "host", "port", "user", "username", "login", "email", "account", "owner", "region", "bucket", "table", "column", "used", "left", "remaining"]
 )
 _NOT_SECRET_ANY = re.compile(
     r"publickey|pubkey|primarykey|foreignkey|partitionkey|sortkey|cachekey|routingkey|idempotencykey|dedup\w*key|objectkey|"
@@ -193,9 +188,10 @@ URL_CREDENTIALS = re.compile(
 
 def _auth_spans(m):
     value = m.group("v")
-    if m.group("scheme") or looks_random(value, 8, 2.5) or (len(value) >= 8 and not placeholder(value) and not _WORDISH.fullmatch(value)):
-        if not placeholder(value):
-            yield m.span("v")
+    if placeholder(value):
+        return
+    if m.group("scheme") or looks_random(value, 8, 2.5) or (len(value) >= 8 and not _WORDISH.fullmatch(value)):
+        yield m.span("v")
 
 
 def _bearer_spans(m):
