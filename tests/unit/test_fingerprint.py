@@ -66,7 +66,7 @@ def test_python_other_exception_type_or_call_site_splits():
 def test_python_template_names_type_and_in_app_frame():
     g = group_messages([py_trace(), py_trace(host="10.1.1.1")])
     template = g.templates[g.ids[0].as_py()]
-    assert template == "ConnectionError: <IP> refused (at payments/client.py:charge)"
+    assert template == "payment failed for order <NUM> — ConnectionError: <IP> refused (at payments/client.py:charge)"
 
 
 def test_framework_frames_do_not_count_as_call_site():
@@ -116,3 +116,33 @@ def test_deep_python_traces_differ_by_their_innermost_frames():
 
     a, b, c = group_messages([trace("total", "KeyError"), trace("total", "KeyError"), trace("checkout", "ValueError")]).ids.to_pylist()
     assert a == b != c
+
+
+PG_TRACE = (
+    "Failed to finalize invoice {n}\n"
+    "org.springframework.dao.DataIntegrityViolationException: could not execute statement\n"
+    "\tat org.springframework.orm.jpa.EntityManagerFactoryUtils.convert(EntityManagerFactoryUtils.java:{l})\n"
+    "\tat app//com.acme.billing.InvoiceService.finalizeInvoice(InvoiceService.java:{l})\n"
+    "\tat com.acme.billing.InvoiceController.post(InvoiceController.java:61)\n"
+    "\tat java.base/java.lang.Thread.run(Thread.java:833)\n"
+    "Caused by: org.postgresql.util.PSQLException: ERROR: duplicate key value violates unique constraint\n"
+    "\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n"
+    "\tat com.zaxxer.hikari.pool.ProxyPreparedStatement.executeUpdate(ProxyPreparedStatement.java:61)\n"
+    "\t... 12 more"
+)
+
+
+def test_deepest_in_app_frame_not_the_driver_or_pool_and_the_log_message_is_the_title():
+    fp = fingerprint(PG_TRACE.format(n=7, l=10))
+    assert fp is not None and fp.frame == "com.acme.billing.InvoiceService.finalizeInvoice"
+    assert "org.postgresql.util.PSQLException" in fp.key  # the root cause still tells bugs apart
+    g = group_messages([PG_TRACE.format(n=n, l=n) for n in range(1, 30)])
+    (template,) = g.templates.values()
+    assert template.startswith("Failed to finalize invoice <NUM> — ")
+    assert template.endswith("(at com.acme.billing.InvoiceService.finalizeInvoice)")
+
+
+def test_trace_without_an_introducing_message_has_no_title():
+    g = group_messages([py_trace().split("\n", 1)[1]] * 3)
+    (template,) = g.templates.values()
+    assert template.startswith("ConnectionError: ") and " — " not in template

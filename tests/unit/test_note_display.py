@@ -80,14 +80,16 @@ def test_meta_block_is_a_table_with_a_real_header(incident):
 def test_trace_templates_are_short_in_tables_and_headings_full_in_the_body(incident):
     inc, a = incident
     top = a.signatures.iloc[0]
-    assert top["status"] == "NEW" and top["template"].startswith("requests.exceptions.ConnectionError")
+    assert top["status"] == "NEW"
+    # The log message that introduced the trace is its title; the trace follows.
+    assert top["template"].startswith("charge failed for order <NUM> — requests.exceptions.ConnectionError")
     md = render_markdown(inc, a, NoteDraft(findings=auto_findings(a)))
     findings = next(t for t in _tables(md) if t[0][:3] == ["#", "Status", "Finding"])
     cell = findings[1][2]
-    assert cell.startswith("`ConnectionError: HTTPConnectionPool(") and "(at payments/client.py:charge)" in cell
-    assert "requests.exceptions" not in cell
+    assert cell.startswith("`charge failed for order <NUM> — ConnectionError: HTTPConnectionPool(")
+    assert "requests.exceptions" not in cell and len(cell.strip("`")) <= 90
     heading = next(line for line in md.splitlines() if line.startswith("### 1."))
-    assert "`ConnectionError: " in heading and "requests.exceptions" not in heading
+    assert "— ConnectionError: " in heading and "requests.exceptions" not in heading
     section = md.split("### 1.", 1)[1].split("### 2.", 1)[0]
     assert "requests.exceptions.ConnectionError: HTTPConnectionPool(host=" in section.split("Template:", 1)[1]
 
@@ -99,7 +101,7 @@ def test_max_template_keeps_the_findings_table_narrow(incident):
     narrow = _tables(render_markdown(inc, a, draft, max_template=40))
     rows = next(t for t in narrow if t[0][:3] == ["#", "Status", "Finding"])[1:]
     assert all(len(r[2].strip("`")) <= 40 for r in rows if r[2].startswith("`"))
-    assert rows[0][2].startswith("`ConnectionError: ")  # still says what failed
+    assert rows[0][2].startswith("`charge faile") and "ConnectionError" in rows[0][2]  # still says what failed
     wide_rows = next(t for t in wide if t[0][:3] == ["#", "Status", "Finding"])[1:]
     assert max(len(r[2]) for r in wide_rows) > 40
 

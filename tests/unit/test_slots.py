@@ -70,3 +70,13 @@ def test_signature_slots_on_an_event_table():
     assert rep.before == 10 and rep.after == 10
     hosts = next(s for s in rep.slots if s.label == "host=")
     assert {v.value: (v.before, v.after) for v in hosts.values} == {"h0": (5, 5), "h1": (5, 5)}
+
+
+def test_trace_templates_read_the_introducing_line_only():
+    msgs = [f"charge failed for order ord-{i}\nTraceback (most recent call last):\n"
+            f'  File "/app/payments/client.py", line 8, in charge\n    x()\nConnectionError: refused' for i in range(5)]
+    g = group_messages(msgs)
+    (template,) = g.templates.values()
+    assert template.startswith("charge failed for order <*> — ConnectionError")
+    (slot,) = summarise(msgs, template).slots
+    assert slot.events == 5 and slot.distinct == 5 and slot.values[0].value.startswith("ord-")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from triage.note.model import CELL_CHARS, SAMPLE_CHARS, SAMPLE_LINES
 from triage.redact import redact_cached
+from triage.signatures.fingerprint import TITLE_SEP
 from triage.sparkline import sparkline as draw_sparkline
 from triage.textsafe import escape
 from triage.timeparse import format_time
@@ -136,6 +137,18 @@ _EXC_NAME = re.compile(r"[A-Z][\w$]*(?:Error|Exception|Exit|Interrupt|Fault|Pani
 SHORT_MESSAGE_MIN = 24
 
 
+def _titled(title: str, trace: str, limit: int) -> str:
+    """`charge failed for order <*> — ConnectionError: HTTPConnect… (at client.py:charge)`: the
+    introducing message first (it says what the app was doing), then the short trace in what is left."""
+    short = short_template(trace, max(int(limit * 0.6), limit - len(title) - len(TITLE_SEP)))
+    room = limit - len(short) - len(TITLE_SEP)
+    if room < SHORT_MESSAGE_MIN // 2:
+        return short
+    if len(title) > room:
+        title = title[: room - 1] + "…"
+    return f"{title}{TITLE_SEP}{short}"
+
+
 def short_template(template, limit: int = CELL_CHARS) -> str:
     """A stack-trace template for tables and headings: `ConnectionError: HTTPConnectionPool(… (at client.py:charge)`.
 
@@ -144,6 +157,9 @@ def short_template(template, limit: int = CELL_CHARS) -> str:
     full template stays in the finding's body. Other templates are returned unchanged.
     """
     text = "" if template is None or (not isinstance(template, str) and pd.isna(template)) else str(template)
+    title, sep, trace = text.partition(TITLE_SEP)
+    if sep and _TRACE.fullmatch(trace):
+        return _titled(title, trace, limit)
     m = _TRACE.fullmatch(text)
     if not m:
         return text

@@ -4,8 +4,12 @@ The same bug must give one signature whatever its line numbers, ids and
 message values; another exception type or another call site must not. So the
 key is the exception type(s) plus the innermost few *in-app* frames, each
 reduced to module and function (no line numbers, addresses, lambda counters).
-Frames from the standard library and well-known frameworks are skipped when
-the trace has in-app frames at all.
+Frames from the standard library, well-known frameworks, drivers and pools
+are skipped when the trace has in-app frames at all: the deepest in-app
+frame (the application's own call, also when the root cause was raised inside
+a library in a `Caused by:` block) names the call site. The log message that
+introduced the trace (`Failed to finalize invoice 42`, masked) is the title of
+its template; it is display only, the key is the trace.
 """
 
 from __future__ import annotations
@@ -31,13 +35,20 @@ _GO_FUNC = re.compile(r"^(?P<func>[\w.\-/*()~]+?)\(.*\)$")
 _GO_FILE = re.compile(r"^\t\S+\.go:\d+")
 
 _JAVA_LIBS = (
-    "java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.", "scala.", "org.springframework.",
+    "java.", "javax.", "jakarta.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.", "scala.", "org.springframework.",
     "org.apache.", "io.netty.", "org.eclipse.", "org.hibernate.", "com.fasterxml.", "reactor.", "io.reactivex.",
     "okhttp3.", "org.junit.", "groovy.", "akka.", "com.google.", "io.grpc.", "org.glassfish.", "feign.",
+    # Drivers, pools, clients and runtimes an application calls into (the bug is in the caller).
+    "org.postgresql.", "com.mysql.", "org.mariadb.", "oracle.", "com.microsoft.", "org.h2.", "org.sqlite.",
+    "com.zaxxer.", "org.jooq.", "org.mybatis.", "org.flywaydb.", "liquibase.", "com.mongodb.", "org.mongodb.",
+    "redis.clients.", "io.lettuce.", "com.amazonaws.", "software.amazon.", "org.elasticsearch.", "co.elastic.",
+    "org.slf4j.", "ch.qos.", "io.micrometer.", "io.opentelemetry.", "org.jboss.", "io.undertow.", "io.vertx.",
+    "io.quarkus.", "io.micronaut.", "net.bytebuddy.", "org.aspectj.", "com.netflix.", "io.github.resilience4j.",
     "System.", "Microsoft.",
 )
 _PY_LIBS = re.compile(r"site-packages|dist-packages|/lib/python\d|\\lib\\|^<")
 _NODE_LIBS = re.compile(r"node_modules|^node:|^internal/|^\(?native|^<anonymous>")
+_JAVA_LOADER = re.compile(r"^[\w.$-]*//|^[\w.-]+(?:@[\w.-]+)?/(?=[\w$]+\.)")  # "app//", "java.base@17/"
 _GENERATED = re.compile(r"\$\$.*|\$\d+|(?<=Accessor)\d+|\$Proxy\d+|0x[0-9a-f]+|\d+$")
 
 
@@ -87,7 +98,7 @@ def _java(lines: list[str]) -> Fingerprint | None:
         if f:
             if not blocks:
                 blocks.append([])
-            func = _norm(f["func"])
+            func = _norm(_JAVA_LOADER.sub("", f["func"]))
             blocks[-1].append((func, not func.startswith(_JAVA_LIBS)))
             continue
         e = _JAVA_EXC.match(line.strip())
@@ -99,8 +110,10 @@ def _java(lines: list[str]) -> Fingerprint | None:
     blocks = [b for b in blocks if b]
     if not types or not blocks:
         return None
-    # The root cause (last block) is where the failure started.
-    return _build("java", " <- ".join(dict.fromkeys(types)), msg, blocks[-1])
+    # The root cause (last block) is where the failure started; when it happened inside a
+    # library (a pool, a driver), the deepest in-app frame is the app's call in an outer block.
+    frames = [f for block in reversed(blocks) for f in block]
+    return _build("java", " <- ".join(dict.fromkeys(types)), msg, frames)
 
 
 def _node(lines: list[str]) -> Fingerprint | None:
@@ -166,7 +179,25 @@ def fingerprint(message: str) -> Fingerprint | None:
     return None
 
 
-def display(fp: Fingerprint, masked_message: str) -> str:
-    """Readable template, e.g. `ConnectionError: <*> (at payments/client.py:charge)`."""
+TITLE_SEP = " — "
+"""Between the log message that introduced a trace and the trace's own summary."""
+
+
+def intro(message: str, fp: Fingerprint) -> str:
+    """The log message's first line when it introduces the trace ("charge failed for order 7"), else "".
+
+    A trace printed on its own starts with its header or its exception line: no title then.
+    """
+    first = message.split("\n", 1)[0].strip()
+    if not first or first == _PY_HEAD or first.startswith(("Exception in thread", "panic:", "goroutine ")):
+        return ""
+    if fp.exc_type.split(" <- ")[0] in first or _JAVA_FRAME.match(first):
+        return ""
+    return first
+
+
+def display(fp: Fingerprint, masked_message: str, title: str = "") -> str:
+    """Readable template, e.g. `charge failed for order <*> — ConnectionError: <*> (at payments/client.py:charge)`."""
     head = f"{fp.exc_type}: {masked_message}" if masked_message else fp.exc_type
-    return f"{head} (at {fp.frame})" if fp.frame else head
+    body = f"{head} (at {fp.frame})" if fp.frame else head
+    return f"{title}{TITLE_SEP}{body}" if title else body

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from triage.signatures.fingerprint import Fingerprint, display, fingerprint
+from triage.signatures.fingerprint import Fingerprint, display, fingerprint, intro
 from triage.signatures.ids import signature_id
 from triage.signatures.masking import clean_key, key_mask_array, typed_mask_array
 from triage.signatures.merge import PLACEHOLDER, merge_templates, shared_affixes
@@ -44,29 +44,56 @@ def _samples(messages: pa.Array, codes: pa.Array, n: int) -> tuple[pa.Array, pa.
     return lo, hi
 
 
-def _trace_keys(lo: pa.Array, keys: list[str]) -> dict[int, Fingerprint]:
-    """Fingerprint the representative message of each multi-line key."""
-    found = {}
+def _trace_keys(lo: pa.Array, keys: list[str]) -> tuple[dict[int, Fingerprint], dict[int, str]]:
+    """Fingerprint the representative message of each multi-line key, and the line that introduced it."""
+    found, titles = {}, {}
     for k, key in enumerate(keys):
         if "\n" in key:
-            fp = fingerprint(lo[k].as_py())
+            msg = lo[k].as_py()
+            fp = fingerprint(msg)
             if fp is not None:
                 found[k] = fp
-    return found
+                titles[k] = intro(msg, fp)
+    return found, titles
 
 
-def _trace_templates(fps: dict[int, Fingerprint]) -> dict[str, str]:
-    """Fingerprint key -> display; the exception message is shown when all members agree."""
+def _agree(values: list[str]) -> str:
+    """One display for several masked texts: the text when all agree, else aligned slots, else `<*>`."""
+    uniq = sorted(set(values))
+    if len(uniq) == 1:
+        return uniq[0]
+    return _align(uniq) or PLACEHOLDER
+
+
+@dataclass(frozen=True)
+class _Trace:
+    fp: Fingerprint
+    title: str  # masked introducing message ("" when the trace stands alone)
+    message: str  # masked exception message
+
+    def show(self) -> str:
+        return display(self.fp, self.message, self.title)
+
+
+def _trace_templates(fps: dict[int, Fingerprint], titles: dict[int, str]) -> dict[str, _Trace]:
+    """Fingerprint key -> its display parts: title (introducing message) and exception message,
+    each shown as the members have it when they agree, as slots where they differ."""
     if not fps:
         return {}
-    shown = typed_mask_array(pa.array([fp.message for fp in fps.values()], pa.large_string())).to_pylist()
-    variants: dict[str, set[str]] = {}
-    for fp, msg in zip(fps.values(), shown):
-        variants.setdefault(fp.key, set()).add(msg)
+    ks = list(fps)
+    texts = [fps[k].message for k in ks] + [titles.get(k, "") for k in ks]
+    typed = typed_mask_array(pa.array(texts, pa.large_string())).to_pylist()
+    msgs: dict[str, list[str]] = {}
+    heads: dict[str, list[str]] = {}
+    for i, k in enumerate(ks):
+        msgs.setdefault(fps[k].key, []).append(typed[i])
+        heads.setdefault(fps[k].key, []).append(typed[len(ks) + i])
     out = {}
-    for fp in fps.values():
-        v = variants[fp.key]
-        out[fp.key] = display(fp, next(iter(v)) if len(v) == 1 else PLACEHOLDER)
+    for k in ks:
+        key = fps[k].key
+        if key not in out:
+            head = "" if "" in heads[key] else _agree(heads[key])
+            out[key] = _Trace(fps[k], head, _agree(msgs[key]))
     return out
 
 
@@ -111,32 +138,39 @@ def _display(lo: pa.Array, hi: pa.Array, merged: list[str], counts: np.ndarray) 
 
 CONSTANT_SAMPLE = 200
 """Events per signature (evenly spread over the input) read to find slots that hold one value."""
+TRACE_SAMPLE = 40
+"""Fewer for stack traces: each sampled event is fingerprinted again to read its exception message."""
 MAX_CONSTANT_SIGNATURES = 5000
 """Only the commonest signatures get constants filled in; the rest keep their placeholders."""
 
 
-def _spread_sample(row_sig: np.ndarray, n_sigs: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(order, starts): rows sorted by signature (stable), and where each signature starts; sample
-    positions are then starts[s] + floor(i * size / k), spread over the whole input, not its head."""
+def _spread_sample(row_sig: np.ndarray, n_sigs: int) -> tuple[np.ndarray, np.ndarray]:
+    """(order, spans): rows sorted by signature (stable), and (start, size) of each signature in it;
+    a sample of k takes start + floor(i * size / k): spread over the whole input, not its head."""
     order = np.argsort(row_sig, kind="stable")
     sizes = np.bincount(row_sig, minlength=n_sigs)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     return order, np.stack([starts, sizes], axis=1)
 
 
-def _with_constants(messages: pa.Array, row_sig: np.ndarray, names: list[str], shown: list[str],
-                    traces: set[int]) -> list[str]:
+def _filled_trace(t: _Trace, sample: pa.Array) -> str:
+    title = fill_constants(t.title, sample) if t.title else ""
+    excs = [fp.message for fp in map(fingerprint, sample.to_pylist()) if fp is not None]
+    message = fill_constants(t.message, excs) if PLACEHOLDER_RE.search(t.message) else t.message
+    return display(t.fp, message, title)
+
+
+def _with_constants(messages: pa.Array, row_sig: np.ndarray, shown: list[str | _Trace]) -> list[str]:
     """Display templates with slots that hold one value in nearly all events shown as that value."""
-    order, spans = _spread_sample(row_sig, len(names), CONSTANT_SAMPLE)
-    cands = [s for s in range(len(names)) if s not in traces and spans[s, 1] >= MIN_CONSTANT_EVENTS
-             and PLACEHOLDER_RE.search(shown[s])]
-    cands = sorted(cands, key=lambda s: (-spans[s, 1], s))[:MAX_CONSTANT_SIGNATURES]
-    out = list(shown)
-    for s in cands:
+    order, spans = _spread_sample(row_sig, len(shown))
+    out = [t.show() if isinstance(t, _Trace) else t for t in shown]
+    cands = [s for s in range(len(shown)) if spans[s, 1] >= MIN_CONSTANT_EVENTS and PLACEHOLDER_RE.search(out[s])]
+    for s in sorted(cands, key=lambda s: (-spans[s, 1], s))[:MAX_CONSTANT_SIGNATURES]:
         start, size = spans[s]
-        k = min(size, CONSTANT_SAMPLE)
-        rows = order[start + (np.arange(k) * size) // k]
-        out[s] = fill_constants(shown[s], messages.take(pa.array(rows)))
+        trace = shown[s] if isinstance(shown[s], _Trace) else None
+        k = min(size, TRACE_SAMPLE if trace else CONSTANT_SAMPLE)
+        sample = messages.take(pa.array(order[start + (np.arange(k) * size) // k]))
+        out[s] = _filled_trace(trace, sample) if trace else fill_constants(out[s], sample)
     return out
 
 
@@ -149,18 +183,17 @@ def group_arrow(messages: pa.Array) -> Grouping:
     codes = enc.indices.to_numpy(zero_copy_only=False)
     counts = np.bincount(codes, minlength=len(raw_keys))
     lo, hi = _samples(messages, enc.indices, len(raw_keys))
-    fps = _trace_keys(lo, raw_keys)
+    fps, titles = _trace_keys(lo, raw_keys)
     merged = merge_templates([clean_key(k) for k in raw_keys])
     shown = _display(lo, hi, merged, counts)
-    fp_shown = _trace_templates(fps)
+    fp_shown = _trace_templates(fps, titles)
     final = [_TRACE_PREFIX + fps[k].key if k in fps else m for k, m in enumerate(merged)]
     names = sorted(set(final))
     sig_of = {key: i for i, key in enumerate(names)}
     per_key_sig = np.array([sig_of[key] for key in final], dtype=np.int64)
     row_sig = per_key_sig[codes]
-    display_of = [fp_shown[key[len(_TRACE_PREFIX):]] if key.startswith(_TRACE_PREFIX) else shown[key] for key in names]
-    traces = {i for i, key in enumerate(names) if key.startswith(_TRACE_PREFIX)}
-    display_of = _with_constants(messages, row_sig, names, display_of, traces)
+    parts = [fp_shown[key[len(_TRACE_PREFIX):]] if key.startswith(_TRACE_PREFIX) else shown[key] for key in names]
+    display_of = _with_constants(messages, row_sig, parts)
     ids = [signature_id(key) for key in names]
     templates = dict(zip(ids, display_of))
     per_key = pa.array([ids[i] for i in per_key_sig], pa.string())

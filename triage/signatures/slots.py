@@ -41,6 +41,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 PLACEHOLDER_RE = re.compile(r"<(?:\*|[A-Z]{2,5})>")
+# A stack-trace template: "<introducing message> — <ExcType>[: msg] (at frame)". Only the
+# introducing message is on the event's first line, so only its slots are read.
+_TRACE_TAIL = re.compile(r"^(?P<head>.+?)(?P<tail> — [\w$.]+(?: <- [\w$.]+)*(?::.*| \(at [^()]+\))?)$", re.S)
+
+
+def split_trace(template: str) -> tuple[str, str]:
+    """(the part read from the first line, the rest kept as it is)."""
+    m = _TRACE_TAIL.match(template)
+    return (m["head"], m["tail"]) if m else (template, "")
 CONSTANT_SHARE = 0.95
 """A slot whose commonest value has at least this share of the events is shown as that value."""
 MIN_CONSTANT_EVENTS = 3
@@ -147,7 +156,7 @@ def _as_array(messages: Sequence[str] | pd.Series | pa.Array | pa.ChunkedArray) 
 
 def slot_values(messages: Sequence[str] | pd.Series | pa.Array, template: str) -> list[pa.Array]:
     """Per slot, the value in each message (aligned with `messages`; null where it does not fit)."""
-    pattern = slot_pattern(template)
+    pattern = slot_pattern(split_trace(template)[0])
     if pattern is None:
         return []
     n = pattern.count("(.*?)")
@@ -205,8 +214,9 @@ def summarise(messages: Sequence[str] | pd.Series | pa.Array, template: str,
     """Top values of every variable slot, with before/after counts when `after` (one bool per message) is given."""
     arr = _as_array(messages)
     cols = slot_values(arr, template)
-    placeholders = PLACEHOLDER_RE.findall(template.strip())
-    pieces = PLACEHOLDER_RE.split(template.strip())
+    head = split_trace(template)[0].strip()
+    placeholders = PLACEHOLDER_RE.findall(head)
+    pieces = PLACEHOLDER_RE.split(head)
     mask = None if after is None else np.asarray(after, dtype=bool)
     fits = len(arr) if not cols else len(arr) - cols[0].null_count
     slots = [_slot(i, placeholders[i], _label(pieces[i]), col, mask, top) for i, col in enumerate(cols)]
@@ -221,10 +231,11 @@ def summarise(messages: Sequence[str] | pd.Series | pa.Array, template: str,
 
 def fill_constants(template: str, messages: Sequence[str] | pd.Series | pa.Array, share: float = CONSTANT_SHARE) -> str:
     """The template with every slot that holds one value in >= `share` of `messages` replaced by that value."""
-    pieces = PLACEHOLDER_RE.split(template)
+    head, tail = split_trace(template)
+    pieces = PLACEHOLDER_RE.split(head)
     if len(pieces) < 2:
         return template
-    placeholders = PLACEHOLDER_RE.findall(template)
+    placeholders = PLACEHOLDER_RE.findall(head)
     arr = _as_array(messages)
     if len(arr) < MIN_CONSTANT_EVENTS:
         return template
@@ -235,7 +246,7 @@ def fill_constants(template: str, messages: Sequence[str] | pd.Series | pa.Array
         keep = n >= share * len(arr) and value.strip() != "" and "\n" not in value
         out.append(value if keep else placeholders[i])
         out.append(pieces[i + 1])
-    return "".join(out)
+    return "".join(out) + tail
 
 
 def signature_slots(events: pd.DataFrame, signature: str, deploy=None, top: int = 5) -> SlotReport:
