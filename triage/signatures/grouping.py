@@ -167,10 +167,11 @@ def _with_constants(messages: pa.Array, row_sig: np.ndarray, shown: list[str | _
     cands = [s for s in range(len(shown)) if spans[s, 1] >= MIN_CONSTANT_EVENTS and PLACEHOLDER_RE.search(out[s])]
     for s in sorted(cands, key=lambda s: (-spans[s, 1], s))[:MAX_CONSTANT_SIGNATURES]:
         start, size = spans[s]
-        trace = shown[s] if isinstance(shown[s], _Trace) else None
+        part = shown[s]
+        trace = part if isinstance(part, _Trace) else None
         k = min(size, TRACE_SAMPLE if trace else CONSTANT_SAMPLE)
         sample = messages.take(pa.array(order[start + (np.arange(k) * size) // k]))
-        out[s] = _filled_trace(trace, sample) if trace else fill_constants(out[s], sample)
+        out[s] = _filled_trace(trace, sample) if trace is not None else fill_constants(out[s], sample)
     return out
 
 
