@@ -48,10 +48,16 @@ def run(args) -> int:
     if files == ["-"] and _stdin_is_terminal():
         raise CliError("no input: give log files, a directory or a glob, or pipe logs in (triage group - < app.log)", code=2)
     source = FileSource(files, content=args.content, tz=tz)
+    from triage.commands.progress_line import ProgressLine
+    from triage.events import Progress
+
+    line = ProgressLine()
     try:
-        result = source.load(None, None)
+        result = source.load(None, None, Progress(line))
     except SourceError as exc:
         raise CliError(str(exc)) from None
+    finally:
+        line.close()
     warning = result.report.warning()
     if warning:
         from triage.redact import redact

@@ -116,16 +116,20 @@ def _load(args):
         deploy = options.deploy_time(args, tz)
         version, title = args.version_label, args.title or ""
     metric_sources = options.metric_sources(args, tz)
-    from triage.events import Cancelled, SourceError
+    from triage.commands.progress_line import ProgressLine
+    from triage.events import Cancelled, Progress, SourceError
     from triage.pipeline import load_incident
 
+    line = ProgressLine()
     try:
         incident = load_incident(source, deploy=deploy, before=before, after=after, metric_sources=metric_sources,
-                                 version=version, title=title)
+                                 version=version, title=title, progress=Progress(line))
     except SourceError as exc:
         raise CliError(str(exc)) from None
     except Cancelled:
         raise CliError("cancelled", code=130) from None
+    finally:
+        line.close()
     if getattr(args, "loaded_preset", None) is not None:  # the preset's signature include/exclude/status
         from triage.presets import filter_incident
 
