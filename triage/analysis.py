@@ -349,6 +349,9 @@ def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None
     w = windows_for(prep, deploy, before, after)
     warnings = list(w.warnings(tz))
     sigs = _signature_table(prep, w)
+    rollback = getattr(incident, "rollback", None)
+    if rollback is not None:
+        sigs = since_rollback(sigs, prep, rollback, w)
     dims = _dimension_table(prep, w)
     # metrics are judged on their own points (each window needs a few), whatever the logs hold
     mets = metric_deltas(incident.metrics, w.start.value, w.deploy.value, w.end.value)
@@ -363,6 +366,25 @@ def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None
         deploy=w.deploy.to_pydatetime(), before=before, after=after, signatures=sigs,
         dimensions=dims, metrics=mets, warnings=warnings, estimated=incident.report.estimated,
     )
+
+
+def since_rollback(sigs: pd.DataFrame, prep: Prepared, rollback, w: Windows) -> pd.DataFrame:
+    """A third window, [rollback, end of the after window]: did the rollback bring the rate back?
+
+    Adds `since_rollback` (count) and `rate_since_rollback` (per minute over the part of that
+    window the data covers), next to the before/after rates they are read against.
+    """
+    r, end = _to_ns(rollback), int(w.end.value)
+    inside = prep.has_ts & (prep.ts >= r) & (prep.ts < end) & (prep.sig_codes >= 0)
+    counts = np.bincount(prep.sig_codes[inside], minlength=len(prep.signatures)).astype(float) * prep.scale
+    last = min(end, prep.ts_max + 1) if prep.ts_max is not None else end
+    minutes = max((last - r) / 60e9, 1e-9)
+    rows = pd.Index(prep.signatures["signature"]).get_indexer(sigs["signature"])
+    out = sigs.copy()
+    got = np.where(rows >= 0, counts[np.maximum(rows, 0)], 0.0)
+    out["since_rollback"] = got.astype(np.int64)
+    out["rate_since_rollback"] = got / minutes if last > r else np.nan
+    return out
 
 
 def _scaled(res: dict, scale: float) -> dict:

@@ -43,6 +43,8 @@ class Incident:
     queries: list[str] = field(default_factory=list)
     report: LoadReport = field(default_factory=LoadReport)
     key: str = ""  # stable id (hash of sources + deploy), for draft autosave
+    rollback: datetime | None = None  # aware UTC; statistics add a third window "since rollback"
+    live: object | None = None  # triage.live.LiveIncident while following, else None
 
 
 def incident_key(sources: Iterable[str], deploy: datetime) -> str:
@@ -166,8 +168,13 @@ def load_incident(
     title: str = "",
     progress: Progress | None = None,
     margin: timedelta | None = None,
+    open_end: bool = False,
+    rollback: datetime | None = None,
 ) -> Incident:
     """Load events and metrics over [deploy-before-margin, deploy+after+margin] and group them.
+
+    `open_end` (follow mode): load everything after the deploy too and stretch the after
+    window to the newest event, which is where a follower goes on from.
 
     Raises Cancelled / SourceError from the sources unchanged.
     """
@@ -175,6 +182,8 @@ def load_incident(
     progress = progress or Progress()
     margin = max(before, after) if margin is None else margin
     start, end = _load_range(deploy, before + margin, after + margin)
+    if open_end:
+        end = LATEST
     # Every source keeps only [start, end]; local files also name files that miss it (clock skew).
     result = source.load(start, end, progress)
     report = LoadReport()
@@ -200,12 +209,15 @@ def load_incident(
         sources.append(mres.description or _describe(ms))
         queries.extend(_queries(ms))
     metric_table = pd.concat(metrics, ignore_index=True) if metrics else empty_metrics()
+    if open_end and len(events) and events["timestamp"].notna().any():
+        after = max(after, events["timestamp"].max().to_pydatetime() - deploy + timedelta(seconds=1))
     return Incident(
         events=events,
         metrics=metric_table,
         deploy=deploy,
         before=before,
         after=after,
+        rollback=_utc(rollback) if rollback is not None else None,
         version=version,
         title=title,
         sources=sources,

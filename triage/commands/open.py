@@ -25,6 +25,9 @@ def add_parser(subparsers) -> None:
     )
     add_incident_arguments(p)
     p.add_argument("--export-dir", metavar="DIR", help="default folder for exported notes (default: current directory)")
+    p.add_argument("--follow", "-f", action="store_true",
+                   help="keep reading: appended lines (files, '-') or new events (remote sources, polled) "
+                        "grow the after window live")
     p.set_defaults(func=run)
 
 
@@ -81,16 +84,25 @@ def build_loader(args, tz):
     deploy = options.deploy_time(args, tz)
     before, after = options.windows(args)
     metric_sources = options.metric_sources(args, tz)
+    rollback = options.rollback_time(args, tz, deploy)
     source = options.log_source(args)
     preset = getattr(args, "loaded_preset", None)
+    follow = bool(getattr(args, "follow", False))
+    if follow and getattr(source, "kind", "") == "files":
+        source.follow = True
 
     def load(progress):
         incident = load_incident(source, deploy=deploy, before=before, after=after, metric_sources=metric_sources,
-                                 version=args.version_label, title=args.title or "", progress=progress)
+                                 version=args.version_label, title=args.title or "", progress=progress,
+                                 open_end=follow, rollback=rollback)
         if preset is not None and (preset.include or preset.exclude or preset.http_status):
             from triage.presets import filter_signatures
 
             incident.events = filter_signatures(incident.events, preset)
+        if follow:
+            from triage.live import follow_incident
+
+            incident.live = follow_incident(incident, source)
         return incident
 
     return load
@@ -110,12 +122,50 @@ def _take_stdin(args) -> str | None:
         raise _cli_error("'-' reads stdin, but nothing is piped in", 2)
     tmp_dir = tempfile.mkdtemp(prefix="triage-stdin-")
     target = Path(tmp_dir) / "stdin"
-    print("triage: reading stdin…", file=sys.stderr, flush=True)
-    with open(target, "wb") as out:
-        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    if getattr(args, "follow", False):
+        _copy_in_background(target)  # the pipe keeps flowing into the file the app follows
+    else:
+        print("triage: reading stdin…", file=sys.stderr, flush=True)
+        with open(target, "wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
     _stdin_from_tty(tmp_dir)
     args.files = [str(target) if f == "-" else f for f in files]
     return tmp_dir
+
+
+def _copy_in_background(target: Path, settle: float = 0.5) -> None:
+    """Copy the pipe to `target` in a daemon thread for as long as it flows (follow mode).
+
+    The pipe is moved off fd 0 first, so the terminal can take its place for keys. Waits
+    until the pipe pauses for `settle` seconds (or ends) so the first load sees what was
+    already buffered.
+    """
+    import threading
+    import time
+
+    pipe = os.fdopen(os.dup(0), "rb", buffering=0)
+    out = open(target, "wb", buffering=0)
+    last = [time.monotonic()]
+    ended = threading.Event()
+
+    def pump() -> None:
+        try:
+            while True:
+                data = pipe.read(1 << 16)
+                if not data:
+                    break
+                out.write(data)
+                last[0] = time.monotonic()
+        except (OSError, ValueError):
+            pass
+        finally:
+            ended.set()
+            out.close()
+
+    threading.Thread(target=pump, name="triage-stdin", daemon=True).start()
+    print("triage: reading stdin (following)…", file=sys.stderr, flush=True)
+    while not ended.wait(0.05) and time.monotonic() - last[0] < settle:
+        pass
 
 
 def _stdin_from_tty(tmp_dir: str) -> None:

@@ -61,6 +61,8 @@ def add_incident_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--title", default=None, help="incident title for the header and note (default: from the deploy)")
     p.add_argument("--content", action="store_true",
                    help="every line is a bare message: no header detection or multi-line folding")
+    p.add_argument("--rollback", metavar="T", default=None,
+                   help="rollback (or hotfix) time: the statistics add a third window, since the rollback")
     add_source_arguments(p)
     from triage.presets.option import add_preset_argument
 
@@ -106,6 +108,22 @@ def deploy_time(args: argparse.Namespace, tz, *, hint: str = ""):
         raise _cli_error(f"bad --deploy: {args.deploy!r} reads as {deploy.date().isoformat()}, "
                          "outside the years log times can hold")
     return deploy
+
+
+def rollback_time(args: argparse.Namespace, tz, deploy):
+    """--rollback as a UTC datetime after the deploy, or None; exit 2 when unreadable or before the deploy."""
+    text = getattr(args, "rollback", None)
+    if not text:
+        return None
+    from triage.timeparse import parse_time
+
+    try:
+        rollback = parse_time(text, tz=tz)
+    except (ValueError, OverflowError) as exc:
+        raise _cli_error(f"bad --rollback: {exc}") from None
+    if rollback <= deploy:
+        raise _cli_error(f"bad --rollback: {text!r} is not after the deploy")
+    return rollback
 
 
 def log_source(args: argparse.Namespace):

@@ -123,7 +123,8 @@ def _load(args):
     line = ProgressLine()
     try:
         incident = load_incident(source, deploy=deploy, before=before, after=after, metric_sources=metric_sources,
-                                 version=version, title=title, progress=Progress(line))
+                                 version=version, title=title, progress=Progress(line),
+                                 rollback=options.rollback_time(args, tz, deploy))
     except SourceError as exc:
         raise CliError(str(exc)) from None
     except Cancelled:

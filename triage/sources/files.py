@@ -90,10 +90,12 @@ class FileSource:
 
     kind = "files"
 
-    def __init__(self, paths: list[str], *, content: bool = False, tz=None):
+    def __init__(self, paths: list[str], *, content: bool = False, tz=None, follow: bool = False):
         self.paths = list(paths) or ["-"]
         self.content = content
         self.tz = tz
+        self.follow = follow  # files are still being written: leave a half-written last line
+        self.positions: dict[str, tuple[int, int]] = {}  # path -> (byte offset, line) where the last load stopped
 
     def describe(self) -> str:
         names = ["stdin" if p == "-" else Path(p).name or p for p in self.paths]
@@ -121,7 +123,7 @@ class FileSource:
             progress.update(done=done, total=total, message=f"reading {path}")
             try:
                 got, st = stream_file(path, start=start, end=end, content=self.content, tz=tz, report=report,
-                                      progress=progress, done_before=done, total=total)
+                                      progress=progress, done_before=done, total=total, hold_partial=self.follow)
             except (NotText, OSError) as exc:
                 _skip(path, exc, report)
                 got, st = None, None
@@ -129,6 +131,8 @@ class FileSource:
             if got is not None:
                 frames.extend(f for f in got if len(f))
                 stats.append(st)
+                if st.plain:
+                    self.positions[path] = (st.read_to, st.next_line)
         progress.update(done=total or 0, total=total, message="loaded")
         if not files or (not stats and report.skipped):
             raise SourceError("no readable input", hint=report.warning() or "give log files, a directory, a glob, or '-' for stdin")

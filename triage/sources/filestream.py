@@ -37,6 +37,9 @@ class FileStats:
     lo: pd.Timestamp | None = None
     hi: pd.Timestamp | None = None
     skipped: bool = False  # parts of the file were never read (seek / early stop)
+    read_to: int = 0  # byte offset after the last record parsed (where a follower goes on)
+    next_line: int = 1  # line number at `read_to`
+    plain: bool = False  # an uncompressed file: `read_to` is a byte offset a follower can seek to
 
     def see(self, ts: pd.Series) -> None:
         ts = ts.dropna()
@@ -58,6 +61,17 @@ class RecordStream:
     report: LoadReport = field(default_factory=LoadReport)
     line: int = 1  # input line number of the first byte in `carry`
     carry: bytes = b""
+
+    def flush(self) -> pd.DataFrame | None:
+        """Parse every complete line held back (the input has paused); a partial last line stays."""
+        cut = self.carry.rfind(b"\n") + 1
+        if not cut:
+            return None
+        data, rest = self.carry[:cut], self.carry[cut:]
+        self.carry = b""
+        df = self.feed(data, final=True)
+        self.carry = rest
+        return df
 
     def feed(self, data: bytes, final: bool = False) -> pd.DataFrame | None:
         """Parse what is complete in carry + data; with `final`, everything (end of input)."""
@@ -131,8 +145,12 @@ def _keep(df: pd.DataFrame, start, end, stats: FileStats) -> pd.DataFrame:
 
 def stream_file(path: str, *, start=None, end=None, content=False, tz=None, report: LoadReport,
                 progress: Progress, done_before: int = 0, total: int | None = None,
-                block_bytes: int = BLOCK_BYTES, min_seek_bytes: int = timeseek.MIN_SEEK_BYTES) -> tuple[list[pd.DataFrame], FileStats]:
+                block_bytes: int = BLOCK_BYTES, min_seek_bytes: int = timeseek.MIN_SEEK_BYTES,
+                hold_partial: bool = False) -> tuple[list[pd.DataFrame], FileStats]:
     """The events of one input within [start, end], block by block.
+
+    `hold_partial`: a last line without its newline is still being written (follow mode):
+    leave it for the follower instead of parsing half of it.
 
     Raises OSError / NotText when the input cannot be opened or is binary (nothing read yet);
     a compressed file that turns corrupt later keeps what was read and says so.
@@ -153,7 +171,10 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
             nxt, broken = _next_block(blocks, block_bytes)
             if nxt is not None and len(nxt) < block_bytes // 2:  # a short last block: parsed with this one
                 block, (nxt, broken) = block + nxt, _next_block(blocks, block_bytes)
-            df = records.feed(block, final=nxt is None)
+            if nxt is None and hold_partial:
+                df = _concat(records.feed(block), records.flush())
+            else:
+                df = records.feed(block, final=nxt is None)
             if df is not None and len(df):
                 if seeked:  # lines before the first timed one belong to a record that started before the seek
                     df, seeked = _from_first_timed(df)
@@ -166,6 +187,8 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
                             message=f"reading {name}: {records.line - 1:,} lines")
             block = nxt
         stats.skipped = stats.skipped or plan.offset > 0
+        stats.read_to, stats.next_line = stream.position() - len(records.carry), records.line
+        stats.plain = stream.seekable
         stats.lo = _earliest(stats.lo, plan.head)
         stats.hi = _latest(stats.hi, plan.tail)
         if broken is not None:
@@ -184,6 +207,11 @@ def _plan(stream, start, end, tz, records: RecordStream, min_seek_bytes: int) ->
         records.line = timeseek.count_lines(stream.fh, plan.offset) + 1
     stream.fh.seek(plan.offset)
     return plan
+
+
+def _concat(a: pd.DataFrame | None, b: pd.DataFrame | None) -> pd.DataFrame | None:
+    parts = [f for f in (a, b) if f is not None and len(f)]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else None)
 
 
 def _next_block(blocks, block_bytes: int) -> tuple[bytes | None, NotText | None]:
