@@ -109,7 +109,7 @@ class SignatureMemory:
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def learn(cls, events: pd.DataFrame) -> "SignatureMemory":
+    def learn(cls, events: pd.DataFrame) -> SignatureMemory:
         memory = cls()
         memory.remember(events)
         return memory
@@ -217,7 +217,7 @@ def follow_incident(incident: Incident, source) -> LiveIncident:
     """Followers for the source the incident was loaded from: appended bytes for local files, polls otherwise."""
     positions = getattr(source, "positions", None)
     if getattr(source, "kind", "") == "files" and positions is not None:
-        followers = [FileFollower(path, offset, line, content=source.content, tz=_zone(source.tz))
+        followers: list = [FileFollower(path, offset, line, content=source.content, tz=_zone(source.tz))
                      for path, (offset, line) in positions.items() if path != "-"]
     else:
         newest = incident.events["timestamp"].max() if len(incident.events) else pd.NaT

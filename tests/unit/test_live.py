@@ -2,8 +2,6 @@
 
 from datetime import datetime, timedelta, timezone
 
-import pandas as pd
-
 from triage.analysis import analyze
 from triage.live import LiveIncident, PollFollower, follow_incident
 from triage.pipeline import load_incident

@@ -141,7 +141,7 @@ def _copy_in_background(target: Path, settle: float = 0.5) -> None:
     import time
 
     pipe = os.fdopen(os.dup(0), "rb", buffering=0)
-    out = open(target, "wb", buffering=0)
+    out = open(target, "wb", buffering=0)  # noqa: SIM115 - the copy thread owns and closes it
     last = [time.monotonic()]
     ended = threading.Event()
 

@@ -126,13 +126,13 @@ class FileSource:
                                       progress=progress, done_before=done, total=total, hold_partial=self.follow)
             except (NotText, OSError) as exc:
                 _skip(path, exc, report)
-                got, st = None, None
+                done += size
+                continue
             done += size
-            if got is not None:
-                frames.extend(f for f in got if len(f))
-                stats.append(st)
-                if st.plain:
-                    self.positions[path] = (st.read_to, st.next_line)
+            frames.extend(f for f in got if len(f))
+            stats.append(st)
+            if st.plain:
+                self.positions[path] = (st.read_to, st.next_line)
         progress.update(done=total or 0, total=total, message="loaded")
         if not files or (not stats and report.skipped):
             raise SourceError("no readable input", hint=report.warning() or "give log files, a directory, a glob, or '-' for stdin")
