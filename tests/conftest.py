@@ -7,7 +7,22 @@ osmem-server pytest plugin.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+
+@pytest.fixture(scope="session")
+def _empty_config_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("no-user-config")
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(_empty_config_dir, monkeypatch):
+    """The developer's own config.toml and presets never leak into a test (tests that want one set
+    TRIAGE_CONFIG_DIR themselves; subprocesses inherit this empty one)."""
+    if "TRIAGE_CONFIG_DIR" not in os.environ:
+        monkeypatch.setenv("TRIAGE_CONFIG_DIR", str(_empty_config_dir))
 
 
 @pytest.fixture

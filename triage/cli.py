@@ -13,7 +13,7 @@ import sys
 
 from triage import __version__
 
-COMMANDS = ("group", "report", "gate", "parity", "deploys", "demo", "open", "presets", "completion")
+COMMANDS = ("group", "report", "gate", "parity", "deploys", "demo", "open", "presets", "config", "completion")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,14 +15,18 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from triage.app import make_demo_app
     from triage.cli import CliError
-    from triage.timeparse import resolve_tz
+    from triage.commands.options import app_look, config_defaults, set_theme, zone
+
+    args = config_defaults(args)
+    tz = zone(args)
+    keymap, theme = app_look(args)
+    from triage.app import make_demo_app
 
     try:
-        tz = resolve_tz(args.tz)
-        app = make_demo_app(tz=tz, export_dir=args.export_dir)
+        app = make_demo_app(tz=tz, export_dir=args.export_dir, keymap=keymap)
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
+    set_theme(app, args, theme)
     app.run()
     return app.return_code or 0

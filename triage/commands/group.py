@@ -33,6 +33,7 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from triage.cli import CliError
     from triage.commands.group_output import at_least, redacted, render_table, safe, write_jsonl
+    from triage.commands.options import config_defaults
     from triage.events import SourceError
     from triage.signatures import add_signatures
     from triage.sources.files import FileSource
@@ -40,6 +41,7 @@ def run(args) -> int:
 
     if args.top < 0:
         raise CliError("--top must be 0 or more", code=2)
+    args = config_defaults(args)  # the config file's zone, unless --tz
     try:
         tz = resolve_tz(args.tz)
     except ValueError as exc:

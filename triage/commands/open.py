@@ -40,12 +40,15 @@ def run(args: argparse.Namespace) -> int:
         loader = build_loader(args, tz)
         presets, preset_loader = _preset_switching(pristine, tz, query)
         from triage.app import make_app  # after the options are checked: a typo needs no Textual
+        from triage.commands.options import app_look, set_theme
 
+        keymap, theme = app_look(args)
         try:
-            app = make_app(loader, tz=tz, export_dir=args.export_dir, presets=presets, preset_loader=preset_loader,
-                           query_saver=query_saver(query))
+            app = make_app(loader, tz=tz, export_dir=args.export_dir, keymap=keymap, presets=presets,
+                           preset_loader=preset_loader, query_saver=query_saver(query))
         except ValueError as exc:  # unreadable keymap
             raise _cli_error(str(exc)) from None
+        set_theme(app, args, theme)
         app.run()
     finally:
         if stdin_dir is not None:
@@ -60,11 +63,9 @@ def _cli_error(message: str, code: int = 1):
 
 
 def _with_preset(args):
-    if getattr(args, "preset", None):
-        from triage.presets import apply_preset
+    from triage.commands.options import apply_defaults
 
-        return apply_preset(args)
-    return args
+    return apply_defaults(args)
 
 
 def _tz(args):
@@ -201,7 +202,7 @@ def query_saver(query: dict):
 def _preset_switching(pristine, tz, query: dict | None = None):
     """Names for the palette's "switch preset" and a loader factory, when presets are available."""
     try:
-        from triage.presets import apply_preset, list_presets
+        from triage.presets import list_presets
     except ImportError:
         return [], None
     try:
@@ -213,7 +214,9 @@ def _preset_switching(pristine, tz, query: dict | None = None):
         args = copy.copy(pristine)
         args.preset = name
         try:
-            applied = apply_preset(args)
+            from triage.commands.options import apply_defaults
+
+            applied = apply_defaults(args)
             loader = build_loader(applied, tz)
         except Exception as exc:  # CliError carries the preset's file, line and key
             raise ValueError(str(exc)) from None

@@ -177,3 +177,49 @@ def _csv_metric_sources(args: argparse.Namespace, tz) -> list:
         return [CsvMetricsSource(p, tz=tz) for p in paths]
     except Exception as exc:  # a readable line, never a traceback
         raise _cli_error(f"--metrics: {exc}", 1) from None
+
+
+def apply_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """`--preset` then the config file fill what the command line left out (in that order)."""
+    from triage.presets import apply_preset
+
+    return config_defaults(apply_preset(args))
+
+
+def config_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """The config file's tz/windows/export folder where still unset; a bad config file exits 2."""
+    from triage.config import ConfigError, with_config
+
+    try:
+        return with_config(args)
+    except ConfigError as exc:
+        raise _cli_error(str(exc)) from None
+
+
+def app_look(args: argparse.Namespace) -> tuple[dict | None, str | None]:
+    """(keymap, theme) for the app from the config file; $TRIAGE_KEYMAP still wins for the keymap."""
+    import os
+
+    config = getattr(args, "config", None)
+    if config is None:
+        return None, None
+    keymap = None
+    if config.keymap and not os.environ.get("TRIAGE_KEYMAP"):
+        from triage.app import read_keymap
+
+        try:
+            keymap = read_keymap(config.keymap)
+        except ValueError as exc:
+            raise _cli_error(f"{config.path}:{config.line_of('keymap')}: key 'keymap': {exc}") from None
+    return keymap, config.theme
+
+
+def set_theme(app, args: argparse.Namespace, theme: str | None) -> None:
+    """Apply the config file's Textual theme; an unknown name exits 2 and lists the known ones."""
+    if theme is None:
+        return
+    if theme not in app.available_themes:
+        config = args.config
+        raise _cli_error(f"{config.path}:{config.line_of('theme')}: key 'theme': unknown theme {theme!r} "
+                         f"(known: {', '.join(sorted(app.available_themes))})")
+    app.theme = theme

@@ -33,9 +33,8 @@ def add_parser(subparsers) -> None:
 
 
 def _apply_preset(args):
-    from triage.presets import apply_preset
-
-    return apply_preset(args)
+    """The preset, then the config file, fill what the command line left out."""
+    return options.apply_defaults(args)
 
 
 def run(args) -> int:
