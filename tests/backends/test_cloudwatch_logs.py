@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from cw_support import AwsAnswers, ingest_logs, logs_client, make_incident, put_events
+from cw_support import AwsAnswers, aws_error, ingest_logs, logs_client, make_incident, put_events
 from triage.events import EVENT_COLUMNS, Cancelled, Progress
 from triage.sources.cloudwatch import CloudWatchSource
 from triage.sources.cloudwatch.insights import PollPolicy
@@ -109,6 +109,30 @@ def test_pages_are_followed_without_loss_or_duplicates(cw_env):
     assert len(result.events) == 25_000
     # pages come in time order, so the covered share of the window estimates the total
     assert all(abs(t - 25_000) < 2_500 for d, t, _ in totals if d >= 10_000)
+    assert sorted(result.events["raw"].tolist()) == sorted(m for _, m in events)
+
+
+def test_throttling_on_a_later_page_resumes_from_that_page(cw_env):
+    """The paginator stops at a throttle that outlasts botocore's retries; the fetch waits and
+    resumes with the last page's nextToken: nothing fetched twice, nothing lost."""
+    client = logs_client()
+    inc = make_incident(10)
+    client.create_log_group(logGroupName="/big")
+    client.create_log_stream(logGroupName="/big", logStreamName="s")
+    base = int(inc.start.timestamp() * 1000)
+    events = [(base + i * 144, f"INFO item {i}") for i in range(25_000)]
+    put_events(client, "/big", "s", events)
+
+    session = CwSession(max_attempts=1, retry_mode="standard", throttle_wait=0.02)
+    throttle = aws_error("ThrottlingException", "Rate exceeded")
+    spy = AwsAnswers(session.client("logs"), "FilterLogEvents", [throttle, throttle], when=lambda p: "nextToken" in p)
+    messages = []
+    result = CloudWatchSource(["/big"], session=session).load(inc.start, inc.end,
+                                                              Progress(lambda d, t, m: messages.append(m)))
+    assert sum(m.startswith("throttled, waiting") for m in messages) == 2
+    tokens = [p.get("nextToken") for p in spy.seen]
+    assert tokens[0] is None and tokens[1] == tokens[2] == tokens[3]  # the throttled page, asked again
+    assert len(result.events) == 25_000 and not result.report.partial
     assert sorted(result.events["raw"].tolist()) == sorted(m for _, m in events)
 
 

@@ -108,16 +108,11 @@ def resolve_groups(session: CwSession, patterns: list[str], progress: Progress) 
 
 def _groups_with_prefix(session: CwSession, prefix: str, progress: Progress) -> list[str]:
     found: list[str] = []
-    token = None
-    while True:
-        params = {"logGroupNamePrefix": prefix} if prefix else {}
-        if token:
-            params["nextToken"] = token
-        page = session.call("logs", "DescribeLogGroups", progress, what=f"log groups '{prefix}*'", **params)
+    params = {"logGroupNamePrefix": prefix} if prefix else {}
+    for page in session.pages("logs", "DescribeLogGroups", progress, token="nextToken",
+                              what=f"log groups '{prefix}*'", **params):
         found.extend(g["logGroupName"] for g in page.get("logGroups", []))
-        token = page.get("nextToken")
-        if not token:
-            return found
+    return found
 
 
 @dataclass
@@ -147,11 +142,9 @@ class FilterFetch:
             params["filterPattern"] = self.pattern
         if self.stream_prefix:
             params["logStreamNamePrefix"] = self.stream_prefix
-        token = None
-        while True:
-            if token:
-                params["nextToken"] = token
-            page = self.session.call("logs", "FilterLogEvents", progress, what=f"log group {group}", **params)
+        pages = self.session.pages("logs", "FilterLogEvents", progress, token="nextToken", what=f"log group {group}",
+                                   **params)
+        for page in pages:
             events = page.get("events", [])
             buffer.add(
                 [e["timestamp"] for e in events],
@@ -162,8 +155,7 @@ class FilterFetch:
             total = _estimated_total(buffer.count, position, last, start_ms, end_ms)
             progress.update(done=buffer.count, total=total,
                             message=_progress_text(position, group, buffer.count, last))
-            token = page.get("nextToken")
-            if not token:
+            if not page.get("nextToken"):
                 return
             if buffer.count >= self.max_events:
                 self.capped = report.partial = True

@@ -142,17 +142,11 @@ class MetricFetch:
         return frame.sort_values(["metric", "dimensions", "timestamp"], kind="stable").reset_index(drop=True)
 
     def _pages(self, batch, start, end, progress):
-        token = None
-        while True:
-            params = {"MetricDataQueries": batch, "StartTime": start, "EndTime": end, "ScanBy": "TimestampAscending"}
-            if token:
-                params["NextToken"] = token
-            page = self.session.call("cloudwatch", "GetMetricData", progress, what="CloudWatch metrics", **params)
+        params = {"MetricDataQueries": batch, "StartTime": start, "EndTime": end, "ScanBy": "TimestampAscending"}
+        for page in self.session.pages("cloudwatch", "GetMetricData", progress, token="NextToken",
+                                       what="CloudWatch metrics", **params):
             self.calls += 1
             yield from page.get("MetricDataResults", [])
-            token = page.get("NextToken")
-            if not token:
-                return
 
     @staticmethod
     def _query(i: int, spec: MetricSpec, period: int) -> dict:

@@ -108,29 +108,63 @@ class CwSession:
 
         `what` names the object concerned (a log group, a query) for messages.
         """
-        client = self.client(service)
-        method = getattr(client, _snake(operation))
-        wait, waited = self.throttle_wait, 0.0
+        method = getattr(self.client(service), _snake(operation))
+        backoff = _Backoff(self, operation, progress)
         while True:
             progress.check()
             try:
                 return method(**params)
             except bx.ClientError as exc:
-                code = error_code(exc)
-                if code not in THROTTLE_CODES:
-                    raise translate(exc, service, what) from None
-                if waited >= self.throttle_budget:
-                    raise SourceError(
-                        f"CloudWatch kept throttling {operation} for {waited:.0f}s",
-                        "try again later, narrow the window, or raise the account's API quota",
-                    ) from None
+                backoff.throttled_or_raise(exc, service, what)
             except bx.BotoCoreError as exc:
                 raise translate(exc, service, what) from None
-            shown = max(1, round(wait))
-            progress.update(message=f"throttled, waiting {shown}s")
-            sleep(wait, progress)
-            waited += wait
-            wait = min(wait * 2, self.throttle_max_wait)
+
+    def pages(self, service: str, operation: str, progress: Progress, *, token: str, what: str = "", **params):
+        """Every page of a paginated operation, through boto3's paginator.
+
+        Cancellation is checked before each page is requested, so a cancel stops between
+        pages. Throttling that outlasts botocore's own retries is waited out (as in `call`) and
+        the paginator resumes from the last page's `token` (the operation's next-token field).
+        """
+        paginator = self.client(service).get_paginator(_snake(operation))
+        backoff = _Backoff(self, operation, progress)
+        resume = None
+        while True:
+            kwargs = dict(params, **{token: resume}) if resume else params
+            iterator = iter(paginator.paginate(**kwargs))
+            try:
+                while True:
+                    progress.check()
+                    page = next(iterator, None)
+                    if page is None:
+                        return
+                    resume = page.get(token) or resume
+                    yield page
+            except bx.ClientError as exc:
+                backoff.throttled_or_raise(exc, service, what)
+            except bx.BotoCoreError as exc:
+                raise translate(exc, service, what) from None
+
+
+class _Backoff:
+    """Waits out throttling with a doubling, cancellable sleep, up to the session's budget."""
+
+    def __init__(self, session: CwSession, operation: str, progress: Progress):
+        self.session, self.operation, self.progress = session, operation, progress
+        self.wait, self.waited = session.throttle_wait, 0.0
+
+    def throttled_or_raise(self, exc: bx.ClientError, service: str, what: str) -> None:
+        if error_code(exc) not in THROTTLE_CODES:
+            raise translate(exc, service, what) from None
+        if self.waited >= self.session.throttle_budget:
+            raise SourceError(
+                f"CloudWatch kept throttling {self.operation} for {self.waited:.0f}s",
+                "try again later, narrow the window, or raise the account's API quota",
+            ) from None
+        self.progress.update(message=f"throttled, waiting {max(1, round(self.wait))}s")
+        sleep(self.wait, self.progress)
+        self.waited += self.wait
+        self.wait = min(self.wait * 2, self.session.throttle_max_wait)
 
 
 def sleep(seconds: float, progress: Progress) -> None:
