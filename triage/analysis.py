@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from triage.events import LEVEL_RANK
 from triage.metric_deltas import metric_deltas
 from triage.pipeline import Incident
+from triage.signatures.slots import SlotReport, summarise
 from triage.stats import benjamini_hochberg, dispersion, poisson_rate_test, rate_ratio_ci
 from triage.timeparse import format_time
 
@@ -65,6 +66,24 @@ class SignatureDetail:
     by_service: list[tuple[str, int]]
     by_host: list[tuple[str, int]]
     by_status: list[tuple[str, int]]
+    slots: SlotReport | None = None  # per variable slot of the template: top values, before/after
+
+
+SLOT_SAMPLE = 20000
+"""Events read (evenly spread) for the value inspector of one signature: shares, not exact counts."""
+
+
+def _slot_report(incident: Incident, rows: pd.DataFrame, template: str) -> SlotReport | None:
+    """Top values of each variable slot, split at the deploy (events without a time count as before)."""
+    if not len(rows) or "message" not in rows:
+        return None
+    if len(rows) > SLOT_SAMPLE:
+        rows = rows.iloc[np.linspace(0, len(rows) - 1, SLOT_SAMPLE).astype(np.int64)]
+    after = None
+    if "timestamp" in rows and incident.deploy is not None:
+        ts = pd.to_datetime(rows["timestamp"], utc=True)
+        after = (ts >= pd.Timestamp(incident.deploy)).fillna(False).to_numpy(dtype=bool)
+    return summarise(rows["message"], template, after=after)
 
 
 @dataclass
@@ -679,6 +698,7 @@ def signature_detail(incident: Incident, signature: str, *, samples: int = 5, st
         by_service=counts("service"),
         by_host=counts("host"),
         by_status=counts("http_status"),
+        slots=_slot_report(incident, rows, str(meta["template"]) if meta is not None else ""),
     )
 
 

@@ -73,6 +73,7 @@ def render_json(incident, analysis, draft: NoteDraft) -> dict:
             det = _detail(incident, analysis, f.key, row)
             item["samples"] = [{k: _json_value(_clip_json(v)) for k, v in s.items()} for s in det.samples]
             item["by_service"], item["by_host"] = det.by_service[:10], det.by_host[:10]
+            item["slots"] = det.slots.to_dict()["slots"] if det.slots is not None else []
         elif f.kind == "metric":
             item["data"] = _records(_metric_rows(analysis, f.key))
         elif f.kind == "parity":

@@ -178,6 +178,7 @@ def _signature_section(incident, analysis, i, f: Finding, tz) -> list[str]:
     out.append(f"- **Hosts**: {_top_list(detail.by_host, detail.count)}")
     if detail.by_status:
         out.append(f"- **HTTP status**: {_top_list(detail.by_status, detail.count)}")
+    out += _value_lines(detail.slots)
     if f.comment:
         out += ["", f"**Comment:** {plain(f.comment)}"]
     out += ["", "Template:", "", fence(clip_sample(detail.template)), ""]
@@ -202,6 +203,28 @@ def _detail(incident, analysis, key, row):
     else:
         start, end = (d, d + pd.Timedelta(analysis.after)) if status in ("NEW", "SPIKE") else (d - pd.Timedelta(analysis.before), d + pd.Timedelta(analysis.after))
     return signature_detail(incident, key, samples=SAMPLES_PER_FINDING, start=start, end=end)
+
+
+MAX_SLOTS_SHOWN = 4
+
+
+def _value_lines(report) -> list[str]:
+    """`- **Values** of `host=<*>`: `db.prod` 67% (before 100% → after 33%), `mock-payments.internal` 33% NEW`."""
+    if report is None or not report.slots:
+        return []
+    out = []
+    for slot in report.slots[:MAX_SLOTS_SHOWN]:
+        name = f"{slot.label}{slot.placeholder}" if slot.label else f"slot {slot.index + 1}"
+        parts = []
+        for v in slot.values[:3]:
+            item = f"{code_span(v.value, 60)} {v.share:.0%}"
+            if report.before and report.after:
+                item += f" (before {v.before_share:.0%} → after {v.after_share:.0%}"
+                item += f", {v.change})" if v.change != "SAME" else ")"
+            parts.append(item)
+        more = f", {slot.distinct - len(slot.values[:3]):,} more values" if slot.distinct > 3 else ""
+        out.append(f"- **Values** of {code_span(name, 40)}: {', '.join(parts)}{more}")
+    return out
 
 
 def _top_list(pairs, total: int, n: int = 3) -> str:
