@@ -88,7 +88,7 @@ async def first_screen() -> tuple[float, float, float]:
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
         painted = time.perf_counter() - T_PROCESS
-        await wait_until(pilot, lambda: app.analysis is not None and app.main.query_one("#signatures").row_count > 0)
+        await wait_until(pilot, lambda: app.analyzer.analysis is not None and app.main.query_one("#signatures").row_count > 0)
         await pilot.pause(0)
         now = time.perf_counter()
         return painted, now - T_PROCESS, now - t_app
@@ -100,13 +100,13 @@ async def latencies(incident, rounds: int) -> dict[str, list[float]]:
     app = make_app(lambda progress: incident)
     out: dict[str, list[float]] = {"cursor": [], "filter": [], "filter_refresh": [], "window": []}
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: app.analysis is not None and app.selected is not None, 120)
+        await wait_until(pilot, lambda: app.analyzer.analysis is not None and app.analyzer.selected is not None, 120)
         await pilot.pause(0.5)
         for _ in range(rounds):
-            before = app.selected
+            before = app.analyzer.selected
             t = time.perf_counter()
             app.simulate_key("down")
-            await wait_until(pilot, lambda: app.selected != before and app.detail_shown == app.selected)
+            await wait_until(pilot, lambda: app.analyzer.selected != before and app.analyzer.detail_shown == app.analyzer.selected)
             await asyncio.sleep(0)  # the repaint
             out["cursor"].append(time.perf_counter() - t)
             await pilot.pause(0.05)
@@ -114,23 +114,23 @@ async def latencies(incident, rounds: int) -> dict[str, list[float]]:
         for word in ["op1", "op12", "op123"][:rounds] * max(1, rounds // 3):
             filter_input.value = ""
             await pilot.pause(0.3)
-            redraws = app.table_refreshes
+            redraws = app.analyzer.table_refreshes
             t = time.perf_counter()
             filter_input.value = word
-            await wait_until(pilot, lambda: app.table_refreshes > redraws)
+            await wait_until(pilot, lambda: app.analyzer.table_refreshes > redraws)
             await pilot.pause(0)  # let the redraw reach the screen
             out["filter"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            app.refresh_table()
+            app.analyzer.refresh_table()
             out["filter_refresh"].append(time.perf_counter() - t)
         filter_input.value = ""
         await pilot.pause(0.3)
         for i in range(rounds):
-            gen = app._generation
+            gen = app.analyzer.generation
             t = time.perf_counter()
             app.simulate_key("minus" if i % 2 else "plus")
-            await wait_until(pilot, lambda: app._generation > gen and app.analysis is not None
-                             and app.analysis.before == app.before, 60)
+            await wait_until(pilot, lambda: app.analyzer.generation > gen and app.analyzer.analysis is not None
+                             and app.analyzer.analysis.before == app.analyzer.before, 60)
             out["window"].append(time.perf_counter() - t)
     return out
 

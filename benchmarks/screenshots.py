@@ -62,7 +62,7 @@ async def shoot(out: Path) -> list[Path]:
         await pilot.press("enter")
         await settle(pilot)
         save("filter")
-        app.clear_filter()
+        app.analyzer.clear_filter()
         await settle(pilot)
         await pilot.press("f")
         await pilot.press(*"first error after the deploy")

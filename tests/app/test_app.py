@@ -24,7 +24,7 @@ def demo_app(demo, tmp_path, **kwargs):
 
 
 def top_row(app):
-    return app.visible_rows().iloc[0]
+    return app.analyzer.visible_rows().iloc[0]
 
 
 async def test_demo_opens_with_new_signature_on_top_and_detail_shown(tmp_path):
@@ -33,10 +33,10 @@ async def test_demo_opens_with_new_signature_on_top_and_detail_shown(tmp_path):
         await settle(pilot)
         assert app.state == "ready"
         table = app.main.query_one("#signatures")
-        assert table.row_count == len(app.analysis.signatures) > 3
+        assert table.row_count == len(app.analyzer.analysis.signatures) > 3
         row = top_row(app)
         assert row["status"] == "NEW" and row["before"] == 0 and row["after"] > 0
-        assert app.selected == row["signature"]
+        assert app.analyzer.selected == row["signature"]
         detail = str(app.main.query_one("#detail-body").render())
         assert str(row["template"])[:30] in detail
         assert "Samples" in detail
@@ -51,14 +51,14 @@ async def test_pin_top_signature_and_export_note(demo, tmp_path):
         assert isinstance(app.screen, AskModal)
         await pilot.press(*"starts right at the deploy", "enter")
         await settle(pilot)
-        assert [(f.kind, f.key, f.comment) for f in app.draft.findings] == [
+        assert [(f.kind, f.key, f.comment) for f in app.drafts.draft.findings] == [
             ("signature", row["signature"], "starts right at the deploy")]
         await pilot.press("e")
         assert isinstance(app.screen, AskModal)
         await pilot.press("enter")
         await settle(pilot)
-        path = app.default_export_path()
-        assert app.last_export == path and path.parent == tmp_path
+        path = app.drafts.default_export_path()
+        assert app.drafts.last_export == path and path.parent == tmp_path
         text = path.read_text(encoding="utf-8")
         assert "starts right at the deploy" in text
         assert row["signature"] in text
@@ -85,11 +85,11 @@ async def test_pin_again_unpins(demo, tmp_path):
         await settle(pilot)
         await pilot.press("f", "enter")
         await settle(pilot)
-        assert len(app.draft.findings) == 1
+        assert len(app.drafts.draft.findings) == 1
         assert str(app.main.query_one("#signatures").get_cell_at((0, 0))) == "●"
         await pilot.press("f")
         await settle(pilot)
-        assert app.draft.findings == []
+        assert app.drafts.draft.findings == []
 
 
 async def test_window_changes_recompute_counts(demo, tmp_path):
@@ -97,63 +97,63 @@ async def test_window_changes_recompute_counts(demo, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         sig = top_row(app)["signature"]
-        after_30 = int(app._signature_row(sig)["after"])
+        after_30 = int(app.analyzer.signature_row(sig)["after"])
         await pilot.press("minus", "minus")  # 30m -> 20m on both sides
         await settle(pilot)
-        assert (app.before.total_seconds(), app.after.total_seconds()) == (1200, 1200)
-        after_20 = int(app._signature_row(sig)["after"])
+        assert (app.analyzer.before.total_seconds(), app.analyzer.after.total_seconds()) == (1200, 1200)
+        after_20 = int(app.analyzer.signature_row(sig)["after"])
         assert 0 < after_20 < after_30
         assert "-20m/+20m" in str(app.main.query_one("#header").render())
 
         await pilot.press("w")
         await pilot.press("ctrl+u", *"10m/45m", "enter")
         await settle(pilot)
-        assert (app.before.total_seconds(), app.after.total_seconds()) == (600, 2700)
+        assert (app.analyzer.before.total_seconds(), app.analyzer.after.total_seconds()) == (600, 2700)
 
-        deploy = app.deploy
+        deploy = app.analyzer.deploy
         await pilot.press("right_square_bracket")
         await settle(pilot)
-        assert (app.deploy - deploy).total_seconds() == 60
+        assert (app.analyzer.deploy - deploy).total_seconds() == 60
         await pilot.press("d", "ctrl+u", *"-2m", "enter")
         await settle(pilot)
-        assert (app.deploy - deploy).total_seconds() == -60
-        assert app.analysis.deploy == app.deploy
+        assert (app.analyzer.deploy - deploy).total_seconds() == -60
+        assert app.analyzer.analysis.deploy == app.analyzer.deploy
 
 
 async def test_bad_deploy_time_keeps_dialog_open_with_message(demo, tmp_path):
     app = demo_app(demo, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        deploy = app.deploy
+        deploy = app.analyzer.deploy
         await pilot.press("d", "ctrl+u", *"not a time", "enter")
         await settle(pilot)
         assert isinstance(app.screen, AskModal)
         assert "not a time" in str(app.screen.query_one("#ask-error").render())
         await pilot.press("escape")
-        assert app.deploy == deploy
+        assert app.analyzer.deploy == deploy
 
 
 async def test_filter_by_text_status_and_service(demo, tmp_path):
     app = demo_app(demo, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        total = len(app.analysis.signatures)
+        total = len(app.analyzer.analysis.signatures)
         await pilot.press("slash", *"status:gone")
         await settle(pilot)
-        rows = app.visible_rows()
+        rows = app.analyzer.visible_rows()
         assert 0 < len(rows) < total
         assert set(rows["status"]) == {"GONE"}
         assert app.main.query_one("#signatures").row_count == len(rows)
 
-        app.clear_filter()
-        app.set_filter_token("service", "payments")
+        app.analyzer.clear_filter()
+        app.analyzer.set_filter_token("service", "payments")
         await settle(pilot)
-        rows = app.visible_rows()
-        services = app.prepared.by_service
+        rows = app.analyzer.visible_rows()
+        services = app.analyzer.prepared.by_service
         payment_sigs = set(services[services["service"] == "payments"]["signature"])
         assert set(rows["signature"]) == payment_sigs and 0 < len(rows) < total
 
-        app.clear_filter()
+        app.analyzer.clear_filter()
         await pilot.press("slash", *"zzz-no-such-template")
         await settle(pilot)
         assert app.main.query_one("#signatures").row_count == 0
@@ -164,13 +164,13 @@ async def test_sort_by_after_descending(demo, tmp_path):
     app = demo_app(demo, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        app.sort_by("after")
+        app.analyzer.sort_by("after")
         await settle(pilot)
-        after = list(app.visible_rows()["after"])
+        after = list(app.analyzer.visible_rows()["after"])
         assert after == sorted(after, reverse=True)
-        app.sort_by("after")  # same column again reverses
+        app.analyzer.sort_by("after")  # same column again reverses
         await settle(pilot)
-        assert list(app.visible_rows()["after"]) == sorted(after)
+        assert list(app.analyzer.visible_rows()["after"]) == sorted(after)
 
 
 async def test_command_palette_filters_by_service(demo, tmp_path):
@@ -182,7 +182,7 @@ async def test_command_palette_filters_by_service(demo, tmp_path):
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert "service:payments" in app.filter_text
+        assert "service:payments" in app.analyzer.filter_text
 
 
 async def test_note_screen_edits_are_in_the_draft_and_preview(demo, tmp_path):
@@ -194,7 +194,7 @@ async def test_note_screen_edits_are_in_the_draft_and_preview(demo, tmp_path):
         assert isinstance(app.screen, NoteScreen)
         await pilot.press(*"Card payments fail")
         await settle(pilot, rounds=4)
-        assert app.draft.summary == "Card payments fail"
+        assert app.drafts.draft.summary == "Card payments fail"
         preview = app.screen.query_one("#note-preview")
         assert "Card payments fail" in preview.source
         assert app.screen.query_one("#note-findings").row_count == 1
@@ -208,7 +208,7 @@ async def test_keymap_remaps_binding_by_id(demo, tmp_path):
         await settle(pilot)
         await pilot.press("p", "enter")
         await settle(pilot)
-        assert len(app.draft.findings) == 1
+        assert len(app.drafts.draft.findings) == 1
 
 
 async def test_theme_switch_restyles_and_keeps_working(demo, tmp_path):
@@ -221,4 +221,4 @@ async def test_theme_switch_restyles_and_keeps_working(demo, tmp_path):
         assert app.main.query_one("#header").styles.background != dark_background
         await pilot.press("down")
         await settle(pilot)
-        assert app.detail_shown == app.selected == app.visible_rows().iloc[1]["signature"]
+        assert app.analyzer.detail_shown == app.analyzer.selected == app.analyzer.visible_rows().iloc[1]["signature"]

@@ -33,13 +33,13 @@ async def test_enter_zooms_the_detail_and_escape_returns_to_the_table(demo, tmp_
         assert body.index("Samples") < body.index("whole loaded range")
         await pilot.press("down", "enter")
         await settle(pilot)
-        second = app.visible_rows().iloc[1]
+        second = app.analyzer.visible_rows().iloc[1]
         detail = app.main.query_one("#detail")
-        assert app.selected == second["signature"]
+        assert app.analyzer.selected == second["signature"]
         assert app.main.maximized is detail and app.focused is detail
         body = str(app.main.query_one("#detail-body").render())
         assert "Samples" in body and str(second["template"])[:20] in body
-        assert app.detail_shown == second["signature"]
+        assert app.analyzer.detail_shown == second["signature"]
         assert body.index("whole loaded range") < body.index("Samples")  # zoomed: everything, in order
         await pilot.press("escape")
         await settle(pilot)
@@ -49,7 +49,7 @@ async def test_enter_zooms_the_detail_and_escape_returns_to_the_table(demo, tmp_
         assert body.index("Samples") < body.index("whole loaded range")
         await pilot.press("down")
         await settle(pilot)
-        assert app.selected == app.visible_rows().iloc[2]["signature"]
+        assert app.analyzer.selected == app.analyzer.visible_rows().iloc[2]["signature"]
 
 
 async def test_template_column_gets_the_width_and_header_keeps_the_title(demo, tmp_path):
@@ -130,7 +130,7 @@ async def test_help_opens_and_closes_with_escape_and_the_app_keeps_working(demo,
         assert app.is_running and not isinstance(app.screen, HelpScreen)
         await pilot.press("down")
         await settle(pilot)
-        assert app.selected == app.visible_rows().iloc[1]["signature"]
+        assert app.analyzer.selected == app.analyzer.visible_rows().iloc[1]["signature"]
 
 
 async def test_deploy_prompt_names_the_display_zone(demo, tmp_path):

@@ -42,14 +42,14 @@ async def test_switch_preset_from_the_palette_reloads_with_its_filters(tmp_path)
                    preset_loader=preset_loader)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        templates = set(app.analysis.signatures["template"])
+        templates = set(app.analyzer.analysis.signatures["template"])
         assert any("served" in t for t in templates) and any("timed out" in t for t in templates)
         await pilot.press("ctrl+p", *"switch preset files-timeouts")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert app.state == "ready"
-        templates = set(app.analysis.signatures["template"])
+        templates = set(app.analyzer.analysis.signatures["template"])
         assert templates and all("timed out" in t for t in templates)
 
 
@@ -80,13 +80,13 @@ async def test_save_current_query_as_preset_and_confirm_overwrite(tmp_path):
         await pilot.press(*["backspace"] * 9, *"pricing-timeouts", "enter")
         await settle(pilot)
         path = tmp_path / "config" / "queries" / "pricing-timeouts.toml"
-        assert app.last_preset == path and path.is_file()
+        assert app.loads.last_preset == path and path.is_file()
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         assert data["name"] == "pricing-timeouts"
         assert data["window"] == {"before": "25m", "after": "35m"}
         assert "deploy" not in path.read_text(encoding="utf-8")
         assert find_preset("pricing-timeouts").name == "pricing-timeouts"
-        assert "pricing-timeouts" in app.presets  # now offered by "switch preset"
+        assert "pricing-timeouts" in app.loads.presets  # now offered by "switch preset"
 
         # Same name again: asked before overwriting; cancelling keeps the file.
         before = path.read_text(encoding="utf-8")

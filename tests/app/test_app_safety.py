@@ -80,14 +80,14 @@ async def test_hostile_log_text_renders_literally_and_triggers_nothing(tmp_path)
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.filter_text.startswith("service:") and "@click=app.quit" in app.filter_text
-        assert len(app.visible_rows()) >= 1
+        assert app.analyzer.filter_text.startswith("service:") and "@click=app.quit" in app.analyzer.filter_text
+        assert len(app.analyzer.visible_rows()) >= 1
         assert app.is_running and app.return_code is None
-        app.clear_filter()
+        app.analyzer.clear_filter()
 
         await pilot.press("e", "enter")
         await settle(pilot)
-        note = app.last_export.read_text(encoding="utf-8")
+        note = app.drafts.last_export.read_text(encoding="utf-8")
         assert "\x1b" not in note and "\x07" not in note
 
 
@@ -106,13 +106,13 @@ async def test_escape_cancels_a_slow_load(tmp_path):
     app = make_app(slow, export_dir=tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause(0.3)
-        assert started and app.loading
+        assert started and app.loads.active
         assert "loading" in app.state
         app.main.query_one("#filter").focus()  # escape cancels the load even while typing a filter
         await pilot.pause(0.05)
         await pilot.press("escape")
         await settle(pilot)
-        assert not app.loading
+        assert not app.loads.active
         assert app.state.startswith("cancelled")
         assert app.is_running
 
@@ -140,7 +140,7 @@ CRASHER = textwrap.dedent("""
     async def main():
         app = make_app(lambda p: load_incident(FileSource([sys.argv[1]]), deploy=DEPLOY, progress=p))
         async with app.run_test(size=(120, 36)) as pilot:
-            while app.analysis is None:
+            while app.analyzer.analysis is None:
                 await pilot.pause(0.1)
             await pilot.pause(0.3)
             await pilot.press("f", *"pinned before the crash", "enter")
@@ -173,8 +173,8 @@ async def test_draft_survives_sigkill_and_is_restored(tmp_path, state_dir):
     app = make_app(files_loader(log), export_dir=tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        assert app.draft.summary == "typed before the crash"
-        assert [f.comment for f in app.draft.findings] == ["pinned before the crash"]
+        assert app.drafts.draft.summary == "typed before the crash"
+        assert [f.comment for f in app.drafts.draft.findings] == ["pinned before the crash"]
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, NoteScreen)

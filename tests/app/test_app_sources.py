@@ -39,8 +39,8 @@ async def test_cloudwatch_metrics_next_to_file_logs(cw_env, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         assert app.state == "ready"
-        assert any("timed out" in str(t) for t in app.visible_rows()["template"])
-        metrics = app.analysis.metrics
+        assert any("timed out" in str(t) for t in app.analyzer.visible_rows()["template"])
+        metrics = app.analyzer.analysis.metrics
         row = metrics[metrics["metric"].astype(str).str.startswith("HTTPCode_Target_5XX_Count")]
         assert len(row) == 1 and row.iloc[0]["status"] == "UP"
 
@@ -55,9 +55,9 @@ async def test_a_broken_metrics_file_keeps_the_logs(tmp_path):
     app = open_app(tmp_path, log, "--deploy", deploy.isoformat(), "--metrics", str(broken))
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        assert app.is_running and app.analysis is not None
+        assert app.is_running and app.analyzer.analysis is not None
         assert "PARTIAL" in app.state
-        assert any("timed out" in str(t) for t in app.visible_rows()["template"])
+        assert any("timed out" in str(t) for t in app.analyzer.visible_rows()["template"])
         notices = str(app.main.query_one("#notices").render())
         assert "metrics from" in notices and "could not be loaded" in notices
 

@@ -28,12 +28,12 @@ async def test_open_over_cloudwatch_shows_what_changed(cw_env, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         assert app.state == "ready"
-        assert app.incident.sources[0].startswith("cloudwatch /ecs/checkout (+1)")
-        rows = app.visible_rows()
+        assert app.analyzer.incident.sources[0].startswith("cloudwatch /ecs/checkout (+1)")
+        rows = app.analyzer.visible_rows()
         statuses = dict(zip(rows["template"].astype(str), rows["status"]))
         assert any(s == "GONE" and "KeyError" in t for t, s in statuses.items())
         assert any(s == "NEW" and "Traceback" in t for t, s in statuses.items())
-        assert "HTTPCode_Target_5XX_Count Sum" in set(app.incident.metrics["metric"])
+        assert "HTTPCode_Target_5XX_Count Sum" in set(app.analyzer.incident.metrics["metric"])
 
 
 async def test_open_with_a_missing_group_shows_the_hint_not_a_crash(cw_env, tmp_path):

@@ -33,8 +33,8 @@ async def test_open_over_opensearch_shows_the_new_error_on_top(url, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         assert app.state == "ready"
-        assert app.incident.sources == [f"opensearch logs-* @ {url}"]
-        row = app.visible_rows().iloc[0]
+        assert app.analyzer.incident.sources == [f"opensearch logs-* @ {url}"]
+        row = app.analyzer.visible_rows().iloc[0]
         assert row["status"] == "NEW" and "ConnectionError" in str(row["template"])
 
 
@@ -44,6 +44,6 @@ async def test_open_sampled_elasticsearch_says_estimates(url, tmp_path):
                        "--es-max-docs", "800")
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
-            assert app.state == "ESTIMATED" and app.incident.report.estimated
+            assert app.state == "ESTIMATED" and app.analyzer.incident.report.estimated
             notices = str(app.main.query_one("#notices").render())
             assert "ESTIMATES" in notices

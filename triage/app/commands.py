@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from triage.app.inert import clean
+
+if TYPE_CHECKING:
+    from triage.app.app import TriageApp
 
 STATUSES = ("NEW", "SPIKE", "DROP", "GONE", "STEADY")
 LEVELS = ("warn", "error", "fatal")
@@ -15,9 +20,15 @@ MAX_VALUES = 300
 
 
 class TriageCommands(Provider):
-    def _commands(self) -> list[tuple[str, object, str]]:
-        app = self.app
-        cmds = [
+    @property
+    def triage(self) -> TriageApp:
+        """The app, typed (the palette only ever runs inside TriageApp)."""
+        return cast("TriageApp", self.app)
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = self.triage
+        view, loads = app.analyzer, app.loads
+        cmds: list[tuple[str, Callable[[], object], str]] = [
             ("Set deploy time…", app.action_set_deploy, "absolute, now-2h, or +5m from the current deploy"),
             ("Change windows…", app.action_set_window, "before/after the deploy, e.g. 10m/45m"),
             ("Widen windows (+5m)", partial(app.action_widen, 1), ""),
@@ -28,26 +39,26 @@ class TriageCommands(Provider):
             ("Open the incident note", app.action_note, "summary, impact, actions, preview"),
             ("Export note…", app.action_export_note, "write the redacted Markdown file"),
             ("Copy note to clipboard", app.action_copy_note, ""),
-            ("Clear filter", app.clear_filter, ""),
+            ("Clear filter", view.clear_filter, ""),
             ("Reload data", app.action_reload, "run the source again"),
             ("Save current query as preset…", app.action_save_preset, "a TOML file you can reuse and commit"),
             ("Help: keys", app.action_help, ""),
         ]
         for status in STATUSES:
-            cmds.append((f"Filter by status {status}", partial(app.set_filter_token, "status", status.lower()), ""))
+            cmds.append((f"Filter by status {status}", partial(view.set_filter_token, "status", status.lower()), ""))
         for level in LEVELS:
-            cmds.append((f"Filter by level {level} and worse", partial(app.set_filter_token, "level", level), ""))
+            cmds.append((f"Filter by level {level} and worse", partial(view.set_filter_token, "level", level), ""))
         for key in ("rank", "after", "ratio", "q", "before", "status", "template"):
-            cmds.append((f"Sort by {key}", partial(app.sort_by, key), ""))
-        prepared = app.prepared
+            cmds.append((f"Sort by {key}", partial(view.sort_by, key), ""))
+        prepared = view.prepared
         if prepared is not None:
             for service in prepared.services[:MAX_VALUES]:
                 cmds.append((f"Filter by service {clean(service, 60)}",
-                             partial(app.set_filter_token, "service", service), ""))
+                             partial(view.set_filter_token, "service", service), ""))
             for host in prepared.hosts[:MAX_VALUES]:
-                cmds.append((f"Filter by host {clean(host, 60)}", partial(app.set_filter_token, "host", host), ""))
-        for name in app.presets:
-            cmds.append((f"Switch preset {clean(name, 60)}", partial(app.switch_preset, name), "reload from this preset"))
+                cmds.append((f"Filter by host {clean(host, 60)}", partial(view.set_filter_token, "host", host), ""))
+        for name in loads.presets:
+            cmds.append((f"Switch preset {clean(name, 60)}", partial(loads.switch_preset, name), "reload from this preset"))
         return cmds
 
     async def discover(self) -> Hits:

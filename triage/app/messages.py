@@ -1,13 +1,24 @@
-"""Messages the workers post back to the UI thread. Small dataclasses; noisy ones coalesce."""
+"""Every message of the app, in one place: small dataclasses.
+
+Two kinds: workers post results to the app (`bubble=False`: nothing above the app needs them),
+and screens post what the user asked for, which bubbles from the screen to the app's `@on`
+handlers, so screens never call into the app or read its state.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+if TYPE_CHECKING:
+    from triage.analysis import Incident
+    from triage.app.timelines import Prepared
 
+
+# ---- from workers ---------------------------------------------------------------------------
 @dataclass
 class LoadProgress(Message, bubble=False):
     """How far the load is; a newer one replaces an unprocessed older one."""
@@ -15,6 +26,7 @@ class LoadProgress(Message, bubble=False):
     done: int
     total: int | None
     text: str
+    generation: int = 0
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LoadProgress)
@@ -24,8 +36,8 @@ class LoadProgress(Message, bubble=False):
 class IncidentLoaded(Message, bubble=False):
     """The load worker finished; `prepared` holds the per-load indexes."""
 
-    incident: Any
-    prepared: Any
+    incident: Incident
+    prepared: Prepared
     generation: int = 0
 
 
@@ -43,3 +55,77 @@ class DetailReady(Message, bubble=False):
     signature: str
     detail: Any
     histogram: Any
+
+
+@dataclass
+class PreviewReady(Message, bubble=False):
+    """The note preview rendered off the UI thread."""
+
+    markdown: str
+
+
+@dataclass
+class ExportFinished(Message, bubble=False):
+    """The export worker's outcome: written, refused because the file exists, or failed."""
+
+    path: Path
+    written: Path | None = None
+    exists: bool = False
+    error: str = ""
+
+
+# ---- from screens (bubble to the app) -------------------------------------------------------
+@dataclass
+class SignatureHighlighted(Message):
+    """The cursor moved to a signature: show its detail."""
+
+    signature: str
+
+
+@dataclass
+class SignatureOpened(Message):
+    """Enter on a signature: its detail full screen."""
+
+    signature: str
+
+
+@dataclass
+class SortRequested(Message):
+    """A column header was clicked."""
+
+    column: str
+
+
+@dataclass
+class FilterEdited(Message):
+    text: str
+
+
+@dataclass
+class DetailResized(Message):
+    """The detail pane changed size (zoomed or back): redraw the selected signature for it."""
+
+
+@dataclass
+class DraftEdited(Message):
+    """A note field (title, summary, impact, actions) changed in the editor."""
+
+    field: str
+    value: str
+
+
+@dataclass
+class CommentRequested(Message):
+    """Enter on a pinned finding: edit its comment."""
+
+    index: int
+
+
+@dataclass
+class UnpinRequested(Message):
+    index: int
+
+
+@dataclass
+class PreviewWanted(Message):
+    """The note preview is stale (screen opened or resized)."""

@@ -79,3 +79,21 @@ def metric_series_bins(metrics: pd.DataFrame, start: datetime, end: datetime, bi
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return {(str(k[0]), str(k[1])): means[i] for i, k in enumerate(keys)}
+
+
+class Prepared:
+    """Per-load indexes (built in the load worker) so window changes and filters never rescan the events."""
+
+    def __init__(self, incident):
+        events = incident.events
+        self.timelines = TimelineIndex(events)
+        self.rows = SignatureRows(events)
+        self.by_service = _pairs(events, "service")
+        self.by_host = _pairs(events, "host")
+        self.services = sorted(set(self.by_service["service"].astype(object)))
+        self.hosts = sorted(set(self.by_host["host"].astype(object)))
+
+
+def _pairs(events: pd.DataFrame, column: str) -> pd.DataFrame:
+    pairs = events[["signature", column]].dropna().drop_duplicates()
+    return pairs.reset_index(drop=True)

@@ -8,6 +8,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
+from triage.app.messages import (
+    DetailResized,
+    FilterEdited,
+    SignatureHighlighted,
+    SignatureOpened,
+    SortRequested,
+)
 from triage.app.widgets.detail import DetailPanel
 from triage.app.widgets.header import IncidentHeader
 from triage.app.widgets.metrics_table import MetricsTable
@@ -17,7 +24,7 @@ FILTER_PLACEHOLDER = "/ filter: words  level:warn  service:NAME  host:NAME  stat
 
 
 class MainScreen(Screen):
-    """Layout only; the app owns the state and reacts to the events forwarded from here."""
+    """Layout only: the widgets' events go to the app as messages; the app owns the state."""
 
     AUTO_FOCUS = "#signatures"
 
@@ -39,8 +46,8 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "signatures" and event.row_key is not None:
-            self.app.select_signature(event.row_key.value)
+        if event.data_table.id == "signatures" and event.row_key.value is not None:
+            self.post_message(SignatureHighlighted(event.row_key.value))
 
     def watch_maximized(self, maximized) -> None:
         # Escape minimizes before any binding runs (Textual's ESCAPE_TO_MINIMIZE): tidy up here.
@@ -48,20 +55,20 @@ class MainScreen(Screen):
         if maximized is None and detail.border_subtitle:
             detail.border_subtitle = ""  # it was opened with Enter: back to the table
             self.query_one("#signatures").focus()
-        if self.app.selected and (maximized is None or maximized is detail):
-            self.call_after_refresh(self.app.select_signature, self.app.selected, 0)  # compact <-> full detail
+        if maximized is None or maximized is detail:
+            self.call_after_refresh(self.post_message, DetailResized())  # compact <-> full detail
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "signatures" and event.row_key is not None:
-            self.app.open_detail(event.row_key.value)
+        if event.data_table.id == "signatures" and event.row_key.value is not None:
+            self.post_message(SignatureOpened(event.row_key.value))
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        if event.data_table.id == "signatures":
-            self.app.sort_by(event.column_key.value)
+        if event.data_table.id == "signatures" and event.column_key.value is not None:
+            self.post_message(SortRequested(event.column_key.value))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
-            self.app.filter_changed(event.value)
+            self.post_message(FilterEdited(event.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +12,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Markdown, TextArea
 
 from triage.app.inert import clean, inert
+from triage.app.messages import (
+    CommentRequested,
+    DraftEdited,
+    PreviewWanted,
+    UnpinRequested,
+)
+from triage.note import Finding, NoteDraft
 
 EDITORS = ("summary", "impact", "actions")
 KIND_SHORT = {"signature": "sig", "metric": "metr", "dimension": "dim"}
@@ -22,6 +31,8 @@ class PreviewBox(VerticalScroll):
 
 
 class NoteScreen(Screen):
+    """Edits post messages to the app; `label` names a finding (the app knows the templates)."""
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="note.back"),
         Binding("ctrl+s", "app.export_note", "Export", id="note.export"),
@@ -31,9 +42,9 @@ class NoteScreen(Screen):
         Binding("ctrl+r", "app.refresh_preview", "Refresh", show=False, id="note.refresh"),
     ]
 
-    def __init__(self, draft):
+    def __init__(self, draft: NoteDraft, label: Callable[[Finding], str] = lambda f: f.key):
         super().__init__()
-        self._draft = draft
+        self._draft, self._label = draft, label
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="note-body"):
@@ -59,13 +70,13 @@ class NoteScreen(Screen):
         table.add_column(Text("comment"), key="comment", width=12)
         self.show_findings(self._draft.findings)
         self.query_one("#note-summary").focus()
-        self.app.refresh_preview()
+        self.post_message(PreviewWanted())
 
     def show_findings(self, findings) -> None:
         table = self.query_one("#note-findings", DataTable)
         table.clear()
         for i, f in enumerate(findings):
-            label = self.app.finding_label(f)
+            label = self._label(f)
             table.add_row(Text(KIND_SHORT.get(f.kind, f.kind[:4])), _cell(label), _cell(f.comment), key=str(i))
 
     def show_preview(self, markdown: str) -> None:
@@ -73,22 +84,22 @@ class NoteScreen(Screen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "note-title":
-            self.app.update_draft("title", event.value)
+            self.post_message(DraftEdited("title", event.value))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         name = (event.text_area.id or "").removeprefix("note-")
         if name in EDITORS:
-            self.app.update_draft(name, event.text_area.text)
+            self.post_message(DraftEdited(name, event.text_area.text))
 
     def _selected_index(self) -> int | None:
         table = self.query_one("#note-findings", DataTable)
         if not table.row_count:
             return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "note-findings" and event.row_key is not None:
-            self.app.edit_finding_comment(int(event.row_key.value))
+        if event.data_table.id == "note-findings" and event.row_key.value is not None:
+            self.post_message(CommentRequested(int(event.row_key.value)))
 
     def action_zoom_preview(self) -> None:
         if self.maximized is not None:
@@ -100,13 +111,13 @@ class NoteScreen(Screen):
 
     def watch_maximized(self, maximized) -> None:
         # Zoomed or not (escape un-zooms too): re-fit the preview's tables to the new width.
-        self.call_after_refresh(self.app.refresh_preview)
+        self.call_after_refresh(self.post_message, PreviewWanted())
 
     def action_remove_finding(self) -> None:
         if self.focused is not None and self.focused.id == "note-findings":
             index = self._selected_index()
             if index is not None:
-                self.app.remove_finding(index)
+                self.post_message(UnpinRequested(index))
 
 
 def _cell(value: str) -> Text:

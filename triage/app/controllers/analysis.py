@@ -1,0 +1,414 @@
+"""Analysis: the deploy, the windows, filter, sort and selection over the loaded incident.
+
+Every change re-runs the engine in a worker on a frozen `AnalysisJob`; the selected signature's
+detail runs on a `DetailJob`. Results come back as messages and are drawn on the UI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from rich.text import Text
+from textual.widgets import Input, Static
+
+from triage import analysis as engine
+from triage.app import format as fmt
+from triage.app.filtering import SORTS, apply_filter, parse_filter, sort_rows
+from triage.app.inert import inert
+from triage.app.messages import AnalysisReady, DetailReady
+from triage.app.screens.modals import AskModal
+from triage.app.timelines import Prepared, metric_series_bins
+from triage.app.widgets.detail import DetailPanel
+from triage.app.widgets.metrics_table import MetricsTable
+from triage.app.widgets.signature_table import SPARK_BINS, SignatureTable
+from triage.timeparse import parse_duration, parse_time
+
+from . import Debouncer
+
+if TYPE_CHECKING:
+    from triage.analysis import Incident
+    from triage.app.app import TriageApp
+
+WINDOW_STEP = timedelta(minutes=5)
+SHIFT_STEP = timedelta(minutes=1)
+MIN_WINDOW = timedelta(minutes=1)
+ANALYSIS_DELAY = 0.03  # merges key repeats of [ ] + -
+FILTER_DELAY = 0.03  # a redraw costs ~10 ms; this only merges key repeats
+
+
+@dataclass(frozen=True)
+class Span:
+    """The deploy and the windows around it; replaced, never mutated, so a job can hold one."""
+
+    deploy: datetime
+    before: timedelta
+    after: timedelta
+
+    @property
+    def start(self) -> datetime:
+        return self.deploy - self.before
+
+    @property
+    def end(self) -> datetime:
+        return self.deploy + self.after
+
+    @property
+    def deploy_bin(self) -> int:
+        """The sparkline column of the deploy."""
+        total = (self.before + self.after).total_seconds()
+        return round(SPARK_BINS * self.before.total_seconds() / total) if total else SPARK_BINS // 2
+
+
+@dataclass(frozen=True)
+class AnalysisJob:
+    generation: int
+    incident: Incident
+    prepared: Prepared
+    span: Span
+    tz: Any
+
+
+def run_analysis(job: AnalysisJob) -> AnalysisReady:
+    """Worker body: deltas for the windows plus the sparkline bins of every row and metric."""
+    span = job.span
+    result = engine.analyze(job.incident, deploy=span.deploy, before=span.before, after=span.after, tz=job.tz)
+    start, end = span.start, span.end
+    table = job.prepared.timelines.counts(start, end, SPARK_BINS)
+    metric_lines = metric_series_bins(job.incident.metrics, start, end, SPARK_BINS)
+    return AnalysisReady(job.generation, result, (table, metric_lines))
+
+
+@dataclass(frozen=True)
+class DetailJob:
+    signature: str
+    bins: int
+    incident: Incident
+    prepared: Prepared
+    deploy: datetime
+    samples_from: datetime | None
+    samples_to: datetime | None
+
+
+def run_detail(job: DetailJob) -> DetailReady:
+    """Worker body. One signature's rows as a small incident: the engine works on thousands, not millions."""
+    rows = job.prepared.rows
+    incident = replace(job.incident, events=job.incident.events.take(rows.rows(job.signature)), deploy=job.deploy)
+    detail = engine.signature_detail(incident, job.signature, samples=5, start=job.samples_from, end=job.samples_to)
+    counts, deploy_bin = engine.timeline(incident, job.signature, bins=job.bins, start=rows.start, end=rows.end)
+    return DetailReady(job.signature, detail, (counts, deploy_bin))
+
+
+def sample_window(status: str | None, span: Span) -> tuple[datetime | None, datetime | None]:
+    """Samples from the side of the deploy that changed: after for NEW/SPIKE, before for GONE/DROP."""
+    if status in ("NEW", "SPIKE"):
+        return span.deploy, span.end
+    if status in ("GONE", "DROP"):
+        return span.start, span.deploy
+    return None, None
+
+
+def parse_windows(text: str) -> tuple[timedelta, timedelta]:
+    """`15m` (both windows) or `10m/45m` (before/after); ValueError keeps the dialog open."""
+    parts = [p for p in text.replace("+", "").replace("-", "").split("/") if p.strip()]
+    if len(parts) not in (1, 2):
+        raise ValueError("give one duration (15m) or before/after (10m/45m)")
+    values = [parse_duration(p) for p in parts]
+    if any(v < MIN_WINDOW for v in values):
+        raise ValueError("windows must be at least 1 minute")
+    return (values[0], values[-1])
+
+
+class AnalysisController:
+    """The view over one incident and the workers that compute it."""
+
+    def __init__(self, app: TriageApp, *, tz=None, filter_text: str = ""):
+        self.app = app
+        self.tz = tz
+        self.incident: Incident | None = None
+        self.prepared: Prepared | None = None
+        self.span: Span | None = None
+        self.analysis: Any = None
+        self.timelines: Any = None
+        self.metric_timelines: dict = {}
+        self.generation = 0
+        self.selected: str | None = None
+        self.detail_shown: str | None = None  # the signature the detail pane currently shows
+        self.table_refreshes = 0  # redraws of the signature table (benchmarks wait on it)
+        self.sort_key, self.sort_reverse = "rank", False
+        self.filter_text = filter_text
+        self.expanded = False
+        self._later = Debouncer(app)
+
+    @property
+    def deploy(self) -> datetime | None:
+        return self.span.deploy if self.span is not None else None
+
+    @property
+    def before(self) -> timedelta | None:
+        return self.span.before if self.span is not None else None
+
+    @property
+    def after(self) -> timedelta | None:
+        return self.span.after if self.span is not None else None
+
+    # ---- the incident -----------------------------------------------------------------------
+    def adopt(self, incident: Incident, prepared: Prepared) -> bool:
+        """A load finished; True when it is a different incident (windows and draft start afresh)."""
+        first = self.incident is None or self.incident.key != incident.key
+        self.incident, self.prepared = incident, prepared
+        if first or self.span is None:
+            self.span = Span(incident.deploy, incident.before, incident.after)
+        return first
+
+    def forget(self) -> None:
+        """A preset switch: the next load is a new incident with its own deploy."""
+        self.incident = None
+        self.span = None
+
+    def has_data(self) -> bool:
+        if self.incident is None:
+            self.app.notify("Nothing loaded yet.", severity="warning")
+            return False
+        return True
+
+    # ---- analysis -----------------------------------------------------------------------------
+    def recompute(self, now: bool = False) -> None:
+        """Re-analyse the loaded events for the current deploy/windows (coalesces key repeats)."""
+        if self.incident is None:
+            return
+        self.generation += 1
+        self.app.update_header()
+        if now:
+            self._run_analysis(self.generation)
+        else:
+            gen = self.generation
+            self._later("analysis", ANALYSIS_DELAY, lambda: self._run_analysis(gen))
+
+    def _run_analysis(self, generation: int) -> None:
+        if self.incident is None or self.prepared is None or self.span is None:
+            return
+        job = AnalysisJob(generation, self.incident, self.prepared, self.span, self.tz)
+        self.app.run_worker(lambda: self.app.post_message(run_analysis(job)), thread=True, exclusive=True,
+                            exit_on_error=False, group="analysis", name="analysis")
+
+    def show_analysis(self, message: AnalysisReady) -> None:
+        if message.generation != self.generation:
+            return
+        self.analysis = message.analysis
+        self.timelines, self.metric_timelines = message.timelines
+        self.refresh_table()
+        self.refresh_metrics()
+        self.update_notices()
+        self.app.update_header()
+        if self.selected:
+            self.select(self.selected, delay=0)
+
+    def refresh_table(self) -> None:
+        if self.analysis is None or self.prepared is None or self.span is None:
+            return
+        main = self.app.main
+        rows = self.visible_rows()
+        self.table_refreshes += 1
+        table = main.query_one("#signatures", SignatureTable)
+        table.populate(rows, self.timelines, self.prepared.timelines, self.span.deploy_bin,
+                      self.app.drafts.pinned_keys())
+        total, shown = len(self.analysis.signatures), len(rows)
+        subtitle = f"{shown:,} of {total:,} signatures" if shown < total else f"{total:,} signatures"
+        arrow = "↑" if self.sort_reverse else ""
+        subtitle += f" · sort {self.sort_key}{arrow}"
+        main.query_one("#signatures-box").border_subtitle = Text(subtitle)
+        sig = table.selected_signature()
+        if sig is None:
+            self.selected = None
+            main.query_one("#detail", DetailPanel).show_empty("No signature matches." if total else "No events.")
+        elif sig != self.selected:
+            self.select(sig, delay=0)
+
+    def visible_rows(self) -> pd.DataFrame:
+        prepared = self.prepared
+        if self.analysis is None or prepared is None:
+            return pd.DataFrame()
+        f = parse_filter(self.filter_text)
+        rows = apply_filter(self.analysis.signatures, f, prepared.by_service, prepared.by_host)
+        return sort_rows(rows, self.sort_key, self.sort_reverse)
+
+    def refresh_metrics(self) -> None:
+        if self.analysis is None or self.span is None:
+            return
+        table = self.app.main.query_one("#metrics", MetricsTable)
+        table.populate(self.analysis.metrics, self.analysis.dimensions, self.metric_timelines,
+                       self.span.deploy_bin, self.app.drafts.pinned_keys())
+
+    def show_pins(self, pinned: set[str]) -> None:
+        """The pinned marks in both tables after the draft's findings changed."""
+        if self.analysis is None:
+            return
+        table = self.app.main.query_one("#signatures", SignatureTable)
+        for sig in table.rows:
+            if sig.value is not None:
+                table.mark_pinned(sig.value, sig.value in pinned)
+        self.refresh_metrics()
+
+    def update_notices(self) -> None:
+        bits = list(self.analysis.warnings) if self.analysis is not None else []
+        warning = self.incident.report.warning() if self.incident is not None else None
+        for part in (warning or "").split("; "):
+            if part and part not in bits:
+                bits.append(part)
+        notices = self.app.main.query_one("#notices", Static)
+        notices.update(inert(" ⚠ " + "; ".join(bits), limit=400) if bits else Text(""))
+        notices.display = bool(bits)
+
+    # ---- selection and detail --------------------------------------------------------------
+    def select(self, signature: str | None, delay: float = 0.01) -> None:
+        if signature is None or self.incident is None:
+            return
+        self.selected = signature
+        bins = max(20, min(100, self.app.main.query_one("#detail").size.width - 10))
+        if delay:
+            self._later("detail", delay, lambda: self._run_detail(signature, bins))
+        else:
+            self._run_detail(signature, bins)
+
+    def reselect(self) -> None:
+        """Redraw the selected signature's detail (the pane changed size or trace expansion)."""
+        if self.selected:
+            self.select(self.selected, delay=0)
+
+    def _run_detail(self, signature: str, bins: int) -> None:
+        if self.incident is None or self.prepared is None or self.span is None:
+            return
+        start, end = sample_window(self.signature_row(signature).get("status"), self.span)
+        job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end)
+        self.app.run_worker(lambda: self.app.post_message(run_detail(job)), thread=True, exclusive=True,
+                            exit_on_error=False, group="detail", name="detail")
+
+    def show_detail(self, message: DetailReady) -> None:
+        if message.signature != self.selected or self.prepared is None:
+            return
+        main = self.app.main
+        counts, deploy_bin = message.histogram
+        row = self.signature_row(message.signature)
+        panel = main.query_one("#detail", DetailPanel)
+        panel.border_title = inert("Detail: " + str(message.detail.template), limit=90)
+        panel.show(message.detail, counts, deploy_bin, tz=self.tz, expanded=self.expanded,
+                   status=row.get("status", ""), before=row.get("before"), after=row.get("after"),
+                   span=(self.prepared.rows.start, self.prepared.rows.end),
+                   compact=main.maximized is not panel)
+        self.detail_shown = message.signature
+
+    def signature_row(self, signature: str) -> dict:
+        if self.analysis is None:
+            return {}
+        sigs = self.analysis.signatures
+        hit = sigs[sigs["signature"].astype(object) == signature]
+        return hit.iloc[0].to_dict() if len(hit) else {}
+
+    def toggle_expand(self) -> None:
+        self.expanded = not self.expanded
+        self.select(self.selected, delay=0)
+
+    def open_detail(self, signature: str) -> None:
+        """Enter on a signature: the detail pane fills the screen (samples, traces); escape returns."""
+        if signature != self.selected or self.detail_shown != signature:
+            self.select(signature, delay=0)
+        main = self.app.main
+        detail = main.query_one("#detail", DetailPanel)
+        detail.focus()
+        main.maximize(detail)
+        detail.border_subtitle = "esc: back  x: traces  f: pin"  # MainScreen redraws it at the zoomed size
+
+    # ---- filter and sort --------------------------------------------------------------------
+    def filter_changed(self, text: str) -> None:
+        self.filter_text = text
+        self._later("filter", FILTER_DELAY, self.refresh_table)
+
+    def set_filter_token(self, key: str, value: str | None) -> None:
+        words = [w for w in self.filter_text.split() if not w.lower().startswith(f"{key}:")]
+        if value:
+            words.append(f"{key}:{value}")
+        self._set_filter(" ".join(words))
+
+    def clear_filter(self) -> None:
+        self._set_filter("")
+
+    def _set_filter(self, text: str) -> None:
+        self.app.main.query_one("#filter", Input).value = text
+        self.filter_text = text
+        self.refresh_table()
+
+    def sort_by(self, key: str) -> None:
+        if key not in SORTS:
+            return
+        if key == self.sort_key:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_key, self.sort_reverse = key, False
+        self.refresh_table()
+
+    def cycle_sort(self) -> None:
+        keys = list(SORTS)
+        self.sort_key = keys[(keys.index(self.sort_key) + 1) % len(keys)]
+        self.sort_reverse = False
+        self.refresh_table()
+
+    def reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.refresh_table()
+
+    # ---- time controls ---------------------------------------------------------------------
+    def parse_deploy(self, text: str) -> datetime:
+        """Absolute/relative-to-now times, or `+5m`/`-90s` relative to the current deploy."""
+        t = text.strip()
+        deploy = self.deploy
+        if t[:1] in "+-" and deploy is not None:
+            delta = parse_duration(t[1:])
+            return deploy + delta if t[0] == "+" else deploy - delta
+        return parse_time(t, tz=self.tz)
+
+    def ask_deploy(self) -> None:
+        if not self.has_data():
+            return
+
+        def done(value: str | None) -> None:
+            if value:
+                self.set_deploy(self.parse_deploy(value))
+
+        self.app.push_screen(AskModal("Set deploy time", "When did the deploy happen? (times without a zone are in "
+                                      f"{fmt.zone_name(self.deploy, self.tz)})",
+                                      value=fmt.when(self.deploy, self.tz),
+                                      placeholder="2026-11-26 14:02, now-2h, +5m", check=self.parse_deploy), done)
+
+    def set_deploy(self, deploy: datetime) -> None:
+        if self.span is not None:
+            self.span = replace(self.span, deploy=deploy)
+            self.recompute()
+
+    def shift(self, direction: int) -> None:
+        if self.has_data() and self.span is not None:
+            self.set_deploy(self.span.deploy + direction * SHIFT_STEP)
+
+    def widen(self, direction: int) -> None:
+        if self.has_data() and self.span is not None:
+            self.set_windows(max(MIN_WINDOW, self.span.before + direction * WINDOW_STEP),
+                             max(MIN_WINDOW, self.span.after + direction * WINDOW_STEP))
+
+    def set_windows(self, before: timedelta, after: timedelta) -> None:
+        if self.span is not None:
+            self.span = replace(self.span, before=before, after=after)
+            self.recompute()
+
+    def ask_windows(self) -> None:
+        if not self.has_data() or self.span is None:
+            return
+
+        def done(value: str | None) -> None:
+            if value:
+                self.set_windows(*parse_windows(value))
+
+        current = f"{fmt.duration(self.span.before)}/{fmt.duration(self.span.after)}"
+        self.app.push_screen(AskModal("Set windows", "Before/after the deploy, e.g. 30m or 10m/45m", value=current,
+                                      check=parse_windows), done)
