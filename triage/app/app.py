@@ -94,9 +94,8 @@ class TriageApp(App[None]):
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MAIN_ONLY and not isinstance(self.screen, MainScreen):
-            return False
-        return True
+        """Table and time actions only where the table is (not under the note or a dialog)."""
+        return action not in MAIN_ONLY or isinstance(self.screen, MainScreen)
 
     # ---- the header's state line ------------------------------------------------------------
     def set_state(self, state: str, style: str) -> None:

@@ -31,7 +31,7 @@ def count(n: object) -> str:
     try:
         if n is None or (isinstance(n, float) and math.isnan(n)):
             return "-"
-        return f"{int(round(float(n))):,}"
+        return f"{int(round(float(n))):,}"  # type: ignore[arg-type]  # anything else is "-" below
     except (TypeError, ValueError):
         return "-"
 

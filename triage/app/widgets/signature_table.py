@@ -68,7 +68,8 @@ class SignatureTable(DataTable):
         self._source = (rows, timelines, index, deploy_bin, pinned)
         position = None
         if current is not None:
-            hits = np.flatnonzero(rows["signature"].astype(object).to_numpy() == current) if len(rows) else []
+            hits: np.ndarray | list[int] = (
+                np.flatnonzero(rows["signature"].astype(object).to_numpy() == current) if len(rows) else [])
             position = int(hits[0]) if len(hits) else None
         self._add_rows(max(PAGE_ROWS, (position or 0) + PAGE_ROWS // 2))
         if position is not None:
