@@ -126,7 +126,7 @@ async def with_app(log: Path, deploy, rate: int, seconds: float) -> None:
     app = make_app(make_loader(log, deploy))
     keys, latencies = [], []
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(lambda: app.analysis is not None and app.selected is not None, 300)
+        await wait_until(lambda: app.analyzer.analysis is not None and app.analyzer.selected is not None, 300)
         await pilot.pause(0.5)
         writer = Writer(log, last_time(log), rate)
         writer.start()
@@ -136,24 +136,24 @@ async def with_app(log: Path, deploy, rate: int, seconds: float) -> None:
         next_key = time.perf_counter() + 0.4
         while time.perf_counter() < end:
             await asyncio.sleep(0.005)
-            if app.analysis is not None:
-                n = canary_count(app.analysis)
+            if app.analyzer.analysis is not None:
+                n = canary_count(app.analyzer.analysis)
                 now = time.perf_counter()
                 for i in range(seen, min(n, len(writer.canaries))):
                     latencies.append(now - writer.canaries[i])
                 seen = max(seen, n)
             if time.perf_counter() >= next_key:
-                before = app.selected
+                before = app.analyzer.selected
                 t = time.perf_counter()
                 app.simulate_key(direction)
                 try:
-                    await wait_until(lambda: app.selected != before and app.detail_shown == app.selected, 10)
+                    await wait_until(lambda: app.analyzer.selected != before and app.analyzer.detail_shown == app.analyzer.selected, 10)
                     keys.append(time.perf_counter() - t)
                 except TimeoutError:
                     direction = "up" if direction == "down" else "down"  # at the end of the table
                 next_key = time.perf_counter() + 0.4
         writer.stop.set()
-        report("app", [], latencies, keys, writer, len(app.incident.events))
+        report("app", [], latencies, keys, writer, len(app.analyzer.incident.events))
 
 
 async def wait_until(condition, timeout: float) -> None:
