@@ -36,6 +36,9 @@ def add_parser(subparsers) -> None:
     options.add_incident_arguments(p)
     add_gate_arguments(p)
     add_parity_arguments(p)
+    from triage.commands.baselines import add_baseline_arguments
+
+    add_baseline_arguments(p)
     one_line_errors(p)
     p.set_defaults(func=run)
 
@@ -62,6 +65,9 @@ def run(args) -> int:
     args = _apply_preset(args)
     args.output = None  # report's loader checks this
     outputs = _outputs(args)
+    from triage.commands import baselines
+
+    baselines.check(args)
     rules = _rules(args)
     known = _known(rules)
     from triage.commands.parity import parity_findings
@@ -73,6 +79,9 @@ def run(args) -> int:
     from triage.gate import evaluate
 
     result = evaluate(analysis, rules, known)
+    day = baselines.day_analysis(args, incident)
+    if day is not None:
+        _daily_pattern(result, day)
     _write_outputs(args, outputs, incident, analysis, result)
     from triage.gate_output import summary_lines
 
@@ -173,8 +182,26 @@ def _analyse(args):
     from triage.commands.report import _load
 
     args.source = getattr(args, "source", None)
-    incident = _load(args)
+    from triage.commands import baselines
+
+    incident = baselines.replace_baseline(args, _load(args))
     return incident, analyze(incident, tz=args.tz)
+
+
+def _daily_pattern(result, day) -> None:
+    """--baseline 1d/7d: a group that is no NEW/SPIKE against the earlier day does not fail the gate."""
+    from triage.commands.baselines import daily_pattern
+
+    label, analysis = day
+    for v in result.verdicts:
+        if v.outcome == "fail" and daily_pattern(analysis, v.signature):
+            v.outcome, v.reason = "below", f"as high {label.split('same window ')[-1]}: daily pattern, not the deploy"
+    fails = len(result.failures)
+    if result.result == "fail" and fails <= result.rules.max_groups:
+        result.result = "pass"
+        result.reason = f"every failing group was as high {label.split('same window ')[-1]} (--baseline)"
+    elif result.result == "fail":
+        result.reason = f"{fails} NEW/SPIKE error group(s) passed the thresholds, also against {label.split('vs ')[-1]}"
 
 
 def _write_outputs(args, outputs, incident, analysis, result) -> None:

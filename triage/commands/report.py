@@ -28,6 +28,9 @@ def add_parser(subparsers) -> None:
     from triage.commands.parity import add_parity_arguments
 
     add_parity_arguments(p)
+    from triage.commands.baselines import add_baseline_arguments
+
+    add_baseline_arguments(p)
     one_line_errors(p)
     p.set_defaults(func=run)
 
@@ -39,22 +42,36 @@ def _apply_preset(args):
 
 def run(args) -> int:
     from triage.cli import CliError
+    from triage.commands import baselines
     from triage.commands.parity import parity_findings
 
     args = _apply_preset(args)
     _check_output(args)
+    baselines.check(args)
     pinned = parity_findings(args)  # before the load: a bad settings file fails fast
-    incident = _load(args)
+    incident = baselines.replace_baseline(args, _load(args))
     from triage.analysis import analyze
     from triage.note import NoteDraft, auto_findings, dumps_json, render_json, render_markdown, write_note
 
     analysis = analyze(incident, tz=args.tz)
     _warn(incident, analysis)
+    day = baselines.day_analysis(args, incident)
     draft = NoteDraft(title=args.title or "", findings=auto_findings(analysis, limit=args.top) + pinned)
     if args.format == "json":
-        text = dumps_json(render_json(incident, analysis, draft))
+        doc = render_json(incident, analysis, draft)
+        if day is not None:
+            from triage.note.jsondoc import _records
+            from triage.redact import redact_obj
+
+            doc["day_baseline"] = redact_obj({"label": day[0], "signatures": _records(day[1].signatures)})
+        text = dumps_json(doc)
     else:
         text = render_markdown(incident, analysis, draft, tz=options.zone(args))
+        if day is not None:
+            from triage.redact import redact
+
+            section = redact(baselines.markdown_section(day[0], analysis, day[1]))
+            text = text.replace("\n## Checklist\n", "\n" + section + "\n## Checklist\n", 1)
     if args.output and args.output != "-":
         try:
             path = write_note(args.output, text, force=args.force)
