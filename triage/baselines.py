@@ -19,7 +19,6 @@ import fnmatch
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -38,7 +37,7 @@ class DimensionSpec:
     values: tuple[str, ...]  # exact values or globs (pay-1, payments-7d9f*)
 
     @classmethod
-    def parse(cls, text: str) -> "DimensionSpec":
+    def parse(cls, text: str) -> DimensionSpec:
         m = _SPEC.match(text or "")
         if not m:
             raise ValueError(f"--compare takes KEY=VALUE[,VALUE...] (e.g. version=v2.4.0 or host=pay-1,pay-2), got {text!r}")

@@ -89,9 +89,7 @@ def _daily_log(path, with_new):
         for s in range(-1800, 1800, 10):
             t = DEPLOY - timedelta(days=day) + timedelta(seconds=s)
             lines.append(f"{_stamp(t)} INFO api - GET /health 200")
-            if s >= 0 and s % 30 == 0:
-                lines.append(f"{_stamp(t)} ERROR batch - settlement export retry")
-            elif s % 600 == 0:
+            if s >= 0 and s % 30 == 0 or s % 600 == 0:
                 lines.append(f"{_stamp(t)} ERROR batch - settlement export retry")
             if with_new and day == 0 and s >= 0 and s % 60 == 0:
                 lines.append(f"{_stamp(t)} ERROR api - NullPointerException in CartService.total")
