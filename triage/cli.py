@@ -1,4 +1,4 @@
-"""Command-line entry point: `triage group|report|gate|parity|deploys|demo|open|presets`.
+"""Command-line entry point: `triage group|report|gate|parity|deploys|demo|open|serve|presets|...`.
 
 Each sub-command lives in `triage.commands.<name>`; this module only wires them up and
 turns expected failures into one readable line and an exit code (never a traceback).
@@ -13,7 +13,8 @@ import sys
 
 from triage import __version__
 
-COMMANDS = ("group", "report", "gate", "parity", "deploys", "demo", "open", "presets", "config", "completion")
+COMMANDS = ("group", "report", "gate", "parity", "deploys", "demo", "open", "serve", "presets", "config",
+            "completion")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,7 +71,10 @@ def _prefer_jemalloc() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, rest = parser.parse_known_args(argv)
+        if rest and not getattr(args, "passthrough", False):
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        args.rest = rest  # `serve` hands these to the command it serves
     except SystemExit as exc:  # --help, --version, a usage error: argparse has printed it; return its code
         return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
