@@ -152,3 +152,21 @@ def test_go_regexes_are_converted():
     assert go_to_python(r"(?i)x(?-i:Y)") == r"(?i)x(?-i:Y)"
     assert go_to_python(r"pat[[:alnum:]]{14}\z") == r"pat[a-zA-Z0-9]{14}\Z"
     assert re.fullmatch(go_to_python(r"ab(?i)cd[)](ef)"), "abCD)EF")
+
+
+def test_long_texts_take_the_fast_paths_and_miss_nothing():
+    """Above TRIGRAM_MIN characters keywords are pre-checked by trigrams and cards located by digit runs."""
+    from triage.redact.engine import TRIGRAM_MIN
+
+    filler = "2026-03-01T12:00:00Z INFO GET /api/v1/orders/48213 200 in 12 ms (2026-03-01 12:00:00)\n"
+    text = filler * (TRIGRAM_MIN // len(filler) + 1) + "\n".join(s.line for s in CORPUS) + "\n" + filler * 50
+    assert len(text) > TRIGRAM_MIN
+    out = redact(text)
+    assert [s.kind for s in CORPUS if s.secret in out] == []
+    assert out.startswith(filler * 10) and out.endswith(filler * 50)
+
+
+def test_a_card_after_another_number_is_still_found():
+    assert "4111111111111111" not in redact("order 123 4111111111111111 ok")
+    assert redact("ids 1234567890123 4111111111111112") == "ids 1234567890123 4111111111111112"
+    assert "4111111111111111" not in redact("paid with 4111111111111111.")

@@ -28,6 +28,7 @@ class Rule:
     group: int | str | None = None  # None: the first group that matched, else the whole match
     whole: bool = False  # scan the whole text (multi-line secrets) instead of keyword lines
     extract: Callable | None = None  # match -> iterable of (start, end) spans, for rules with their own logic
+    locate: Callable | None = None  # long text -> (start, end) ranges worth scanning, for `whole` rules without keywords
 
 
 def shannon(text: str) -> float:
@@ -72,12 +73,25 @@ class Scanner:
             for k in r.keywords:
                 self._by_keyword.setdefault(k, []).append(i)
         self._always = [i for i, r in enumerate(self.rules) if not r.keywords]
+        self._trigrams = [(k, _trigrams(k)) for k in self.keywords]
+
+    def _present(self, low: str) -> list[str]:
+        """The keywords found in `low`. A long text is first checked by trigrams (numpy, one pass):
+        each `in` scans the whole text, and a megabyte note times 250 keywords is most of a second."""
+        if len(low) < TRIGRAM_MIN:
+            return [k for k in self.keywords if k in low]
+        import numpy as np
+
+        a = np.frombuffer(low.encode("ascii", "replace"), dtype=np.uint8).astype(np.int32)
+        seen = np.zeros(1 << 24, dtype=bool)
+        seen[(a[:-2] << 16) | (a[1:-1] << 8) | a[2:]] = True
+        return [k for k, grams in self._trigrams if (grams is None or seen[grams].all()) and k in low]
 
     def spans(self, text: str) -> list[Span]:
         if not text:
             return []
         low = _lower(text)
-        present = [k for k in self.keywords if k in low]
+        present = self._present(low)
         todo = set(self._always)
         for k in present:
             todo.update(self._by_keyword[k])
@@ -98,6 +112,19 @@ class Scanner:
             for start, end in ranges:
                 found.extend((s, e, rule.id) for s, e in _matches(rule, text, start, end))
         return merge(found) if found else found
+
+
+TRIGRAM_MIN = 32768
+
+
+def _trigrams(keyword: str):
+    """The keyword's ASCII trigram codes (None: too short or not ASCII, always checked with `in`)."""
+    if len(keyword) < 3 or not keyword.isascii():
+        return None
+    import numpy as np
+
+    b = keyword.encode()
+    return np.array([(b[i] << 16) | (b[i + 1] << 8) | b[i + 2] for i in range(len(b) - 2)], dtype=np.int64)
 
 
 def _lower(text: str) -> str:
