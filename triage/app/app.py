@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from triage.app import messages as msg
 from triage.app.commands import TriageCommands
+from triage.app.inert import set_screen_redaction
 from triage.app.controllers.analysis import AnalysisController
 from triage.app.controllers.draft import DraftController
 from triage.app.controllers.loading import Loader, LoadingController
@@ -62,6 +63,7 @@ class TriageApp(App[None]):
         Binding("z", "zoom", "Zoom panel", show=False, id="triage.zoom"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="triage.reload"),
         Binding("p", "save_preset", "Save as preset", show=False, id="triage.save_preset"),
+        Binding("R", "toggle_redaction", "Mask/show secrets on screen", show=False, id="triage.redact"),
     ]
 
     def __init__(self, loader: Loader, *, tz=None, export_dir: Path | str | None = None,
@@ -69,6 +71,7 @@ class TriageApp(App[None]):
                  preset_loader: Callable[[str], Loader] | None = None, filter_text: str = "",
                  query_saver: QuerySaver | None = None):
         super().__init__()
+        set_screen_redaction(True)  # every app starts with secrets masked on screen
         self.tz = tz
         self._user_keymap = dict(keymap or {})
         self.state, self.state_style = "starting", "dim"
@@ -253,6 +256,9 @@ class TriageApp(App[None]):
 
     def action_toggle_expand(self) -> None:
         self.analyzer.toggle_expand()
+
+    def action_toggle_redaction(self) -> None:
+        self.analyzer.toggle_redaction()
 
     def action_pin(self) -> None:
         self.drafts.pin()

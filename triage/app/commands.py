@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from triage.app.inert import clean
+from triage.app.inert import clean, screen_redaction
 
 if TYPE_CHECKING:
     from triage.app.app import TriageApp
@@ -39,6 +39,8 @@ class TriageCommands(Provider):
             ("Open the incident note", app.action_note, "summary, impact, actions, preview"),
             ("Export note…", app.action_export_note, "write the redacted Markdown file"),
             ("Copy note to clipboard", app.action_copy_note, ""),
+            ("Show secrets on screen" if screen_redaction() else "Mask secrets on screen", app.action_toggle_redaction,
+             "log text only; notes, exports and copies stay redacted"),
             ("Clear filter", view.clear_filter, ""),
             ("Reload data", app.action_reload, "run the source again"),
             ("Save current query as preset…", app.action_save_preset, "a TOML file you can reuse and commit"),

@@ -1,8 +1,10 @@
 """Untrusted text (log lines, templates, file names) made safe to display.
 
 Everything shown from the data goes through here and comes out as a `rich.text.Text`,
-never as a markup string: `[bold]` or `[@click=app.quit]` stays literal, ESC and other
-control characters become visible symbols, and megabyte lines are clipped.
+never as a markup string: `[bold]` or `[@click=app.quit]` stays literal, ESC, bidi
+overrides and other unsafe characters become visible symbols (triage.textsafe), secrets
+are masked while screen redaction is on (triage.redact; the default), and megabyte lines
+are clipped.
 """
 
 from __future__ import annotations
@@ -11,40 +13,48 @@ import re
 
 from rich.text import Text
 
+from triage.redact import redact_cached
+from triage.textsafe import pictures
+
 DISPLAY_LIMIT = 2000
 """Characters of one value shown in a cell or line; the rest is summarised."""
 
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*>|<\*>")
 
 
-def _control_table() -> dict[int, str]:
-    table = {c: chr(0x2400 + c) for c in range(0x20)}  # C0 -> Unicode "control pictures"
-    table[0x7F] = "\u2421"
-    for c in range(0x80, 0xA0):  # C1 controls (0x9b is a one-byte CSI)
-        table[c] = "\ufffd"
-    for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):  # bidi overrides
-        table[c] = "\ufffd"
-    return table
+_SCREEN = {"redact": True}
+REDACT_MARGIN = 4096
+"""Characters past the display limit still redacted, so a secret cut by the clip is not half shown."""
 
 
-_CONTROLS = _control_table()
-_CONTROLS_MULTILINE = {**_CONTROLS, 0x0A: "\n"}
-_SURROGATES = re.compile("[\ud800-\udfff]")
+def screen_redaction() -> bool:
+    """Whether log text on screen has its secrets masked (the default; exports are always masked)."""
+    return _SCREEN["redact"]
+
+
+def set_screen_redaction(on: bool) -> None:
+    """Switch masking of on-screen log text; the caller redraws what is shown."""
+    _SCREEN["redact"] = bool(on)
 
 
 def clean(value: object, limit: int = DISPLAY_LIMIT, *, multiline: bool = False) -> str:
-    """A printable string: controls made visible, tabs expanded, clipped to `limit`."""
+    """A printable string: secrets masked (unless switched off), controls made visible, tabs expanded, clipped to `limit`."""
     if value is None:
         return ""
     s = value if isinstance(value, str) else str(value)
+    dropped = 0
+    if _SCREEN["redact"] and s:
+        if limit and len(s) > limit + REDACT_MARGIN:
+            dropped = len(s) - limit - REDACT_MARGIN
+            s = s[: limit + REDACT_MARGIN]
+        s = redact_cached(s)
     clipped = len(s) - limit if limit and len(s) > limit else 0
     if clipped:
         s = s[:limit]
     s = s.replace("\t", "    ").replace("\r\n", "\n")
-    s = s.translate(_CONTROLS_MULTILINE if multiline else _CONTROLS)
-    s = _SURROGATES.sub("\ufffd", s)
-    if clipped:
-        s += f" … (+{clipped:,} chars)"
+    s = pictures(s, multiline=multiline)
+    if clipped or dropped:
+        s += f" … (+{clipped + dropped:,} chars)"
     return s
 
 

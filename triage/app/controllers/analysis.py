@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 from triage import analysis as engine
 from triage.app import format as fmt
 from triage.app.filtering import SORTS, apply_filter, parse_filter, sort_rows
-from triage.app.inert import inert
+from triage.app.inert import inert, screen_redaction, set_screen_redaction
 from triage.app.messages import AnalysisReady, DetailReady
 from triage.app.screens.modals import AskModal
 from triage.app.timelines import Prepared, metric_series_bins
@@ -310,6 +310,16 @@ class AnalysisController:
     def toggle_expand(self) -> None:
         self.expanded = not self.expanded
         self.select(self.selected, delay=0)
+
+    def toggle_redaction(self) -> None:
+        """Masked secrets on screen are the default (screens get shared in incident calls); `R` shows
+        the raw text while reading a sample. Notes, exports, the clipboard and the preview stay redacted."""
+        on = not screen_redaction()
+        set_screen_redaction(on)
+        self.refresh_table()
+        self.select(self.selected, delay=0)
+        self.app.notify("Secrets masked on screen." if on else "Secrets shown on screen (notes, exports and copies stay redacted).",
+                        markup=False)
 
     def open_detail(self, signature: str) -> None:
         """Enter on a signature: the detail pane fills the screen (samples, traces); escape returns."""
