@@ -73,7 +73,13 @@ class Scanner:
             for k in r.keywords:
                 self._by_keyword.setdefault(k, []).append(i)
         self._always = [i for i, r in enumerate(self.rules) if not r.keywords]
-        self._trigrams = [(k, _trigrams(k)) for k in self.keywords]
+        self._grams: list | None = None  # (keyword, trigram codes), built on the first long text (numpy)
+
+    @property
+    def _trigrams(self) -> list:
+        if self._grams is None:
+            self._grams = [(k, _trigrams(k)) for k in self.keywords]
+        return self._grams
 
     def spans(self, text: str) -> list[Span]:
         if not text:
