@@ -19,10 +19,10 @@ from textual.worker import Worker, WorkerState
 
 from triage.app import messages as msg
 from triage.app.commands import TriageCommands
-from triage.app.inert import set_screen_redaction
 from triage.app.controllers.analysis import AnalysisController
 from triage.app.controllers.draft import DraftController
 from triage.app.controllers.loading import Loader, LoadingController
+from triage.app.inert import set_screen_redaction
 from triage.app.preset_saving import QuerySaver
 from triage.app.screens.help import HelpScreen
 from triage.app.screens.main import MainScreen
