@@ -9,7 +9,8 @@ one-byte CSI), DEL, line/paragraph separators, bidi overrides and isolates (U+20
 * `escape`: visible escapes (`\\x1b`, `\\u202e`), for text that may be copied back
   (notes, `triage group`, error messages);
 * `pictures`: one-cell stand-ins (U+241B for ESC, U+FFFD for the rest), for the screen,
-  where columns must line up.
+  where columns must line up;
+* `blank`: spaces, for a progress line redrawn in place.
 
 Lone surrogates (text decoded with `surrogateescape`) become U+FFFD in both.
 """
@@ -44,6 +45,15 @@ def escape(value: object, *, newlines: bool = True) -> str:
     text = value if isinstance(value, str) else str(value)
     pattern = UNSAFE_RE if newlines else UNSAFE_OR_NEWLINE_RE
     return pattern.sub(_escape_one, text)
+
+
+def blank(value: object) -> str:
+    """`value` on one line with every unsafe character (and LF, TAB) as a space: for a status line
+    that is redrawn in place, where escapes would only make it jump."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return UNSAFE_OR_NEWLINE_RE.sub(" ", text)
 
 
 def _picture_table() -> dict[int, str]:

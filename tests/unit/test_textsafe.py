@@ -44,3 +44,14 @@ def test_every_cli_exit_uses_the_same_set(cleaner):
     for c in UNSAFE - {0x0A, 0x09}:
         assert chr(c) not in out
     assert "\\u202e" in out
+
+
+def test_status_and_config_lines_use_the_same_set():
+    from triage.commands.config import safe as config_safe
+    from triage.commands.progress_line import _text
+    from triage.textsafe import blank
+
+    for out in (config_safe(HOSTILE), blank(HOSTILE), _text(1, 2, HOSTILE)):
+        assert not any(chr(c) in out for c in UNSAFE)
+    assert "\n" not in blank("a\nb") and blank("a\u202eb") == "a b"
+    assert "hunter2pw" not in _text(1, 2, "reading https://u:hunter2pw@es.internal:9200/logs-*")

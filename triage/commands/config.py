@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import re
 
 from triage.cli import one_line_errors
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from triage.textsafe import escape
 
 BUILT_IN = {"tz": "UTC", "before": "30m", "after": "30m", "export_dir": "the current directory",
             "theme": "textual-dark", "keymap": "none ($TRIAGE_KEYMAP if set)"}
@@ -55,8 +53,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def safe(text: str) -> str:
-    """Printable text only: a config value must not drive the terminal."""
-    return _CONTROL.sub("?", text)
+    """Printable text only: a config value must not drive the terminal (triage.textsafe)."""
+    return escape(text, newlines=False)
 
 
 def _minutes(td) -> str:

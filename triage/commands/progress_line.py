@@ -7,12 +7,12 @@ scripts see only the warnings they always saw.
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import time
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from triage.textsafe import blank
+
 INTERVAL = 0.1  # seconds between redraws: fast enough to look live, cheap for a chatty source
 
 
@@ -55,7 +55,9 @@ class ProgressLine:
 
 
 def _text(done: int, total: int | None, message: str) -> str:
-    message = _CONTROL.sub(" ", message or "loading")
+    from triage.redact import redact_cached
+
+    message = blank(redact_cached(message or "loading"))  # a source's message may name a URL with credentials
     if total:
         return f"triage: {min(100, int(100 * done / total)):3d}% {message}"
     return f"triage: {message}"
