@@ -57,9 +57,12 @@ def test_timestamped_text_lines(line, when, level, message):
     assert ev["raw"] == line
 
 
-def test_log4j_logger_and_python_name_become_the_service():
-    assert one("2026-11-26 10:00:00,250 INFO [main] com.shop.App - started")["service"] == "com.shop.App"
+def test_a_logger_class_is_not_a_service_a_plain_name_is():
+    ev = one("2026-11-26 10:00:00,250 INFO [main] com.shop.App - started")
+    assert pd.isna(ev["service"]) and ev["message"] == "started"  # a qualified class names code
     assert one("2026-11-26 10:00:00,001 - payments.db - WARNING - pool low")["service"] == "payments.db"
+    ev = one("2026-11-26 10:00:00,001 INFO [http-nio-8080-exec-3] c.e.checkout.OrderService - order 7 placed")
+    assert pd.isna(ev["service"]) and ev["message"] == "order 7 placed"
     assert one("2026-11-26T10:00:00Z INFO [checkout] cart saved")["service"] == "checkout"
     # a thread name is not a service
     assert pd.isna(one("2026-11-26T10:00:00Z INFO [pool-1-thread-3] cart saved")["service"])
@@ -132,7 +135,7 @@ def test_logfmt_lines():
 def test_kubernetes_cri_and_prefixed_lines():
     ev = one("2026-11-26T10:00:00.123456789Z stderr F 2026-11-26 10:00:00,123 ERROR [main] c.s.App - boom")
     assert ev["timestamp"] == ts("2026-11-26T10:00:00.123Z")  # the app's own time wins over the runtime's
-    assert (ev["level"], ev["service"], ev["message"]) == ("error", "c.s.App", "boom")
+    assert (ev["level"], ev["message"]) == ("error", "boom") and pd.isna(ev["service"])  # c.s.App: a logger
     cri = one("2026-11-26T10:00:00Z stdout F WARN cache cold")
     assert (cri["level"], cri["message"]) == ("warn", "cache cold")
     pre = one("nova-api.log.1 2026-11-26 10:00:00.008 25746 INFO nova.api [req-1] GET /servers")
@@ -409,8 +412,8 @@ def test_a_second_layout_later_in_the_input_is_detected_not_folded():
 @pytest.mark.parametrize(
     "line, when, level, service, message",
     [
-        ("17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers", "2017-06-09T20:10:40Z", "info", "executor.CoarseGrainedExecutorBackend", "Registered signal handlers"),
-        ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating", "2008-11-09T20:36:15Z", "info", "dfs.DataNode$PacketResponder", "PacketResponder 1 terminating"),
+        ("17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers", "2017-06-09T20:10:40Z", "info", None, "Registered signal handlers"),
+        ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating", "2008-11-09T20:36:15Z", "info", None, "PacketResponder 1 terminating"),
         ("- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 R02-M1-N0 RAS KERNEL INFO cache parity error corrected", "2005-06-03T22:42:50Z", "info", "KERNEL", "cache parity error corrected"),
         ("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579", "2017-12-23T22:15:29.606Z", None, "Step_LSC", "onStandStepChanged 3579"),
         ("Jun 19 04:09:11 combo syslogd 1.4.1: restart.", "2026-06-19T04:09:11Z", None, "syslogd 1.4.1", "restart."),
@@ -420,7 +423,7 @@ def test_hadoop_spark_bgl_healthapp_and_versioned_syslog_programs(line, when, le
     ev = one(line)
     assert ev["timestamp"] == ts(when)
     assert (None if pd.isna(ev["level"]) else ev["level"]) == level
-    assert (ev["service"], ev["message"]) == (service, message)
+    assert (None if pd.isna(ev["service"]) else ev["service"], ev["message"]) == (service, message)
 
 
 def test_bracketed_month_day_time_without_year_and_program_prefix():
@@ -491,3 +494,14 @@ def test_docker_compose_prefix_gives_the_service():
     df = parse_lines(["checkout-1  | 2026-11-26T10:00:00Z ERROR boom", "payments-1  | WARN: slow"], now=NOW)
     assert df["service"].tolist() == ["checkout-1", "payments-1"]
     assert df["level"].tolist() == ["error", "warn"] and df["message"].tolist() == ["boom", "slow"]
+
+
+def test_bracketed_service_then_host():
+    lines = [f"2026-11-26T10:00:0{i}Z ERROR [checkout] web-{i % 3 + 1} connection refused to db {i}" for i in range(9)]
+    df = parse_lines(lines, now=NOW)
+    assert set(df["service"]) == {"checkout"} and df["host"].tolist()[:3] == ["web-1", "web-2", "web-3"]
+    assert df["message"].iloc[0] == "connection refused to db 0"
+    # a first word that varies like message text is not a host
+    words = [f"2026-11-26T10:00:0{i}Z ERROR [checkout] step-{i} of the job failed" for i in range(9)]
+    df = parse_lines(words, now=NOW)
+    assert df["host"].isna().all() and df["message"].iloc[0] == "step-0 of the job failed"

@@ -185,6 +185,45 @@ def _service_from_brackets(t2: pa.Array | None) -> pa.Array | None:
     return pc.if_else(pc.fill_null(thread, True), pa.scalar(None, pa.string()), t2)
 
 
+LOGGER_NAME = r"^[a-z_$][\w$-]*(?:\.[\w$-]+)*\.[A-Z][\w$]*$|^[a-z_$][\w$-]*(?:\.[\w$-]+){2,}$"
+"""A qualified class or module name (`c.e.checkout.OrderService`, `dfs.DataNode$PacketResponder`,
+`org.apache.spark.executor`) is a logger: code, not a service. `chrome.exe` or `payments-api` stay names."""
+
+
+def _not_logger(service: pa.Array | None) -> pa.Array | None:
+    if service is None:
+        return None
+    dotted = pc.fill_null(pc.match_substring_regex(service, LOGGER_NAME), False)
+    return pc.if_else(dotted, pa.scalar(None, pa.string()), service)
+
+
+HOST_TOKEN = r"^(?P<host>[A-Za-z][\w-]*(?:\.[\w-]+)*) "
+_HOSTLIKE = r"[\d.-]"  # a host name has a digit, a dash or a dot (`web-1`, `db01`, `ip-10-0-0-7`)
+HOST_SHARE = 0.9
+"""Share of sampled lines (with a bracketed service) whose first word is host-like before it is taken as the host."""
+
+
+def _take_host_token(msg: pa.Array, service: pa.Array, sample: int = 200) -> tuple[pa.Array, pa.Array | None]:
+    """`ts LEVEL [svc] web-1 msg`: the word after the service is a host when, in a sample, nearly every line has
+    a host-like word there and those words take few distinct values (hosts repeat; message words vary)."""
+    has = pc.is_valid(service)
+    head = msg.filter(has).slice(0, sample)
+    if len(head) < 3:
+        return msg, None
+    st = pc.extract_regex(head, HOST_TOKEN)
+    first = pc.drop_null(st.field("host").filter(pc.is_valid(st)))
+    likes = pc.fill_null(pc.match_substring_regex(first, _HOSTLIKE), False)
+    hostlike = pc.sum(likes).as_py() or 0
+    distinct = len(pc.unique(first.filter(likes))) if hostlike else 0
+    if hostlike < HOST_SHARE * len(head) or distinct > max(3, 0.2 * len(head)):
+        return msg, None
+    full = pc.extract_regex(msg, HOST_TOKEN)
+    host = pc.if_else(pc.and_(has, pc.is_valid(full)), full.field("host"), pa.scalar(None, pa.string()))
+    host = pc.if_else(pc.fill_null(pc.match_substring_regex(host, _HOSTLIKE), False), host, pa.scalar(None, pa.string()))
+    starts = np.asarray(pc.fill_null(pc.add(pc.utf8_length(host), 1), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return slice_from(msg, starts), host
+
+
 def _strip_logger_prefix(msg: pa.Array, sample: int = 200, share: float = 0.1) -> tuple[pa.Array, pa.Array | None]:
     """Take a leading `pkg.Class: ` / `pkg.module [ctx] ` off messages, when the sample says the input writes them."""
     head = msg.slice(0, sample)
@@ -217,6 +256,7 @@ def _strip_program_prefix(msg: pa.Array, service: pa.Array | None, sample: int =
     st = pc.extract_regex(msg, "^(?P<whole>" + PROGRAM_PREFIX[1:] + ")")
     prog = _coalesce(_field(st, "dprog"), _field(st, "cprog"))
     bad = pc.fill_null(pc.match_substring_regex(prog, _NOT_PROGRAM), True)
+    logger = pc.fill_null(pc.match_substring_regex(prog, LOGGER_NAME), False)
     if service is not None:
         bad = pc.or_(bad, pc.is_valid(service))
     take = np.asarray(pc.invert(bad).to_numpy(zero_copy_only=False), dtype=bool)
@@ -224,7 +264,9 @@ def _strip_program_prefix(msg: pa.Array, service: pa.Array | None, sample: int =
         return msg, service
     starts = np.asarray(pc.fill_null(pc.utf8_length(st.field("whole")), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
     starts[~take] = 0
-    prog = pc.if_else(pa.array(take), prog, pa.scalar(None, pa.string()))
+    # `payments.api - msg`: the prefix comes off the message either way; a logger is no service.
+    named = np.asarray(pc.invert(logger).to_numpy(zero_copy_only=False), dtype=bool) & take
+    prog = pc.if_else(pa.array(named), prog, pa.scalar(None, pa.string()))
     return slice_from(msg, starts), _coalesce(service, prog)
 
 
@@ -258,10 +300,20 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
             merged[mask] = pd.Series(searched, dtype=STR).to_numpy()
             level = pa.array(merged, pa.string(), from_pandas=True)
         cols["level"] = level
+        # A logger (`c.e.checkout.OrderService`, `org.apache.spark.Executor: `) names code, not a
+        # service: it is taken off the message but does not fill the service column.
         cols["msg"], prefixed = _strip_logger_prefix(cols["msg"])
-        cols["service"] = _coalesce(cols.get("service"), _field(sub, "logger"), prefixed, _service_from_brackets(_field(sub, "t2")))
+        bracketed = _service_from_brackets(_field(sub, "t2"))
+        cols["service"] = _coalesce(_not_logger(cols.get("service")), _not_logger(_field(sub, "logger")),
+                                    _not_logger(prefixed), bracketed)
+        if bracketed is not None and "host" not in cols:
+            cols["msg"], host = _take_host_token(cols["msg"], bracketed)
+            if host is not None:
+                cols["host"] = host
     if shape.rest or shape.name.startswith("inferred"):
         cols["msg"], cols["service"] = _strip_program_prefix(cols["msg"], cols.get("service"))
+    elif shape.name in ("iso-python", "pylevel"):
+        cols["service"] = _not_logger(cols.get("service"))  # Python's %(name)s is a logger
     return ok, cols
 
 
