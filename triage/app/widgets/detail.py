@@ -49,6 +49,35 @@ def _shares(pairs, total: int, limit: int = 4) -> str:
     return "  ".join(parts) + (f"  (+{more})" if more > 0 else "")
 
 
+MAX_SLOTS = 3
+VALUES_PER_SLOT = 3
+CHANGE_STYLES = {"NEW": "bold red", "GONE": "dim", "UP": "yellow", "DOWN": "cyan"}
+
+
+def _values(report) -> Text:
+    """Value inspector: per variable slot of the template, its top values with shares and the
+    before → after change (`host= mock-payments.internal 25% 0%→50% NEW`). Values are untrusted text."""
+    text = Text(end="")
+    if report is None:
+        return text
+    for slot in report.slots[:MAX_SLOTS]:
+        name = clean(slot.label or f"slot {slot.index + 1}", 16)
+        text.append(f"\n{name:<8} ", "bold")
+        for i, v in enumerate(slot.values[:VALUES_PER_SLOT]):
+            if i:
+                text.append("  ")
+            text.append(clean(v.value, 40), "italic")
+            text.append(f" {v.share:.0%}")
+            if report.before and report.after:
+                text.append(f" {v.before_share:.0%}→{v.after_share:.0%}", "dim")
+                if v.change != "SAME":
+                    text.append(f" {v.change}", CHANGE_STYLES.get(v.change, ""))
+        more = slot.distinct - len(slot.values[:VALUES_PER_SLOT])
+        if more > 0:
+            text.append(f"  (+{more:,})", "dim")
+    return text
+
+
 def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=None, tz=None,
                   expanded=False, span=(None, None), template_chars: int | None = None,
                   samples_first: bool = False) -> Text:
@@ -72,6 +101,7 @@ def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=N
     if detail.by_status:
         text.append("\nhttp     ", "bold")
         text.append(_shares(detail.by_status, detail.count))
+    text.append_text(_values(getattr(detail, "slots", None)))
     text.append("\n")
     parts = [_histogram(counts, deploy_bin, span, tz), _samples(detail, tz, expanded)]
     for part in (reversed(parts) if samples_first else parts):
