@@ -147,7 +147,8 @@ MAX_CONSTANT_SIGNATURES = 5000
 def _spread_sample(row_sig: np.ndarray, n_sigs: int) -> tuple[np.ndarray, np.ndarray]:
     """(order, spans): rows sorted by signature (stable), and (start, size) of each signature in it;
     a sample of k takes start + floor(i * size / k): spread over the whole input, not its head."""
-    order = np.argsort(row_sig, kind="stable")
+    small = np.uint16 if n_sigs <= np.iinfo(np.uint16).max else np.int64
+    order = np.argsort(row_sig.astype(small), kind="stable")  # 16-bit keys sort by radix: ~6x faster
     sizes = np.bincount(row_sig, minlength=n_sigs)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     return order, np.stack([starts, sizes], axis=1)
