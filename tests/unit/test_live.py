@@ -105,3 +105,15 @@ def test_since_rollback_is_a_third_window(tmp_path):
     assert int(row["after"]) == 10 and int(row["since_rollback"]) == 5
     assert abs(row["rate_since_rollback"] - 5 / 4.5) < 0.01  # the data covers 14:05 .. 14:09:30
     assert "since_rollback" not in analyze(load_incident(FileSource([str(log)]), deploy=DEPLOY)).signatures
+
+
+def test_report_with_rollback_shows_the_third_window(tmp_path, capsys):
+    from triage.cli import main
+
+    log = tmp_path / "app.log"
+    base_log(log)
+    code = main(["report", str(log), "--deploy", DEPLOY.isoformat(), "--rollback", (DEPLOY + timedelta(minutes=5)).isoformat()])
+    out = capsys.readouterr().out
+    assert code == 0 and "**Since the rollback** (2026-11-26 14:05" in out and "5 (1.11/min; before the deploy 0/min)" in out
+    assert main(["report", str(log), "--deploy", DEPLOY.isoformat(), "--rollback", "2026-11-26T13:00Z"]) == 2
+    assert "is not after the deploy" in capsys.readouterr().err

@@ -172,6 +172,11 @@ def _signature_section(incident, analysis, i, f: Finding, tz) -> list[str]:
                    f"({fmt_rate(row['rate_before'])}/min → {fmt_rate(row['rate_after'])}/min)")
         out.append(f"- **Rate ratio**: {fmt_ratio(row['ratio'])} (95% CI {fmt_ci(row['ci_low'], row['ci_high'])}), "
                    f"exact {p_phrase(row['p'])}, FDR-adjusted {p_phrase(row['q']).replace('p', 'q', 1)}")
+        if "since_rollback" in row and incident.rollback is not None:
+            rate = row["rate_since_rollback"]
+            shown = f"{fmt_rate(rate)}/min" if rate == rate else "no data yet"
+            out.append(f"- **Since the rollback** ({fmt_time(incident.rollback, tz)}): "
+                       f"{fmt_count(row['since_rollback'])} ({shown}; before the deploy {fmt_rate(row['rate_before'])}/min)")
     out.append(f"- **Level**: {plain(detail.level or '–')}; signature `{plain(f.key)}`; {detail.count:,} events in the loaded data")
     out.append(f"- **First seen** {fmt_time(detail.first_seen, tz)}, **last seen** {fmt_time(detail.last_seen, tz)}")
     out.append(f"- **Services**: {_top_list(detail.by_service, detail.count)}")
