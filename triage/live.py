@@ -191,6 +191,11 @@ class LiveIncident:
             self.incident = replace(inc, events=grown, after=self.after_for(grown), report=report)
             return self.incident
 
+    def mark_rollback(self, when: datetime) -> None:
+        """Later steps keep the marker (they copy the incident)."""
+        with self.lock:
+            self.incident.rollback = when
+
     def after_for(self, events: pd.DataFrame) -> timedelta:
         """The after window reaches the newest event (never shorter than asked for)."""
         newest = events["timestamp"].max()

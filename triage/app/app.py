@@ -21,12 +21,14 @@ from triage.app import messages as msg
 from triage.app.commands import TriageCommands
 from triage.app.controllers.analysis import AnalysisController
 from triage.app.controllers.draft import DraftController
+from triage.app.controllers.following import FollowController
 from triage.app.controllers.loading import Loader, LoadingController
 from triage.app.inert import set_screen_redaction
 from triage.app.preset_saving import QuerySaver
 from triage.app.screens.help import HelpScreen
 from triage.app.screens.main import MainScreen
 from triage.app.screens.modals import ErrorModal
+from triage.app.timelines import Prepared
 from triage.app.widgets.header import IncidentHeader
 from triage.events import SourceError
 
@@ -34,7 +36,7 @@ __all__ = ["Loader", "TriageApp"]
 
 MAIN_ONLY = {
     "pin", "focus_filter", "set_deploy", "set_window", "shift", "widen", "cycle_sort",
-    "reverse_sort", "toggle_expand", "zoom", "note", "reload", "save_preset",
+    "reverse_sort", "toggle_expand", "zoom", "note", "reload", "save_preset", "mark_rollback",
 }
 
 
@@ -64,6 +66,7 @@ class TriageApp(App[None]):
         Binding("ctrl+r", "reload", "Reload", show=False, id="triage.reload"),
         Binding("p", "save_preset", "Save as preset", show=False, id="triage.save_preset"),
         Binding("R", "toggle_redaction", "Mask/show secrets on screen", show=False, id="triage.redact"),
+        Binding("b", "mark_rollback", "Mark rollback now", show=False, id="triage.rollback"),
     ]
 
     def __init__(self, loader: Loader, *, tz=None, export_dir: Path | str | None = None,
@@ -79,6 +82,7 @@ class TriageApp(App[None]):
                                        query_saver=query_saver)
         self.analyzer = AnalysisController(self, tz=tz, filter_text=filter_text)
         self.drafts = DraftController(self, tz=tz, export_dir=export_dir)
+        self.follow = FollowController(self, Prepared)
 
     # ---- life cycle -------------------------------------------------------------------
     async def on_mount(self) -> None:
@@ -90,6 +94,7 @@ class TriageApp(App[None]):
         self.loads.start()
 
     def on_unmount(self) -> None:
+        self.follow.stop()
         self.loads.shutdown()
 
     @property
@@ -137,10 +142,18 @@ class TriageApp(App[None]):
             self.set_state("ready", "green")
         if first:
             self.drafts.restore(message.incident)
+        self.follow.start(message.incident)
+        if self.follow.following:
+            self.set_state(self.follow.state(), "bold cyan")
         self.analyzer.recompute(now=True)
+
+    @on(msg.IncidentGrew)
+    def _incident_grew(self, message: msg.IncidentGrew) -> None:
+        self.follow.grown(message)
 
     @on(msg.AnalysisReady)
     def _analysis_ready(self, message: msg.AnalysisReady) -> None:
+        self.follow.consumed()
         self.analyzer.show_analysis(message)
 
     @on(msg.DetailReady)
@@ -259,6 +272,9 @@ class TriageApp(App[None]):
 
     def action_toggle_redaction(self) -> None:
         self.analyzer.toggle_redaction()
+
+    def action_mark_rollback(self) -> None:
+        self.follow.mark_rollback()
 
     def action_pin(self) -> None:
         self.drafts.pin()

@@ -129,3 +129,15 @@ class UnpinRequested(Message):
 @dataclass
 class PreviewWanted(Message):
     """The note preview is stale (screen opened or resized)."""
+
+
+@dataclass
+class IncidentGrew(Message, bubble=False):
+    """Follow mode: new events arrived; a newer one replaces an unprocessed older one."""
+
+    incident: Any
+    prepared: Any
+    arrived: int = 0  # events appended since the load
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, IncidentGrew)

@@ -25,6 +25,9 @@ def add_parser(subparsers) -> None:
     )
     add_incident_arguments(p)
     p.add_argument("--export-dir", metavar="DIR", help="default folder for exported notes (default: current directory)")
+    p.add_argument("--follow", "-f", action="store_true",
+                   help="keep reading: appended lines (files, '-') or new events (remote sources, polled every 10 s) "
+                        "grow the after window live; b marks a rollback")
     p.set_defaults(func=run)
 
 

@@ -163,6 +163,14 @@ class AnalysisController:
             self.span = Span(incident.deploy, incident.before, incident.after)
         return first
 
+    def grow(self, incident: Incident, prepared: Prepared) -> None:
+        """Follow mode: more events. An after window that reached the newest event keeps reaching it."""
+        previous = self.incident
+        self.incident, self.prepared = incident, prepared
+        if self.span is not None and previous is not None and self.span.after >= previous.after:
+            self.span = replace(self.span, after=incident.after)
+        self.recompute()
+
     def forget(self) -> None:
         """A preset switch: the next load is a new incident with its own deploy."""
         self.incident = None

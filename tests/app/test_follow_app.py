@@ -1,0 +1,63 @@
+"""Follow mode in the app: appended lines reach the table, the after window keeps up, b marks a rollback."""
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app_support import open_app, settle
+
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
+
+DEPLOY = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+
+
+def line(minute: float, text: str) -> str:
+    t = DEPLOY + timedelta(minutes=minute)
+    return f"{t:%Y-%m-%dT%H:%M:%S}.{t.microsecond // 1000:03d}Z {text}\n"
+
+
+def view(app):
+    return app.analyzer
+
+
+def count(app, prefix: str) -> int:
+    a = view(app).analysis
+    if a is None:
+        return -1
+    rows = a.signatures[a.signatures["template"].astype(str).str.startswith(prefix)]
+    return int(rows["after"].sum()) if len(rows) else 0
+
+
+async def until(pilot, condition, timeout: float = 20.0) -> None:
+    begun = time.monotonic()
+    while not condition():
+        assert time.monotonic() - begun < timeout, "the app did not catch up"
+        await pilot.pause(0.05)
+
+
+async def test_appended_lines_are_counted_live_and_b_marks_a_rollback(tmp_path):
+    log = tmp_path / "live.log"
+    log.write_text("".join(line(m, f"INFO GET /orders/{m} 200") for m in range(-20, 5)))
+    app = open_app(tmp_path, str(log), "--deploy", DEPLOY.isoformat(), "--follow")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: count(app, "GET") >= 5)
+        assert count(app, "payment failed") == 0
+        with open(log, "a") as fh:
+            for i in range(3):
+                fh.write(line(40 + i, f"ERROR payment failed for order {i}"))
+            fh.flush()
+        await until(pilot, lambda: count(app, "payment failed") == 3)
+        assert view(app).after >= timedelta(minutes=42)  # the after window follows the newest event
+        await pilot.press("b")
+        await until(pilot, lambda: view(app).analysis is not None
+                    and "since_rollback" in view(app).analysis.signatures.columns)
+        with open(log, "a") as fh:
+            fh.write(line(60 * 24 * 400, "ERROR payment failed for order 99"))  # far future: after the rollback
+        await until(pilot, lambda: count(app, "payment failed") == 4)
+        a = view(app).analysis.signatures
+        row = a[a["template"].astype(str).str.startswith("payment failed")].iloc[0]
+        assert int(row["since_rollback"]) == 1
+        app.follow.stop()
+        await settle(pilot)
+        assert app.follow.worker is None and not app.follow.following

@@ -1,0 +1,105 @@
+"""Follow mode: a thread worker steps the LiveIncident and posts the grown incident; `b` marks a rollback.
+
+Backpressure keeps the UI responsive under a fast writer: the worker does not step again
+until the app has analysed the last incident it posted (or a few seconds passed), so new
+lines are batched into the next step instead of queueing up analyses. The poll interval
+also stretches to the time a step took.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.worker import Worker, get_current_worker
+
+from triage.app import format as fmt
+from triage.app.messages import IncidentGrew
+from triage.live import now_utc, wait
+
+if TYPE_CHECKING:
+    from triage.app.app import TriageApp
+
+MAX_WAIT_FOR_UI = 5.0  # seconds: a stuck analysis must not stop following for good
+
+
+class FollowController:
+    """Owns the follow worker of the incident that is on screen."""
+
+    def __init__(self, app: TriageApp, prepare: Callable):
+        self.app, self.prepare = app, prepare
+        self.live = None
+        self.worker: Worker | None = None
+        self._consumed = threading.Event()
+        self._consumed.set()
+
+    @property
+    def following(self) -> bool:
+        return self.live is not None
+
+    def start(self, incident) -> None:
+        live = getattr(incident, "live", None)
+        if live is None or live is self.live:
+            return
+        self.stop()
+        self.live = live
+        self._consumed.set()
+        self.worker = self.app.run_worker(lambda: self._loop(live), thread=True, exclusive=True,
+                                          exit_on_error=False, group="follow", name="follow")
+
+    def _loop(self, live) -> None:
+        worker = get_current_worker()
+        interval, begun = live.interval, time.monotonic()
+        while not worker.is_cancelled:
+            self._consumed.wait(MAX_WAIT_FOR_UI)  # the poll interval runs while the app analyses
+            if not wait(max(0.0, begun + interval - time.monotonic()), lambda: worker.is_cancelled):
+                return
+            begun = time.monotonic()
+            grown = live.step()
+            if grown is None or worker.is_cancelled:
+                continue
+            prepared = self.prepare(grown)
+            interval = max(live.interval, time.monotonic() - begun)  # leave the UI at least as much time
+            self._consumed.clear()
+            self.app.post_message(IncidentGrew(grown, prepared, live.arrived))
+
+    def grown(self, message: IncidentGrew) -> None:
+        """Hand the grown incident to the analysis (the after window keeps up with the newest event)."""
+        view = self.app.analyzer
+        if view.incident is None or self.live is None or message.incident.live is not self.live:
+            return
+        view.grow(message.incident, message.prepared)
+        self.app.set_state(self.state(message.arrived), "bold cyan")
+
+    def state(self, arrived: int | None = None) -> str:
+        arrived = self.live.arrived if arrived is None and self.live is not None else (arrived or 0)
+        incident = self.app.analyzer.incident
+        rollback = incident.rollback if incident is not None else None
+        mark = f" · rollback {fmt.short_when(rollback, self.app.tz)}" if rollback is not None else ""
+        return f"following · +{arrived:,} events{mark}"
+
+    def mark_rollback(self) -> None:
+        """A rollback marker at the current time: the statistics add a "since rollback" window."""
+        view = self.app.analyzer
+        if not view.has_data() or view.incident is None:
+            return
+        when = max(now_utc(), view.incident.deploy)
+        if self.live is not None:
+            self.live.mark_rollback(when)
+            self.app.set_state(self.state(), "bold cyan")
+        view.incident.rollback = when
+        self.app.notify(f"Rollback marked at {fmt.when(when, self.app.tz)}; the statistics add a "
+                        "'since rollback' window.", markup=False)
+        view.recompute(now=True)
+
+    def consumed(self) -> None:
+        """The app analysed the incident it was last given: the worker may step again."""
+        self._consumed.set()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+        self.worker, self.live = None, None
+        self._consumed.set()
