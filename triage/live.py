@@ -38,6 +38,7 @@ class FileFollower:
         from triage.sources.filestream import RecordStream
 
         self.path, self.offset = path, offset
+        self.inode = _inode(path)
         self.records = RecordStream(path, content=content, tz=tz, line=line)
         self.report = self.records.report
 
@@ -45,12 +46,14 @@ class FileFollower:
         from triage.sources.filestream import RecordStream
 
         try:
-            size = os.stat(self.path).st_size
+            st = os.stat(self.path)
         except OSError:
             return None  # rotated away for a moment; the next poll looks again
-        if size < self.offset:  # truncated or replaced: read the new file from its start
-            self.report.notes.append(f"{self.path} was truncated; following it from its start")
-            self.offset = 0
+        size = st.st_size
+        if size < self.offset or st.st_ino != self.inode:  # truncated or rotated: the new file from its start
+            what = "truncated" if st.st_ino == self.inode else "replaced (rotated)"
+            self.report.notes.append(f"{self.path} was {what}; following it from its start")
+            self.offset, self.inode = 0, st.st_ino
             self.records = RecordStream(self.path, content=self.records.content, tz=self.records.tz, report=self.report)
         if size == self.offset:
             return self.records.flush()  # quiet: what is held back is complete
@@ -59,6 +62,13 @@ class FileFollower:
             data = fh.read(min(size - self.offset, READ_LIMIT))
         self.offset += len(data)
         return self.records.feed(data)
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 class PollFollower:

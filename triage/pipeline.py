@@ -10,7 +10,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
@@ -182,8 +182,10 @@ def load_incident(
     progress = progress or Progress()
     margin = max(before, after) if margin is None else margin
     start, end = _load_range(deploy, before + margin, after + margin)
-    if open_end:
+    metrics_end = end
+    if open_end:  # logs to their end; metric APIs are asked up to now, not to the year 2262
         end = LATEST
+        metrics_end = max(metrics_end, datetime.now(timezone.utc))
     # Every source keeps only [start, end]; local files also name files that miss it (clock skew).
     result = source.load(start, end, progress)
     report = LoadReport()
@@ -200,7 +202,7 @@ def load_incident(
     queries = _queries(source)
     for ms in metric_sources:
         progress.check()
-        mres = _load_metrics(ms, start, end, progress, report)
+        mres = _load_metrics(ms, start, metrics_end, progress, report)
         if mres is None:
             continue
         report.merge(mres.report)

@@ -79,6 +79,20 @@ def test_truncated_file_is_followed_from_its_start(tmp_path):
     assert any("truncated" in n for n in grown.report.notes)
 
 
+def test_rotated_file_is_followed_from_its_start(tmp_path):
+    log = tmp_path / "app.log"
+    base_log(log)
+    inc, live = live_incident(log)
+    rotated = tmp_path / "app.log.1"
+    log.rename(rotated)
+    log.write_text("".join(line(50 + i / 10, f"ERROR fresh file line {i} " + "x" * 80) for i in range(60)))  # larger than before
+    grown = live.step()
+    grown = live.step() or grown
+    assert grown.events["message"].iloc[len(inc.events)].startswith("fresh file line 0")
+    assert len(grown.events) == len(inc.events) + 60
+    assert any("replaced (rotated)" in n for n in grown.report.notes)
+
+
 def test_polling_a_source_returns_each_new_event_once(tmp_path):
     log = tmp_path / "app.log"
     base_log(log)
