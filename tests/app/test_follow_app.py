@@ -55,6 +55,7 @@ async def test_appended_lines_are_counted_live_and_b_marks_a_rollback(tmp_path):
         with open(log, "a") as fh:
             fh.write(line(60 * 24 * 400, "ERROR payment failed for order 99"))  # far future: after the rollback
         await until(pilot, lambda: count(app, "payment failed") == 4)
+        assert "following" in app.state and "rollback" in app.state
         a = view(app).analysis.signatures
         row = a[a["template"].astype(str).str.startswith("payment failed")].iloc[0]
         assert int(row["since_rollback"]) == 1
