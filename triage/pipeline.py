@@ -45,6 +45,7 @@ class Incident:
     key: str = ""  # stable id (hash of sources + deploy), for draft autosave
     rollback: datetime | None = None  # aware UTC; statistics add a third window "since rollback"
     live: object | None = None  # triage.live.LiveIncident while following, else None
+    deploy_candidates: list = field(default_factory=list)  # triage.deploys suggestions when the deploy was found in the data
 
 
 def incident_key(sources: Iterable[str], deploy: datetime) -> str:

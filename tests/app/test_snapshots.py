@@ -73,3 +73,12 @@ def test_note_screen_with_a_pinned_finding(snap_compare, demo, tmp_path):
         await settle(pilot)
 
     assert snap_compare(app_for(demo, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_deploy_picker(snap_compare, demo, tmp_path):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+
+    assert snap_compare(app_for(demo, tmp_path), terminal_size=SIZE, run_before=run_before)

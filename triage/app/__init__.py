@@ -24,12 +24,12 @@ def read_keymap(path: str | Path) -> dict[str, str]:
 
 
 def make_app(loader: Loader, *, tz=None, export_dir=None, keymap: dict[str, str] | None = None,
-             presets=None, preset_loader=None, filter_text: str = "", query_saver=None) -> TriageApp:
+             presets=None, preset_loader=None, filter_text: str = "", query_saver=None, pinned=None) -> TriageApp:
     """The app for one incident loader (called in a worker with a Progress)."""
     if keymap is None and os.environ.get(KEYMAP_ENV):
         keymap = read_keymap(os.environ[KEYMAP_ENV])
     return TriageApp(loader, tz=tz, export_dir=export_dir, keymap=keymap, presets=presets,
-                     preset_loader=preset_loader, filter_text=filter_text, query_saver=query_saver)
+                     preset_loader=preset_loader, filter_text=filter_text, query_saver=query_saver, pinned=pinned)
 
 
 def make_demo_app(**kwargs) -> TriageApp:

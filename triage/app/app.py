@@ -35,7 +35,7 @@ from triage.events import SourceError
 __all__ = ["Loader", "TriageApp"]
 
 MAIN_ONLY = {
-    "pin", "focus_filter", "set_deploy", "set_window", "shift", "widen", "cycle_sort",
+    "pin", "focus_filter", "set_deploy", "pick_deploy", "set_window", "shift", "widen", "cycle_sort",
     "reverse_sort", "toggle_expand", "zoom", "note", "reload", "save_preset", "mark_rollback",
 }
 
@@ -51,6 +51,7 @@ class TriageApp(App[None]):
         Binding("slash", "focus_filter", "Filter", id="triage.filter"),
         Binding("f", "pin", "Pin", id="triage.pin"),
         Binding("d", "set_deploy", "Deploy", id="triage.deploy"),
+        Binding("D", "pick_deploy", "Deploy candidates", show=False, id="triage.pick_deploy"),
         Binding("left_square_bracket", "shift(-1)", "Earlier", id="triage.earlier"),
         Binding("right_square_bracket", "shift(1)", "Later", id="triage.later"),
         Binding("plus,equals_sign", "widen(1)", "Widen", id="triage.widen"),
@@ -72,7 +73,7 @@ class TriageApp(App[None]):
     def __init__(self, loader: Loader, *, tz=None, export_dir: Path | str | None = None,
                  keymap: dict[str, str] | None = None, presets: list[str] | None = None,
                  preset_loader: Callable[[str], Loader] | None = None, filter_text: str = "",
-                 query_saver: QuerySaver | None = None):
+                 query_saver: QuerySaver | None = None, pinned: list | None = None):
         super().__init__()
         set_screen_redaction(True)  # every app starts with secrets masked on screen
         self.tz = tz
@@ -81,7 +82,7 @@ class TriageApp(App[None]):
         self.loads = LoadingController(self, loader, presets=presets, preset_loader=preset_loader,
                                        query_saver=query_saver)
         self.analyzer = AnalysisController(self, tz=tz, filter_text=filter_text)
-        self.drafts = DraftController(self, tz=tz, export_dir=export_dir)
+        self.drafts = DraftController(self, tz=tz, export_dir=export_dir, pinned=pinned)
         self.follow = FollowController(self, Prepared)
 
     # ---- life cycle -------------------------------------------------------------------
@@ -146,6 +147,8 @@ class TriageApp(App[None]):
         if self.follow.following:
             self.set_state(self.follow.state(), "bold cyan")
         self.analyzer.recompute(now=True)
+        if first and message.incident.deploy_candidates:  # --deploy auto: confirm or change the pick
+            self.analyzer.show_candidates(message.incident.deploy_candidates)
 
     @on(msg.IncidentGrew)
     def _incident_grew(self, message: msg.IncidentGrew) -> None:
@@ -159,6 +162,10 @@ class TriageApp(App[None]):
     @on(msg.DetailReady)
     def _detail_ready(self, message: msg.DetailReady) -> None:
         self.analyzer.show_detail(message)
+
+    @on(msg.DeployCandidates)
+    def _deploy_candidates(self, message: msg.DeployCandidates) -> None:
+        self.analyzer.show_candidates(message.candidates)
 
     @on(msg.PreviewReady)
     def _preview_ready(self, message: msg.PreviewReady) -> None:
@@ -251,6 +258,9 @@ class TriageApp(App[None]):
 
     def action_set_deploy(self) -> None:
         self.analyzer.ask_deploy()
+
+    def action_pick_deploy(self) -> None:
+        self.analyzer.pick_deploy()
 
     def action_set_window(self) -> None:
         self.analyzer.ask_windows()

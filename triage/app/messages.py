@@ -58,6 +58,13 @@ class DetailReady(Message, bubble=False):
 
 
 @dataclass
+class DeployCandidates(Message, bubble=False):
+    """Deploy-time candidates found in the loaded events (for the deploy picker)."""
+
+    candidates: list
+
+
+@dataclass
 class PreviewReady(Message, bubble=False):
     """The note preview rendered off the UI thread."""
 

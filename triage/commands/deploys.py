@@ -103,6 +103,40 @@ def auto_deploy(args, source):
     return PreloadedSource(source, result)
 
 
+def auto_loader(args, tz):
+    """`triage open --deploy auto`: load everything once, take the strongest candidate, keep all events
+    (the picker may move the deploy anywhere in the data); the candidates travel on the incident."""
+    from triage.commands import options
+    from triage.events import SourceError
+    from triage.pipeline import load_incident
+
+    before, after = options.windows(args)
+    metric_sources = options.metric_sources(args, tz)
+    source = options.log_source(args)
+
+    def load(progress):
+        try:
+            result = source.load(None, None, progress) if getattr(source, "kind", "") == "files" else load_all(source)
+        except CliError as exc:
+            raise SourceError(str(exc)) from None
+        found = candidates(result, limit=8)
+        ts = result.events["timestamp"].dropna()
+        if found:
+            deploy = found[0].time
+        elif len(ts):
+            deploy = ts.min() + (ts.max() - ts.min()) / 2
+        else:
+            raise SourceError("no event has a timestamp, so no deploy time can be found; give --deploy")
+        margin = max(deploy - ts.min(), ts.max() - deploy).to_pytimedelta() if len(ts) else None
+        incident = load_incident(PreloadedSource(source, result), deploy=deploy.to_pydatetime(), before=before,
+                                 after=after, metric_sources=metric_sources, version=args.version_label,
+                                 title=args.title or "", progress=progress, margin=margin)
+        incident.deploy_candidates = found
+        return incident
+
+    return load
+
+
 def run(args) -> int:
     from triage.commands import options
     from triage.commands.report import _apply_preset, _source, _write_stdout

@@ -24,6 +24,9 @@ def add_parser(subparsers) -> None:
         description="Browse what changed around a deploy: signatures, details, metrics; pin findings into a note.",
     )
     add_incident_arguments(p)
+    from triage.commands.parity import add_parity_arguments
+
+    add_parity_arguments(p)
     p.add_argument("--export-dir", metavar="DIR", help="default folder for exported notes (default: current directory)")
     p.add_argument("--follow", "-f", action="store_true",
                    help="keep reading: appended lines (files, '-') or new events (remote sources, polled every 10 s) "
@@ -41,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
         if (args.source or "files") == "files":
             stdin_dir = _take_stdin(args)
         loader = build_loader(args, tz)
+        from triage.commands.parity import parity_findings
+
+        pinned = parity_findings(args)  # a bad settings file is a one-line error before the UI starts
         presets, preset_loader = _preset_switching(pristine, tz, query)
         from triage.app import make_app  # after the options are checked: a typo needs no Textual
         from triage.commands.options import app_look, set_theme
@@ -48,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         keymap, theme = app_look(args)
         try:
             app = make_app(loader, tz=tz, export_dir=args.export_dir, keymap=keymap, presets=presets,
-                           preset_loader=preset_loader, query_saver=query_saver(query))
+                           preset_loader=preset_loader, query_saver=query_saver(query), pinned=pinned)
         except ValueError as exc:  # unreadable keymap
             raise _cli_error(str(exc)) from None
         set_theme(app, args, theme)
@@ -82,7 +88,14 @@ def build_loader(args, tz):
     from triage.commands import options
     from triage.pipeline import load_incident
 
-    deploy = options.deploy_time(args, tz)
+    auto = args.deploy == "auto"
+    if auto:
+        if getattr(args, "follow", False) or getattr(args, "rollback", None):
+            raise _cli_error("--deploy auto cannot be combined with --follow or --rollback", 2)
+        from triage.commands.deploys import auto_loader
+
+        return auto_loader(args, tz)
+    deploy = options.deploy_time(args, tz, hint="; or --deploy auto to pick it from the data")
     before, after = options.windows(args)
     metric_sources = options.metric_sources(args, tz)
     rollback = options.rollback_time(args, tz, deploy)

@@ -18,7 +18,7 @@ from triage import analysis as engine
 from triage.app import format as fmt
 from triage.app.filtering import SORTS, apply_filter, parse_filter, sort_rows
 from triage.app.inert import inert, screen_redaction, set_screen_redaction
-from triage.app.messages import AnalysisReady, DetailReady
+from triage.app.messages import AnalysisReady, DeployCandidates, DetailReady
 from triage.app.screens.modals import AskModal
 from triage.app.timelines import Prepared, metric_series_bins
 from triage.app.widgets.detail import DetailPanel
@@ -99,6 +99,13 @@ def run_detail(job: DetailJob) -> DetailReady:
     detail = engine.signature_detail(incident, job.signature, samples=5, start=job.samples_from, end=job.samples_to)
     counts, deploy_bin = engine.timeline(incident, job.signature, bins=job.bins, start=rows.start, end=rows.end)
     return DetailReady(job.signature, detail, (counts, deploy_bin))
+
+
+def find_candidates(events) -> list:
+    """Worker body for the deploy picker (triage.deploys; about a second on 1M events)."""
+    from triage.deploys import suggest_deploys
+
+    return suggest_deploys(events)
 
 
 def sample_window(status: str | None, span: Span) -> tuple[datetime | None, datetime | None]:
@@ -399,6 +406,33 @@ class AnalysisController:
                                       f"{fmt.zone_name(self.deploy, self.tz)})",
                                       value=fmt.when(self.deploy, self.tz),
                                       placeholder="2026-11-26 14:02, now-2h, +5m", check=self.parse_deploy), done)
+
+    def pick_deploy(self) -> None:
+        """The deploy picker: candidates from the load (--deploy auto) or found now in a worker."""
+        if not self.has_data() or self.incident is None:
+            return
+        if self.incident.deploy_candidates:
+            self.show_candidates(self.incident.deploy_candidates)
+            return
+        self.app.set_state("finding deploy candidates…", "bold yellow")
+        events = self.incident.events
+        self.app.run_worker(lambda: self.app.post_message(DeployCandidates(find_candidates(events))), thread=True,
+                            exclusive=True, exit_on_error=False, group="deploys", name="deploy candidates")
+
+    def show_candidates(self, candidates: list) -> None:
+        from triage.app.screens.deploy_picker import TYPE_OWN, DeployPicker
+
+        if self.incident is not None:
+            self.incident.deploy_candidates = list(candidates)
+        self.app.set_state("ready", "green")
+
+        def done(choice: object) -> None:
+            if choice == TYPE_OWN:
+                self.ask_deploy()
+            elif isinstance(choice, datetime):
+                self.set_deploy(choice)
+
+        self.app.push_screen(DeployPicker(candidates, tz=self.tz, current=self.deploy), done)
 
     def set_deploy(self, deploy: datetime) -> None:
         if self.span is not None:

@@ -89,7 +89,7 @@ class DraftWriter:
 class DraftController:
     """Owns the note draft of the loaded incident and everything that writes it."""
 
-    def __init__(self, app: TriageApp, *, tz=None, export_dir: Path | str | None = None):
+    def __init__(self, app: TriageApp, *, tz=None, export_dir: Path | str | None = None, pinned: list | None = None):
         self.app = app
         self.tz = tz
         self.export_dir = Path(export_dir) if export_dir is not None else Path.cwd()
@@ -97,6 +97,7 @@ class DraftController:
         self.writer: DraftWriter | None = None
         self.last_export: Path | None = None
         self._later = Debouncer(app)
+        self.given = list(pinned or [])  # pinned by the command line (--parity), added to every incident's note
 
     @property
     def draft_file(self) -> Path | None:
@@ -111,6 +112,19 @@ class DraftController:
             self.app.notify(f"Restored your draft note ({len(saved.findings)} findings).", markup=False)
         else:
             self.draft = NoteDraft(title=incident.title or "")
+        self._pin_given()
+
+    def _pin_given(self) -> None:
+        """Findings the command line pinned (--parity): replace an older one with the same key, say so."""
+        for finding in self.given:
+            self.draft.findings = [f for f in self.draft.findings if (f.kind, f.key) != (finding.kind, finding.key)]
+            self.draft.findings.append(finding)
+            if finding.kind == "parity":
+                counts = (finding.data or {}).get("counts") or {}
+                self.app.notify(f"Config parity {finding.key}: {counts.get('high', 0)} high, {counts.get('medium', 0)} "
+                                "medium, pinned into the note (n).", title="Parity", markup=False, timeout=8)
+        if self.given:
+            self.changed()
 
     # ---- findings ---------------------------------------------------------------------------
     def pinned_keys(self) -> set[str]:
@@ -128,6 +142,10 @@ class DraftController:
         return Finding("signature", selected_sig) if selected_sig else None
 
     def finding_label(self, finding: Finding) -> str:
+        if finding.kind == "parity":
+            counts = (finding.data or {}).get("counts") or {}
+            return (f"PARITY {finding.key}: {counts.get('high', 0)} high, {counts.get('medium', 0)} medium, "
+                    f"{counts.get('low', 0)} low")
         if finding.kind == "signature":
             row = self.app.analyzer.signature_row(finding.key)
             if row:

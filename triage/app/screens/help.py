@@ -17,6 +17,7 @@ Filter bar (/): words must all appear in the template; plus
   status:new,spike     NEW SPIKE DROP GONE STEADY
   sig:3fa9             signature id prefix
 Time: d sets the deploy (absolute, epoch, now-2h, or +5m / -90s relative to the current deploy);
+D picks one of the deploy times found in the data (version change, rollout lines, change point);
 [ and ] move it by one minute; + and - widen or narrow both windows; w sets them (15m or 10m/45m).
 Keys can be remapped by binding id (TRIAGE_KEYMAP=path/to/keymap.toml, lines like  "triage.pin" = "p")."""
 

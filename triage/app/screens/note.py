@@ -21,7 +21,7 @@ from triage.app.messages import (
 from triage.note import Finding, NoteDraft
 
 EDITORS = ("summary", "impact", "actions")
-KIND_SHORT = {"signature": "sig", "metric": "metr", "dimension": "dim"}
+KIND_SHORT = {"signature": "sig", "metric": "metr", "dimension": "dim", "parity": "par"}
 
 
 class PreviewBox(VerticalScroll):
