@@ -256,6 +256,17 @@ def own_samples(seed: int = 31) -> list[Sample]:
             v.replace("!", "%21"))
         add(f"yaml:{name}", f"{STAMP} ERROR rendered values.yaml:   {name}: {v}", v)
         add(f"quoted-spaces:{name}", f'{STAMP} ERROR login {name}="{v} {v[::-1]}" rejected', f"{v} {v[::-1]}")
+    for name in ("password", "api_key", "client_secret"):
+        v = _rand(rng, 12)
+        add(f"url-encoded-json:{name}", f"{STAMP} WARN POST body=%7B%22user%22%3A%22bob%22%2C%22{name}%22%3A%22{v}%22%7D", v)
+    add("digest-auth", f'{STAMP} ERROR Authorization: Digest username="bob", realm="api", nonce="{_rand(rng, 32, HEX)}", '
+        f'response="{(k := _rand(rng, 32, HEX))}"', k)
+    add("vendor:stripe-webhook-secret", f"{STAMP} ERROR webhook signature check failed with whsec_{(k := _rand(rng, 32))}", k)
+    add("vendor:docker-pat", f"{STAMP} ERROR docker login -u ci -p dckr_pat_{(k := _rand(rng, 27, ALNUM + '_-'))}", k)
+    add("vendor:openai-project-key", f"{STAMP} ERROR OPENAI call 401 key=sk-proj-{(k := _rand(rng, 48, ALNUM + '_-'))}", k)
+    add("vendor:stripe-restricted", f"{STAMP} ERROR stripe rk_live_{(k := _rand(rng, 24))} lacks scope", k)
+    add("url-key:sentry-dsn", f"{STAMP} WARN sentry dsn=https://{(k := _rand(rng, 32, HEX))}@o{rng.randrange(10**6)}.ingest.sentry.io/{rng.randrange(10**4)}", k)
+    add("cli:mysql-p", f"{STAMP} ERROR backup: mysqldump -u root -p{(k := pw())} --all-databases failed", k)
     add("xml:add-key-value", f'{STAMP} ERROR web.config <add key="StorageAccountKey" value="{(k := tok(44))}" />', k)
     add("cli:password-equals", f"{STAMP} ERROR mysql --user=app --password={(k := pw())} -h db.internal", k)
     # headers

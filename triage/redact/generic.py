@@ -130,7 +130,7 @@ _BARE = r"(?P<vb>(?:\$\{[\w.:-]*\}|(?!%(?:2[026cC]|3[bB]|7[dD]|0[aAdD]))[^\s\"'`
 _SEP = r"(?P<sep>\s*(?:=>|:=|==|=|:|%3[dDaA])\s*)"
 
 ASSIGNMENT = re.compile(
-    r"(?i)(?<![\w.$@])(?:\\*[\"'`])?" + _NAME + r"(?:\\*[\"'`])?" + _SEP + r"(?:%22|%27)?(?:" + _Q_ESC + "|" + _Q + "|" + _BARE + ")"
+    r"(?i)(?:(?<![\w.$@])|(?<=%22)|(?<=%27))(?:\\*[\"'`])?" + _NAME + r"(?:\\*[\"'`]|%22|%27)?" + _SEP + r"(?:%22|%27)?(?:" + _Q_ESC + "|" + _Q + "|" + _BARE + ")"
 )
 XML_ELEMENT = re.compile(r"(?i)<(?P<name>[\w:.\-]*(?:" + _KW + r")[\w:.\-]*)(?:\s[^<>]*)?>(?P<v>[^<\n]+)</(?P=name)\s*>")
 XML_PAIR = re.compile(
@@ -188,10 +188,25 @@ URL_CREDENTIALS = re.compile(
 
 def _auth_spans(m):
     value = m.group("v")
-    if placeholder(value):
-        return
+    if placeholder(value) or (m.group("scheme") or "").lower() == "digest":
+        return  # Digest parameters: DIGEST_PARAM
     if m.group("scheme") or looks_random(value, 8, 2.5) or (len(value) >= 8 and not _WORDISH.fullmatch(value)):
         yield m.span("v")
+
+
+DIGEST_PARAM = re.compile(r"(?i)\b(?:response|cnonce|nonce|opaque|password)\s*=\s*\"(?P<v>[^\"\n]+)\"")
+VENDOR_EXTRA = re.compile(
+    r"\b(?P<v>whsec_[A-Za-z0-9+/=]{24,}|dckr_pat_[A-Za-z0-9_-]{20,}|sk-(?:proj|svcacct|admin|ant-[a-z0-9]+)-[A-Za-z0-9_-]{20,}"
+    r"|sk-[A-Za-z0-9]{32,}|rk_(?:live|test)_[A-Za-z0-9]{16,}|pk_live_[A-Za-z0-9]{16,})"
+)
+URL_KEY = re.compile(r"(?i)\b[a-z][a-z0-9+.\-]{1,30}://(?P<v>[^\s:/@?#\"'<>]{16,})@(?=[\w\-]+\.)")
+MYSQL_P = re.compile(r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n]*?(?<!\S)-p(?P<v>'[^'\n]*'|\"[^\"\n]*\"|[^\s'\"]+)")
+
+
+def _url_key_spans(m):
+    v = m.group("v")
+    if re.search(r"\d", v) and re.search(r"[A-Za-z]", v) and looks_random(v, 16, 3.0):
+        yield m.span("v")  # a DSN's key in place of a user name (Sentry, some webhooks)
 
 
 def _bearer_spans(m):
@@ -212,7 +227,7 @@ def _cookie_spans(m):
 
 def _url_spans(m):
     value = m.group("v")
-    if re.fullmatch(r"\d{1,5}(?:[/?#].*)?", value) or placeholder(value):
+    if "[REDACTED" in m.group("user") or re.fullmatch(r"\d{1,5}(?:[/?#].*)?", value) or placeholder(value) or "REDACTED" in value:
         return  # host:port/path@... is not a password
     yield m.span("v")
 
@@ -290,6 +305,10 @@ def generic_rules() -> list[Rule]:
         Rule("jwt", JWT, ("eyj",), extract=_group_v),
         Rule("url-credentials", URL_CREDENTIALS, ("://",), extract=_url_spans),
         Rule("authorization-header", AUTH_HEADER, ("authori",), extract=_auth_spans),
+        Rule("digest-auth", DIGEST_PARAM, ("digest",), extract=_group_v),
+        Rule("vendor-token", VENDOR_EXTRA, ("whsec_", "dckr_pat_", "sk-", "rk_", "pk_live_"), extract=_group_v),
+        Rule("url-key", URL_KEY, ("://",), extract=_url_key_spans),
+        Rule("mysql-password", MYSQL_P, ("mysql", "mariadb"), extract=_group_v),
         Rule("bearer-token", BEARER, ("bearer", "token"), extract=_bearer_spans),
         Rule("cookie", COOKIE, ("cookie",), extract=_cookie_spans),
         Rule("xml-secret", XML_ELEMENT, kws, extract=_xml_spans),
