@@ -170,3 +170,12 @@ def test_a_card_after_another_number_is_still_found():
     assert "4111111111111111" not in redact("order 123 4111111111111111 ok")
     assert redact("ids 1234567890123 4111111111111112") == "ids 1234567890123 4111111111111112"
     assert "4111111111111111" not in redact("paid with 4111111111111111.")
+
+
+def test_a_long_text_without_newlines_is_scanned_around_each_keyword():
+    from triage.redact.engine import TRIGRAM_MIN
+
+    secret = "ghp_" + "aB3dE5fG7hI9jK1lM2nO4pQ6rS8tU0vW2xY4"[::-1][:36]
+    text = "x " * (TRIGRAM_MIN // 2) + f'"password": "hunter2", token {secret} ' + "y " * 3000
+    out = redact(text)
+    assert "hunter2" not in out and secret not in out and out.startswith("x x x") and out.endswith("y y ")

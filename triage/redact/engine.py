@@ -148,9 +148,9 @@ class _LongText:
             pos = np.array([m.start() for m in re.finditer(re.escape(keyword), self.low)], dtype=np.int64)
         if not len(pos):
             return []
-        k = np.searchsorted(self.newlines, pos)
-        starts = np.where(k > 0, self.newlines[np.maximum(k - 1, 0)] + 1, 0)
-        ends = np.where(k < len(self.newlines), self.newlines[np.minimum(k, len(self.newlines) - 1)], self.n)
+        bounds = np.concatenate(([-1], self.newlines, [self.n]))  # a keyword never holds a newline
+        k = np.searchsorted(bounds, pos, side="right")
+        starts, ends = bounds[k - 1] + 1, bounds[k]
         long = (ends - starts) > LONG_LINE
         starts = np.where(long, np.maximum(starts, pos - BEFORE), starts)
         ends = np.where(long, np.minimum(ends, pos + len(keyword) + AFTER), ends)
