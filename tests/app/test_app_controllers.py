@@ -11,6 +11,7 @@ from app_support import settle
 from triage.app import make_demo_app
 from triage.app.controllers.analysis import AnalysisJob, DetailJob, run_analysis, run_detail
 from triage.app.controllers.draft import DraftWriter
+from triage.app.messages import DetailResized, FilterEdited, SignatureHighlighted
 from triage.note import NoteDraft
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
@@ -47,3 +48,17 @@ async def test_jobs_keep_what_they_were_given_while_the_user_goes_on(tmp_path):
         top = view.visible_rows().iloc[0]["signature"]
         detail = run_detail(DetailJob(top, 40, view.incident, view.prepared, view.deploy, None, None))
         assert detail.signature == top and len(detail.histogram[0]) == 40
+
+
+async def test_messages_that_arrive_after_the_main_screen_closed_are_dropped(tmp_path):
+    app = make_demo_app(export_dir=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        top = app.analyzer.visible_rows().iloc[1]["signature"]
+        app.pop_screen()  # as on exit: the main screen goes first, queued messages still arrive
+        await pilot.pause(0.1)
+        assert not any(type(s).__name__ == "MainScreen" for s in app.screen_stack)
+        for message in (SignatureHighlighted(top), FilterEdited("x"), DetailResized()):
+            app.post_message(message)
+        await settle(pilot)
+        assert app.is_running and app.analyzer.selected != top

@@ -9,7 +9,9 @@ recomputes deltas and details for the deploy, windows, filter and selection, `se
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
+from typing import TypeVar, cast
 
 from textual import on
 from textual.app import App
@@ -33,6 +35,20 @@ from triage.app.widgets.header import IncidentHeader
 from triage.events import SourceError
 
 __all__ = ["Loader", "TriageApp"]
+
+Handler = TypeVar("Handler", bound=Callable[..., None])
+
+
+def needs_main(handler: Handler) -> Handler:
+    """Drop a message that arrives while the app shuts down: its screens are gone, so is the point."""
+
+    @wraps(handler)
+    def guarded(self: TriageApp, *args: object) -> None:
+        if self.has_main:
+            handler(self, *args)
+
+    return cast(Handler, guarded)
+
 
 MAIN_ONLY = {
     "pin", "focus_filter", "set_deploy", "pick_deploy", "set_window", "shift", "widen", "cycle_sort",
@@ -100,7 +116,15 @@ class TriageApp(App[None]):
 
     @property
     def main(self) -> MainScreen:
-        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("the main screen is gone (the app is closing)")
+
+    @property
+    def has_main(self) -> bool:
+        """False while the app shuts down: queued messages may still arrive after its screens are gone."""
+        return any(isinstance(screen, MainScreen) for screen in self.screen_stack)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Table and time actions only where the table is (not under the note or a dialog)."""
@@ -127,10 +151,12 @@ class TriageApp(App[None]):
 
     # ---- worker results -----------------------------------------------------------------------
     @on(msg.LoadProgress)
+    @needs_main
     def _load_progress(self, message: msg.LoadProgress) -> None:
         self.loads.show_progress(message)
 
     @on(msg.IncidentLoaded)
+    @needs_main
     def _incident_loaded(self, message: msg.IncidentLoaded) -> None:
         if not self.loads.finish(message):
             return
@@ -155,11 +181,13 @@ class TriageApp(App[None]):
         self.follow.grown(message)
 
     @on(msg.AnalysisReady)
+    @needs_main
     def _analysis_ready(self, message: msg.AnalysisReady) -> None:
         self.follow.consumed()
         self.analyzer.show_analysis(message)
 
     @on(msg.DetailReady)
+    @needs_main
     def _detail_ready(self, message: msg.DetailReady) -> None:
         self.analyzer.show_detail(message)
 
@@ -190,22 +218,27 @@ class TriageApp(App[None]):
 
     # ---- what the screens ask for -------------------------------------------------------------
     @on(msg.SignatureHighlighted)
+    @needs_main
     def _signature_highlighted(self, message: msg.SignatureHighlighted) -> None:
         self.analyzer.select(message.signature)
 
     @on(msg.SignatureOpened)
+    @needs_main
     def _signature_opened(self, message: msg.SignatureOpened) -> None:
         self.analyzer.open_detail(message.signature)
 
     @on(msg.DetailResized)
+    @needs_main
     def _detail_resized(self) -> None:
         self.analyzer.reselect()
 
     @on(msg.SortRequested)
+    @needs_main
     def _sort_requested(self, message: msg.SortRequested) -> None:
         self.analyzer.sort_by(message.column)
 
     @on(msg.FilterEdited)
+    @needs_main
     def _filter_edited(self, message: msg.FilterEdited) -> None:
         self.analyzer.filter_changed(message.text)
 
