@@ -177,6 +177,7 @@ class TriageApp(App[None]):
             self.analyzer.show_candidates(message.incident.deploy_candidates)
 
     @on(msg.IncidentGrew)
+    @needs_main
     def _incident_grew(self, message: msg.IncidentGrew) -> None:
         self.follow.grown(message)
 
