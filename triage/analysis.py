@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from triage.events import LEVEL_RANK
+from triage.events import COUNT_KINDS, LEVEL_RANK
 from triage.metric_deltas import metric_deltas
 from triage.pipeline import Incident
 from triage.signatures.slots import SlotReport, summarise
@@ -25,8 +25,9 @@ from triage.timeparse import format_time
 SIGNATURE_COLUMNS = [
     "rank", "signature", "template", "level", "status", "before", "after",
     "rate_before", "rate_after", "ratio", "ci_low", "ci_high", "p", "q", "score",
-    "first_seen", "last_seen", "top_service", "top_host", "phi",
+    "first_seen", "last_seen", "top_service", "top_host", "phi", "counts",
 ]
+"""`counts` says how before/after were obtained: exact, estimated or sampled (triage.events.COUNT_KINDS)."""
 DIMENSION_COLUMNS = [
     "dimension", "key", "measure", "before", "after", "rate_before", "rate_after",
     "ratio", "p", "q", "status", "outlier",
@@ -52,6 +53,7 @@ class Analysis:
     metrics: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     estimated: bool = False
+    count_kinds: dict[str, int] = field(default_factory=dict)  # signatures per `counts` label
 
 
 @dataclass
@@ -107,12 +109,35 @@ class Prepared:
     host_service: np.ndarray  # per host code: code of its most common service (-1 unknown)
     source_spans: pd.DataFrame  # index source, columns min/max (ns)
     scale: float
+    counted: "Counted | None" = None
     _index: dict = field(default_factory=dict)
 
     def code_of(self, signature: str) -> int:
         if not self._index:
             self._index.update({s: i for i, s in enumerate(self.signatures["signature"])})
         return self._index.get(signature, -1)
+
+
+@dataclass
+class Counted:
+    """The source's per-signature bucket counts (SignatureCounts), on the prepared signature codes."""
+
+    codes: np.ndarray  # signature code per count row
+    ts: np.ndarray  # bucket start, int64 ns
+    count: np.ndarray  # float
+    use: np.ndarray  # per signature code: before/after come from these counts
+    kinds: np.ndarray  # per signature code: exact / estimated / sampled
+
+
+def _counted(counts, prep: "Prepared") -> Counted | None:
+    if counts is None:
+        return None
+    t = counts.table
+    codes = np.array([prep.code_of(str(x)) for x in t["signature"].astype(object)], dtype=np.int64)
+    ts = t["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    kinds = np.array([counts.kinds.get(str(sig), "sampled") for sig in prep.signatures["signature"]], dtype=object)
+    keep = codes >= 0
+    return Counted(codes[keep], ts[keep], t["count"].to_numpy(dtype=float)[keep], kinds != "sampled", kinds)
 
 
 @dataclass
@@ -142,6 +167,7 @@ def prepare(incident: Incident) -> Prepared:
     if cached is not None and cached[0] is ev and cached[1] == len(ev):
         return cached[2]
     prep = _prepare(ev, incident.report.scale if incident.report.estimated else 1.0)
+    prep.counted = _counted(getattr(incident, "counts", None), prep)
     incident.__dict__["_prepared"] = (ev, len(ev), prep)
     return prep
 
@@ -379,11 +405,16 @@ def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None
         if len(errors) and int(errors["before"].iloc[0] + errors["after"].iloc[0]) == 0:
             warnings.append("no error-level events in either window")
     warnings.extend(_skew_warnings(prep, w, tz))
-    if incident.report.estimated:
+    kinds = {k: int((sigs["counts"] == k).sum()) for k in COUNT_KINDS}
+    if prep.counted is not None:
+        warnings.append("signature counts: " + ", ".join(f"{n:,} {k}" for k, n in kinds.items() if n)
+                        + f"; service/host counts are ESTIMATES (sampled, x{incident.report.scale:.2f})")
+    elif incident.report.estimated:
         warnings.append(f"counts are ESTIMATES (sampled, x{incident.report.scale:.2f})")
     return Analysis(
         deploy=w.deploy.to_pydatetime(), before=before, after=after, signatures=sigs,
         dimensions=dims, metrics=mets, warnings=warnings, estimated=incident.report.estimated,
+        count_kinds=kinds,
     )
 
 
@@ -407,8 +438,10 @@ def since_rollback(sigs: pd.DataFrame, prep: Prepared, rollback, w: Windows) -> 
 
 
 def _scaled(res: dict, scale: float) -> dict:
-    """Rates for display from sampled counts; p, q, interval and status stay on the sample."""
-    if scale != 1.0:
+    """Rates for display from sampled counts; p, q, interval and status stay on the sample.
+
+    `scale` may be one number or one per row (1 where the counts are not sampled)."""
+    if np.any(np.asarray(scale) != 1.0):
         res["rate_before"], res["rate_after"] = res["rate_before"] * scale, res["rate_after"] * scale
     return res
 
@@ -460,6 +493,12 @@ def bin_counts(prep, w: Windows) -> Binning:
     ok = codes >= 0
     flat = np.bincount(codes[ok] * nb + row_bin[ok], minlength=k * nb)[: k * nb] if k else np.zeros(0, np.int64)
     counts = flat.reshape(k, nb).astype(np.int32)
+    if prep.counted is not None:  # counted signatures: their bins from the source's per-minute counts
+        c = prep.counted
+        inside = (c.ts >= w.deploy.value - n_before * width) & (c.ts < w.deploy.value + n_after * width)
+        cb = (c.ts[inside] - w.deploy.value) // width + n_before
+        exact = np.bincount(c.codes[inside] * nb + cb, weights=c.count[inside], minlength=k * nb)[: k * nb]
+        counts[c.use] = np.rint(exact.reshape(k, nb)[c.use]).astype(np.int32)
     edges = w.deploy.value + (np.arange(nb) - n_before) * width
     lo = prep.ts_min if prep.ts_min is not None else 0
     hi = prep.ts_max if prep.ts_max is not None else -1
@@ -477,10 +516,15 @@ def _signature_table(prep, w: Windows, binning: Binning | None = None) -> pd.Dat
     info = prep.signatures
     k = len(info)
     b, a = _split_counts(prep.sig_codes[w.rows], w.side, k)
+    scale, kinds = np.full(k, prep.scale), np.full(k, "exact" if prep.scale == 1.0 else "sampled", dtype=object)
+    if prep.counted is not None:  # the source counted these signatures over every document
+        use, kinds = prep.counted.use, prep.counted.kinds
+        cb, ca = _counted_split(prep.counted, w, k)
+        b, a, scale = np.where(use, cb, b), np.where(use, ca, a), np.where(use, 1.0, scale)
     binning = binning or bin_counts(prep, w)
     phi = before_dispersion(binning) if w.comparable else np.ones(k)
-    res = _scaled(compare_counts(a, b, w, phi=phi), prep.scale)  # tests on the sampled counts, display scaled
-    b, a = b * prep.scale, a * prep.scale
+    res = _scaled(compare_counts(a, b, w, phi=phi), scale)  # tests on the sampled or counted numbers, display scaled
+    b, a = b * scale, a * scale
     weight = info["level"].map(LEVEL_WEIGHT).astype(float).fillna(UNKNOWN_WEIGHT).to_numpy()
     score = np.abs(res["rate_after"] - res["rate_before"]) * weight
     table = pd.DataFrame({
@@ -491,7 +535,7 @@ def _signature_table(prep, w: Windows, binning: Binning | None = None) -> pd.Dat
         "ci_low": res["ci_low"], "ci_high": res["ci_high"], "p": res["p"], "q": res["q"], "score": score,
         "first_seen": info["first_seen"].to_numpy(), "last_seen": info["last_seen"].to_numpy(),
         "top_service": info["top_service"].to_numpy(), "top_host": info["top_host"].to_numpy(),
-        "phi": phi,
+        "phi": phi, "counts": kinds,
     })
     changed = (table["status"] != "STEADY").to_numpy()
     in_window = ((a + b) > 0)
@@ -499,6 +543,14 @@ def _signature_table(prep, w: Windows, binning: Binning | None = None) -> pd.Dat
     table = table.iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table[SIGNATURE_COLUMNS]
+
+
+def _counted_split(c: Counted, w: Windows, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Before/after sums of the buckets that start inside each window."""
+    before = (c.ts >= w.start.value) & (c.ts < w.deploy.value)
+    after = (c.ts >= w.deploy.value) & (c.ts < w.end.value)
+    inside = before | after
+    return _split_counts(c.codes[inside], after[inside].astype(np.int64), k, weights=c.count[inside])
 
 
 def _dimension_table(prep, w: Windows) -> pd.DataFrame:
@@ -603,6 +655,12 @@ def timeline(incident: Incident, signature: str | None, *, bins: int = 60, start
         mask &= prep.is_error | prep.is_5xx
     if signature is not None:
         code = prep.code_of(signature)
+        c = prep.counted
+        if c is not None and code >= 0 and c.use[code] and not errors_only:  # counted over every document
+            pick = (c.codes == code) & (c.ts >= lo) & (c.ts <= hi)
+            idx = _bin_index(c.ts[pick], lo, hi, bins)
+            counts = np.rint(np.bincount(idx, weights=c.count[pick], minlength=bins)[:bins]).astype(np.int64)
+            return counts, _deploy_bin(incident, lo, hi, bins)
         mask &= prep.sig_codes == code
     counts = _bin_counts(ts[mask], lo, hi, bins)
     return counts, _deploy_bin(incident, lo, hi, bins)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pandas as pd
 
@@ -157,12 +158,42 @@ class LoadReport:
         return "; ".join(bits) if bits else None
 
 
+COUNT_KINDS = ("exact", "estimated", "sampled")
+"""How a signature's count was obtained: every document counted / counted and corrected / sample scaled."""
+
+
+@dataclass
+class SignatureCounts:
+    """Per-signature counts per time bucket, counted by the source over every document.
+
+    Remote sources that only download a sample of a large window count each sampled
+    signature in the cluster instead (aggregations); the analysis then takes a signature's
+    before/after counts from `table` rather than from the sampled events. `kinds` labels
+    each signature (COUNT_KINDS); signatures labelled "sampled" have no rows in `table`.
+    """
+
+    table: pd.DataFrame  # signature (STR), timestamp (bucket start, UTC), count (int64)
+    kinds: dict[str, str] = field(default_factory=dict)
+    bucket: timedelta = timedelta(minutes=1)
+    unmatched: int | None = None  # documents in range that no counted signature matched
+    requests: int = 0  # what counting cost: requests to the source and their time
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, int]:
+        """Signatures per kind, in COUNT_KINDS order."""
+        out = {k: 0 for k in COUNT_KINDS}
+        for kind in self.kinds.values():
+            out[kind] = out.get(kind, 0) + 1
+        return out
+
+
 @dataclass
 class LoadResult:
     events: pd.DataFrame
     metrics: pd.DataFrame = field(default_factory=empty_metrics)
     report: LoadReport = field(default_factory=LoadReport)
     description: str = ""  # e.g. "files: app.log (+2)", "elasticsearch logs-* @ https://..."
+    counts: SignatureCounts | None = None  # exact per-signature counts made by the source, if any
 
 
 class Progress:

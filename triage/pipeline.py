@@ -20,6 +20,7 @@ from triage.events import (
     Cancelled,
     LoadReport,
     Progress,
+    SignatureCounts,
     SourceError,
     empty_metrics,
 )
@@ -46,6 +47,7 @@ class Incident:
     rollback: datetime | None = None  # aware UTC; statistics add a third window "since rollback"
     live: object | None = None  # triage.live.LiveIncident while following, else None
     deploy_candidates: list = field(default_factory=list)  # triage.deploys suggestions when the deploy was found in the data
+    counts: SignatureCounts | None = None  # per-signature counts over every document, when the source made them
 
 
 def incident_key(sources: Iterable[str], deploy: datetime) -> str:
@@ -227,4 +229,5 @@ def load_incident(
         queries=queries,
         report=report,
         key=incident_key(sources + queries + _identity(source), deploy),
+        counts=result.counts,
     )

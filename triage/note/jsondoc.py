@@ -95,6 +95,7 @@ def render_json(incident, analysis, draft: NoteDraft) -> dict:
         "queries": list(incident.queries),
         "events": int(len(incident.events)),
         "estimated": bool(analysis.estimated),
+        "count_kinds": dict(getattr(analysis, "count_kinds", {}) or {}),  # signatures per exact/estimated/sampled
         "warnings": note_warnings(incident, analysis),
         "load_report": {"skipped": dict(incident.report.skipped), "notes": list(incident.report.notes),
                         "partial": incident.report.partial, "estimated": incident.report.estimated,

@@ -88,9 +88,17 @@ def _header_table(incident, analysis, tz) -> list[str]:
         rows.append(("Source", code_span(s, 200)))
     for q in incident.queries:
         rows.append(("Query", code_span(q, 200)))
-    rows.append(("Events", f"{len(incident.events):,} loaded" + (" (ESTIMATED counts)" if analysis.estimated else "")))
+    rows.append(("Events", f"{len(incident.events):,} loaded" + _count_label(analysis)))
     lines = ["| Field | Value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
     return lines + [""]
+
+
+def _count_label(analysis) -> str:
+    """How far the counts can be trusted: per-signature labels when the source counted, else the sample flag."""
+    kinds = {k: n for k, n in (getattr(analysis, "count_kinds", {}) or {}).items() if n}
+    if analysis.estimated and kinds.get("exact"):
+        return " (signature counts: " + ", ".join(f"{n:,} {k}" for k, n in kinds.items()) + ")"
+    return " (ESTIMATED counts)" if analysis.estimated else ""
 
 
 def note_warnings(incident, analysis) -> list[str]:

@@ -56,6 +56,30 @@ class Cluster:
 
         return self.call(run, what, progress=progress)
 
+    def msearch(self, bodies: list[dict], *, index: str | None = None, progress: Progress | None = None,
+                what: str = "searching") -> list[dict]:
+        """Several searches in one request (one response per body, in order); a failed one raises."""
+        lines: list[dict] = []
+        for body in bodies:
+            lines.extend(({}, body))
+
+        def run():
+            if self.flavor == "elasticsearch":
+                return _body(self.client.msearch(index=index, searches=lines))
+            return self.client.msearch(index=index, body=lines)
+
+        res = self.call(run, what, progress=progress)
+        out = list((res or {}).get("responses") or [])
+        if len(out) != len(bodies):
+            raise EsError(f"{what}: the cluster answered {len(out)} of {len(bodies)} searches",
+                          "the cluster may be overloaded; try again")
+        for r in out:
+            if isinstance(r, dict) and r.get("error"):
+                err = r["error"]
+                reason = err.get("reason", "") if isinstance(err, dict) else str(err)
+                raise EsError(f"{what}: {reason or 'a search failed'}", "check the index mapping and the cluster logs")
+        return out
+
     def field_caps(self, index: str, fields: list[str]) -> dict:
         def run():
             if self.flavor == "elasticsearch":

@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--es-max-docs", type=int, default=None, metavar="N",
                    help=f"fetch at most about N documents; above that, sample evenly and scale counts "
                         f"(default {DEFAULT_MAX_DOCS:,})")
+    g.add_argument("--es-count", choices=("cluster", "sample"), default=None,
+                   help="above --es-max-docs, count each signature exactly in the cluster with aggregations "
+                        "(cluster, the default) or scale the sample's counts (sample)")
     g.add_argument("--es-flavor", choices=FLAVORS, default=None,
                    help="server kind (default auto: detected from GET /)")
     g.add_argument("--es-aws-sigv4", action="store_true",

@@ -17,6 +17,7 @@ from triage.sources.elasticsearch.connect import (
     Credentials,
     connect,
 )
+from triage.sources.elasticsearch.counting import signature_counts
 from triage.sources.elasticsearch.metrics import Buckets, count_series, field_series, parse_metric_spec
 from triage.sources.elasticsearch.options import DEFAULT_MAX_DOCS, add_arguments  # noqa: F401  (re-exported)
 from triage.sources.elasticsearch.query import (
@@ -39,7 +40,7 @@ class ElasticsearchSource:
     def __init__(self, settings: ConnectionSettings, index: str, *, query: str | None = None,
                  filters: list[tuple[str, list[str]]] | None = None, field_overrides: dict[str, str] | None = None,
                  metrics: list[str] | None = None, max_docs: int = DEFAULT_MAX_DOCS,
-                 page_size: int = DEFAULT_PAGE_SIZE, kind: str = "elasticsearch"):
+                 page_size: int = DEFAULT_PAGE_SIZE, kind: str = "elasticsearch", count_in_cluster: bool = True):
         if not index:
             raise SourceError("no index given", "pass --index PATTERN, e.g. --index 'logs-*' or 'filebeat-*'")
         if max_docs < 1 or page_size < 1:
@@ -53,6 +54,7 @@ class ElasticsearchSource:
         for spec in self.metrics:
             parse_metric_spec(spec, index)
         self.max_docs = max_docs
+        self.count_in_cluster = count_in_cluster
         self.page_size = min(page_size, 10_000)
         self.kind = settings.flavor if settings.flavor != "auto" else kind
 
@@ -87,16 +89,35 @@ class ElasticsearchSource:
         progress.check()
         plan = self._plan(fields, clauses, total)
         events, cancelled = fetch_events(cluster, plan, progress, report)
+        counts = None
         if plan.expected < total and len(events):
             report.estimated = True
             report.scale = total / max(1, len(events) + report.skipped.get("documents without a message", 0))
             report.notes.append(f"sampled {len(events):,} of {total:,} documents evenly over time; "
                                 f"exact per-minute totals are in the 'log events' metrics")
-        result = LoadResult(events=events, metrics=metrics, report=report, description=self.describe())
+            if self.count_in_cluster and not cancelled:
+                events, counts = self._count(cluster, events, fields, clauses, start, end, first, last, progress, report)
+        result = LoadResult(events=events, metrics=metrics, report=report, description=self.describe(), counts=counts)
         if cancelled:
             raise Cancelled(result)
         progress.update(done=len(events), message=f"loaded {len(events):,} events from {self.index}")
         return result
+
+    def _count(self, cluster, events, fields, clauses, start, end, first, last, progress, report):
+        """Group the sample here (the filters need its signatures), then count each one in the cluster."""
+        from triage.pipeline import with_signatures
+
+        progress.update(message="grouping the sample into signatures")
+        events = with_signatures(events)
+        buckets = _count_buckets(start, end, first, last)
+        if buckets is None:
+            return events, None
+        try:
+            counts, _ = signature_counts(cluster, self.index, events, fields, clauses, buckets, progress, report)
+        except SourceError as exc:
+            report.notes.append(f"signatures could not be counted in the cluster, counts are sampled: {exc}")
+            return events, None
+        return events, counts
 
     def _plan(self, fields, clauses: list[dict], total: int) -> FetchPlan:
         """Everything matching, or above the cap a uniform sample of about max_docs documents."""
@@ -119,6 +140,16 @@ class ElasticsearchSource:
         frames.append(field_series(cluster, self.metrics, self.index, fields.timestamp, buckets, report))
         frames = [f for f in frames if len(f)]
         return pd.concat(frames, ignore_index=True) if frames else empty_metrics()
+
+
+def _count_buckets(start, end, first, last) -> Buckets | None:
+    """Buckets from the load start (so windows a whole number of minutes from it add up exactly):
+    one minute, coarser only when the range is too long for one-minute buckets."""
+    lo = int(start.timestamp() * 1000) if start else first
+    hi = int(end.timestamp() * 1000) if end else (last + 1 if last is not None else None)
+    if lo is None or hi is None or hi <= lo:
+        return None
+    return Buckets.over(lo, hi)
 
 
 def from_args(args: argparse.Namespace) -> ElasticsearchSource:
@@ -148,4 +179,5 @@ def from_args(args: argparse.Namespace) -> ElasticsearchSource:
         metrics=getattr(args, "es_metric", None) or [],
         max_docs=getattr(args, "es_max_docs", None) or DEFAULT_MAX_DOCS,
         kind=kind,
+        count_in_cluster=(getattr(args, "es_count", None) or "cluster") == "cluster",
     )
