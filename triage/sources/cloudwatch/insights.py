@@ -235,7 +235,7 @@ class InsightsFetch:
     def _plan(self, groups, lo, hi, progress) -> tuple[list[Slice], int | None, float]:
         bin_s = bin_seconds_for((hi - lo) / 1000)
         self.queries_run[:] = [count_query(self.base, bin_s)]
-        rows = self._run_query(groups, self.queries_run[0], lo, hi, progress,
+        rows = self.run_query(groups, self.queries_run[0], lo, hi, progress,
                                "Logs Insights: counting events per time bin")
         counts = parse_counts(rows)
         if counts is None:  # not a stats result: fetch blind and split on truncation
@@ -300,7 +300,7 @@ class InsightsFetch:
         )
         return follow
 
-    def _run_query(self, groups, query, lo, hi, progress, label) -> list[dict[str, str]]:
+    def run_query(self, groups, query, lo, hi, progress, label) -> list[dict[str, str]]:
         qid = self._start(groups, query, lo, hi, progress)
         begun, wait = time.monotonic(), self.poll.first
         try:

@@ -40,6 +40,7 @@ class CloudWatchSource:
     session: CwSession | None = None
     poll: PollPolicy = field(default_factory=PollPolicy)  # how Insights queries are polled
     kind: str = "cloudwatch"
+    count_signatures: bool = True  # a sampled Insights load counts its signatures with one query each
 
     def __post_init__(self) -> None:
         if not self.log_groups:
@@ -107,6 +108,11 @@ class CloudWatchSource:
             got.report.notes.append(f"CloudWatch metrics not loaded: {exc}")
             metrics = empty_metrics()
         result = self._result(got, metrics)
+        if self.count_signatures and result.report.estimated and self._insights is not None and len(result.events):
+            try:
+                self._count(result, start, end, progress)
+            except Cancelled:
+                raise Cancelled(result) from None
         n = len(result.events)
         progress.update(done=n, total=n, message=f"{n:,} events from CloudWatch")
         return result
@@ -148,6 +154,26 @@ class CloudWatchSource:
         self._insights = insights
         got.report.notes.insert(0, f"over {self.max_events:,} events: fetched with Logs Insights instead of FilterLogEvents")
         return got
+
+    def _count(self, result: LoadResult, start, end, progress: Progress) -> None:
+        """Group the sample, then count each signature over the window with Logs Insights."""
+        from triage.pipeline import with_signatures
+        from triage.sources.cloudwatch import counting
+        from triage.sources.cloudwatch.logs import to_ms
+
+        progress.update(message="grouping the sample into signatures")
+        result.events = with_signatures(result.events)
+        lo, hi, insights = to_ms(start), to_ms(end) + 1, self._insights
+        groups = self._resolved or []
+
+        def run(query: str, label: str):
+            insights.queries_run.append(query)
+            return insights.run_query(groups, query, lo, hi, progress, label)
+
+        try:
+            result.counts = counting.signature_counts(run, insights.base, result.events, 60, progress, result.report)
+        except SourceError as exc:
+            result.report.notes.append(f"signatures could not be counted with Logs Insights, counts are sampled: {exc}")
 
     def _result(self, got: Fetched, metrics, partial=False) -> LoadResult:
         got.report.partial = got.report.partial or partial
