@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import es_corpus  # noqa: E402
-from es_support import Proxy  # noqa: E402
 from osmem_server import OsmemServer  # noqa: E402
 
+import es_corpus  # noqa: E402
+from es_support import Proxy  # noqa: E402
 from triage.analysis import analyze  # noqa: E402
 from triage.events import Progress  # noqa: E402
 from triage.note import NoteDraft, auto_findings, render_json  # noqa: E402

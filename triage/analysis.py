@@ -109,7 +109,7 @@ class Prepared:
     host_service: np.ndarray  # per host code: code of its most common service (-1 unknown)
     source_spans: pd.DataFrame  # index source, columns min/max (ns)
     scale: float
-    counted: "Counted | None" = None
+    counted: Counted | None = None
     _index: dict = field(default_factory=dict)
 
     def code_of(self, signature: str) -> int:
@@ -129,7 +129,7 @@ class Counted:
     kinds: np.ndarray  # per signature code: exact / estimated / sampled
 
 
-def _counted(counts, prep: "Prepared") -> Counted | None:
+def _counted(counts, prep: Prepared) -> Counted | None:
     if counts is None:
         return None
     t = counts.table
@@ -427,6 +427,11 @@ def since_rollback(sigs: pd.DataFrame, prep: Prepared, rollback, w: Windows) -> 
     r, end = _to_ns(rollback), int(w.end.value)
     inside = prep.has_ts & (prep.ts >= r) & (prep.ts < end) & (prep.sig_codes >= 0)
     counts = np.bincount(prep.sig_codes[inside], minlength=len(prep.signatures)).astype(float) * prep.scale
+    c = prep.counted
+    if c is not None:  # counted signatures: from the source's per-minute counts
+        pick = (c.ts >= r) & (c.ts < end)
+        exact = np.bincount(c.codes[pick], weights=c.count[pick], minlength=len(prep.signatures))
+        counts = np.where(c.use, exact, counts)
     last = min(end, prep.ts_max + 1) if prep.ts_max is not None else end
     minutes = max((last - r) / 60e9, 1e-9)
     rows = pd.Index(prep.signatures["signature"]).get_indexer(sigs["signature"])
@@ -437,7 +442,7 @@ def since_rollback(sigs: pd.DataFrame, prep: Prepared, rollback, w: Windows) -> 
     return out
 
 
-def _scaled(res: dict, scale: float) -> dict:
+def _scaled(res: dict, scale: float | np.ndarray) -> dict:
     """Rates for display from sampled counts; p, q, interval and status stay on the sample.
 
     `scale` may be one number or one per row (1 where the counts are not sampled)."""

@@ -16,9 +16,9 @@ import re
 import pandas as pd
 import pytest
 
-from cw_support import AwsAnswers, cw_env, logs_client, moto_server, put_events  # noqa: F401 - fixtures
+from cw_support import AwsAnswers, logs_client, put_events
 from triage.analysis import analyze
-from triage.events import Progress, events_frame
+from triage.events import events_frame
 from triage.pipeline import load_incident, with_signatures
 from triage.sources.cloudwatch import CloudWatchSource
 from triage.sources.cloudwatch.counting import InsightsSignature, count_query, label, learn, literals

@@ -14,10 +14,9 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-from es_support import DEPLOY, Proxy, index_docs
 
+from es_support import DEPLOY, Proxy, index_docs
 from triage.analysis import analyze, timeline
-from triage.events import Progress
 from triage.note import NoteDraft, render_json, render_markdown
 from triage.pipeline import load_incident
 from triage.sources.elasticsearch import ElasticsearchSource

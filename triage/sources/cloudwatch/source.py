@@ -163,7 +163,9 @@ class CloudWatchSource:
 
         progress.update(message="grouping the sample into signatures")
         result.events = with_signatures(result.events)
-        lo, hi, insights = to_ms(start), to_ms(end) + 1, self._insights
+        insights = self._insights
+        assert insights is not None  # only called after an Insights fetch
+        lo, hi = to_ms(start), to_ms(end) + 1
         groups = self._resolved or []
 
         def run(query: str, label: str):

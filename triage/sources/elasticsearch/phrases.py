@@ -13,8 +13,8 @@ sample afterwards (see counting.py); nothing here needs to be perfect, only hone
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from difflib import SequenceMatcher
-from typing import Sequence
 
 _PLACEHOLDER = re.compile(r"<(?:\*|[A-Z]{2,6})>")
 _WORD = re.compile(r"\w+(?:['.’]\w+)*")
@@ -53,7 +53,8 @@ def _held_by_all(run: list[str], members: Sequence[list[str]]) -> bool:
 
 def _constant(run: list[str]) -> list[list[str]]:
     """Split a word run at words holding digits (values the template did not mask)."""
-    out, cur = [], []
+    out: list[list[str]] = []
+    cur: list[str] = []
     for w in run:
         if _DIGIT.search(w):
             if cur:
@@ -71,7 +72,7 @@ def _common_runs(members: Sequence[list[str]]) -> list[list[str]]:
     common = [w for w in members[0] if not _DIGIT.search(w)]
     runs = [common]
     for other in members[1:]:
-        nxt = []
+        nxt: list[list[str]] = []
         for run in runs:
             sm = SequenceMatcher(None, run, other, autojunk=False)
             nxt.extend(run[b.a:b.a + b.size] for b in sm.get_matching_blocks() if b.size)
