@@ -128,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         truth = index(server.url, a.docs)
         took = time.perf_counter() - t0
         print(f"indexing: {took:.1f} s ({a.docs / took:,.0f} docs/s), osmem-server RSS {rss_kb(server.pid) / 1024:,.0f} MB")
-        with Proxy(server.url, elasticsearch=a.client == "elasticsearch") as proxy:
-            settings = ConnectionSettings(urls=[proxy.url], flavor=a.client, timeout=1800, retries=1)
+        with Proxy(server.url, elasticsearch=a.client == "elasticsearch", timeout=3600) as proxy:
+            settings = ConnectionSettings(urls=[proxy.url], flavor=a.client, timeout=3600, retries=0)
             src = ElasticsearchSource(settings, INDEX, max_docs=a.max_docs)
             phases: list[tuple[str, float]] = []
             last = [time.perf_counter(), ""]
@@ -162,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         if counts is not None:
             print(f"cluster counting: {counts.requests} requests, {counts.seconds:.1f} s; "
                   f"unmatched documents: {counts.unmatched if counts.unmatched is not None else '?'}")
+        for note in incident.report.notes:
+            if "signature" in note:
+                print("  note:", note)
         for name, secs in phases:
             print(f"  {secs:8.1f} s  {name}")
         print("signature labels:", dict(analysis.count_kinds), "| json count_kinds:", doc["count_kinds"])
@@ -172,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         sig = analysis.signatures
         for _, r in sig[sig["status"] != "STEADY"].head(6).iterrows():
             print(f"  {r['status']:6} {r['counts']:9} {int(r['before']):>8,} -> {int(r['after']):>8,}  {r['template'][:70]}")
-    return 0 if not bad else 1
+    return 0 if counts is not None and checked and not bad else 1
 
 
 if __name__ == "__main__":

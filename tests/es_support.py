@@ -130,8 +130,10 @@ _COMPAT = re.compile(r"application/vnd\.elasticsearch\+json;\s*compatible-with=\
 class Proxy:
     """http.server in a thread on 127.0.0.1 forwarding to `upstream` (an osmem URL or None)."""
 
-    def __init__(self, upstream: str | None, *, elasticsearch: bool = False, tls: tuple[str, str] | None = None):
+    def __init__(self, upstream: str | None, *, elasticsearch: bool = False, tls: tuple[str, str] | None = None,
+                 timeout: float = 60.0):
         self.upstream = urlsplit(upstream) if upstream else None
+        self.timeout = timeout  # per forwarded request (benchmarks count millions of documents)
         self.elasticsearch = elasticsearch
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str, dict]] = []
@@ -204,7 +206,7 @@ class Proxy:
 
     def forward(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict, bytes]:
         assert self.upstream is not None
-        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=60)
+        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=self.timeout)
         try:
             clean = {"Content-Type": "application/json", "Accept": "application/json"}
             conn.request(method, path, body=body or None, headers=clean)

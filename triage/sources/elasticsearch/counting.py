@@ -59,7 +59,6 @@ class SignatureQuery:
     kind: str = "sampled"  # exact | estimated | sampled
     factor: float = 1.0  # estimated: cluster count x factor
     matched: int = 0  # sampled members the cluster matched with the refined filter
-    total: int = 0  # documents in range the refined filter matches
     overlaps: bool = False
 
     def query(self, text_fields: list[str]) -> dict:
@@ -72,7 +71,6 @@ class CountStats:
 
     queries: int = 0
     seconds: float = 0.0
-    checked: int = 0  # sampled documents re-read to check the queries
     searches: int = 0  # searches inside those requests
     unmatched: int | None = None  # documents in the range that no signature filter matched
     overlap: int = 0  # documents matched by two or more filters (counted twice)
@@ -258,6 +256,7 @@ def check_overlaps(cluster: Cluster, index: str, queries: list[SignatureQuery], 
 
 
 def label(q: SignatureQuery) -> None:
+    """exact / estimated / sampled from the cluster's answers (see the module docstring)."""
     if not q.phrases or q.matched == 0:
         q.kind, q.factor = "sampled", 1.0
     elif q.matched == q.members and not q.overlaps:
@@ -315,7 +314,6 @@ def signature_counts(cluster: Cluster, index: str, events: pd.DataFrame, fields:
     for q in queries:
         label(q)
         if q.kind != "sampled":
-            q.total = int((results.get(q.signature) or {}).get("doc_count") or 0)
             frames.append(_series(q, results.get(q.signature)))
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else empty_counts()
