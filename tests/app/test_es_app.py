@@ -44,6 +44,18 @@ async def test_open_sampled_elasticsearch_says_estimates(url, tmp_path):
                        "--es-max-docs", "800")
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
-            assert app.state == "ESTIMATED" and app.analyzer.incident.report.estimated
+            # the sample's signatures were counted in the cluster: the header says how exactly
+            incident = app.analyzer.incident
+            counts = incident.counts.summary()
+            assert incident.report.estimated and counts["exact"] > 0
+            assert app.state == "COUNTED " + " · ".join(f"{n:,} {k}" for k, n in counts.items() if n)
             notices = str(app.main.query_one("#notices").render())
-            assert "ESTIMATES" in notices
+            assert "ESTIMATES" in notices  # services and hosts still come from the sample
+
+
+async def test_open_sampled_without_cluster_counts_says_estimates(url, tmp_path):
+    app = open_app(tmp_path, "--source", "opensearch", "--es-url", url, "--index", "logs-*",
+                   "--es-max-docs", "800", "--es-count", "sample")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.state == "ESTIMATED" and app.analyzer.incident.counts is None

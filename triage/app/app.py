@@ -33,6 +33,7 @@ from triage.app.screens.modals import ErrorModal
 from triage.app.timelines import Prepared
 from triage.app.widgets.header import IncidentHeader
 from triage.events import SourceError
+from triage.pipeline import Incident
 
 __all__ = ["Loader", "TriageApp"]
 
@@ -161,12 +162,7 @@ class TriageApp(App[None]):
         if not self.loads.finish(message):
             return
         first = self.analyzer.adopt(message.incident, message.prepared)
-        report = message.incident.report
-        if report.partial or report.estimated:
-            flags = (("PARTIAL", report.partial), ("ESTIMATED", report.estimated))
-            self.set_state(" ".join(word for word, on in flags if on), "bold red")
-        else:
-            self.set_state("ready", "green")
+        self.set_state(*load_state(message.incident))
         if first:
             self.drafts.restore(message.incident)
         self.follow.start(message.incident)
@@ -351,6 +347,24 @@ class TriageApp(App[None]):
             rows.append(("enter", "Open the selected signature's detail full screen", "(table)"))
         rows.append(("ctrl+p", "Command palette", "(textual)"))
         self.push_screen(HelpScreen(rows))
+
+
+def load_state(incident: Incident) -> tuple[str, str]:
+    """Header state after a load: how far the counts can be trusted.
+
+    A sampled load whose source counted each signature says so per label
+    ("COUNTED 118 exact · 3 sampled"); a plain sample says ESTIMATED.
+    """
+    report, counts = incident.report, incident.counts
+    words = ["PARTIAL"] if report.partial else []
+    if counts is not None:
+        words.append("COUNTED " + " · ".join(f"{n:,} {k}" for k, n in counts.summary().items() if n))
+    elif report.estimated:
+        words.append("ESTIMATED")
+    if not words:
+        return "ready", "green"
+    exact_only = counts is not None and set(counts.kinds.values()) <= {"exact"}
+    return " ".join(words), ("bold yellow" if exact_only and not report.partial else "bold red")
 
 
 def hint_for(error: BaseException | None) -> str:
