@@ -26,6 +26,7 @@ SIGNATURE_COLUMNS = [
     "rank", "signature", "template", "level", "status", "before", "after",
     "rate_before", "rate_after", "ratio", "ci_low", "ci_high", "p", "q", "score",
     "first_seen", "last_seen", "top_service", "top_host", "phi", "counts",
+    "story", "role", "severity", "onset", "onset_s", "pre_deploy",
 ]
 """`counts` says how before/after were obtained: exact, estimated or sampled (triage.events.COUNT_KINDS)."""
 DIMENSION_COLUMNS = [
@@ -54,6 +55,10 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     estimated: bool = False
     count_kinds: dict[str, int] = field(default_factory=dict)  # signatures per `counts` label
+    stories: list = field(default_factory=list)  # triage.judgement.Story, best first
+
+    def story(self, story_id: int):
+        return next((s for s in self.stories if s.id == story_id), None)
 
 
 @dataclass
@@ -111,6 +116,7 @@ class Prepared:
     scale: float
     counted: Counted | None = None
     _index: dict = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)  # window-independent extras (triage.judgement.evidence)
 
     def code_of(self, signature: str) -> int:
         if not self._index:
@@ -393,7 +399,7 @@ def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None
     prep = prepare(incident)
     w = windows_for(prep, deploy, before, after)
     warnings = list(w.warnings(tz))
-    sigs = _signature_table(prep, w)
+    sigs, stories = _signature_table(prep, w, events=incident.events)
     rollback = getattr(incident, "rollback", None)
     if rollback is not None:
         sigs = since_rollback(sigs, prep, rollback, w)
@@ -414,7 +420,7 @@ def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None
     return Analysis(
         deploy=w.deploy.to_pydatetime(), before=before, after=after, signatures=sigs,
         dimensions=dims, metrics=mets, warnings=warnings, estimated=incident.report.estimated,
-        count_kinds=kinds,
+        count_kinds=kinds, stories=stories,
     )
 
 
@@ -517,7 +523,8 @@ def before_dispersion(binning: Binning) -> np.ndarray:
     return dispersion(binning.counts[:, cols])
 
 
-def _signature_table(prep, w: Windows, binning: Binning | None = None) -> pd.DataFrame:
+def _signature_table(prep, w: Windows, binning: Binning | None = None, events=None) -> tuple[pd.DataFrame, list]:
+    """The signature table in story order (cause first, then its symptoms), and the stories."""
     info = prep.signatures
     k = len(info)
     b, a = _split_counts(prep.sig_codes[w.rows], w.side, k)
@@ -542,12 +549,21 @@ def _signature_table(prep, w: Windows, binning: Binning | None = None) -> pd.Dat
         "top_service": info["top_service"].to_numpy(), "top_host": info["top_host"].to_numpy(),
         "phi": phi, "counts": kinds,
     })
+    from triage.judgement import judge
+    from triage.judgement.stories import ROLE_ORDER
+
+    cols, stories = judge(prep, w, binning, table, events if events is not None else pd.DataFrame())
+    for name, values in cols.items():
+        table[name] = values
     changed = (table["status"] != "STEADY").to_numpy()
     in_window = ((a + b) > 0)
-    order = np.lexsort((table["signature"].to_numpy(), -score, ~in_window, ~changed))
+    story = cols["story"]
+    role = np.array([ROLE_ORDER[r] for r in cols["role"]])
+    storyless = np.where(story > 0, story, np.iinfo(np.int64).max)
+    order = np.lexsort((table["signature"].to_numpy(), -score, ~in_window, ~changed, role, storyless))
     table = table.iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    return table[SIGNATURE_COLUMNS]
+    return table[SIGNATURE_COLUMNS], stories
 
 
 def _counted_split(c: Counted, w: Windows, k: int) -> tuple[np.ndarray, np.ndarray]:

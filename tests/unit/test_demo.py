@@ -59,12 +59,19 @@ def test_access_stamps_match_the_per_line_format():
     assert access_stamps(ns)[0].as_py() == "31/Dec/2026:23:59:59 +0000"
 
 
-def test_mock_service_failure_is_first(demo):
+def test_mock_service_story_is_first(demo):
+    # v1 asserted the ConnectionError row was first; the judgement now names its cause first:
+    # the start-up config line with USE_MOCK_SERVICE=true, leading the story of the failures it explains
     inc, a = demo
-    top = a.signatures.iloc[0]
-    assert top["status"] == "NEW" and "ConnectionError" in top["template"] and top["top_service"] == "payments"
-    payments = inc.events[inc.events["signature"] == top["signature"]]
+    cause, lead = a.signatures.iloc[0], a.signatures.iloc[1]
+    assert cause["role"] == "cause" and cause["story"] == 1 and "USE_MOCK_SERVICE" in cause["template"]
+    assert lead["role"] == "lead" and lead["story"] == 1
+    assert lead["status"] == "NEW" and "ConnectionError" in lead["template"] and lead["top_service"] == "payments"
+    payments = inc.events[inc.events["signature"] == lead["signature"]]
     assert payments["message"].str.contains("mock-payments", regex=False).all()
+    story = a.stories[0]
+    gateway = a.signatures[a.signatures["template"].str.contains("POST /api/pay", regex=False)].iloc[0]
+    assert gateway["signature"] in story.symptoms and any("502 at gateway" in e for e in story.explains)
 
 
 def test_pool_exhaustion_is_a_spike(demo):

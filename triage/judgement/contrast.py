@@ -1,0 +1,177 @@
+"""Field/value contrast for a story, in the style of significant-terms analysis.
+
+Foreground: the story's events in the window that shows the change (after the deploy
+for a rise, before it for a fall). Background: the same signatures in the other window
+when they have enough events there, else the same services' events before the deploy.
+A value whose share is much larger in the foreground is reported: "94% of the after
+events have path=/api/v2/charge, 0% before"; for a traffic drop, the value that vanished.
+Fields: service, host, HTTP status, request path, structured `fields` keys, key=value
+pairs in the message and template slot values (positional tokens under `<*>` slots).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SAMPLE = 2000  # events per side read for the contrast (evenly spaced)
+MIN_BACKGROUND = 20
+MIN_SHARE = 0.2
+MIN_DIFF = 0.2
+MIN_COUNT = 3
+TOP = 5
+_KV = re.compile(r"(?<![\w.])([A-Za-z_][\w.-]{0,40})=(\"[^\"]{0,80}\"|'[^']{0,80}'|[^\s,;)\]}]{1,80})")
+_REQUEST = re.compile(r"\b(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+(/[^\s?\"]*)")
+_SLOT = re.compile(r"<[A-Z*]+>")
+
+
+@dataclass
+class Contrast:
+    field: str
+    value: str
+    share_fg: float
+    share_bg: float
+    count_fg: int
+    count_bg: int
+    fg: str  # "after" or "before": which window the foreground is
+
+    def text(self) -> str:
+        bg = "before" if self.fg == "after" else "after"
+        return (f"{self.share_fg:.0%} of the {self.fg}-window events have {self.field}={self.value}, "
+                f"{self.share_bg:.0%} {bg}")
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "value": self.value, "share_fg": self.share_fg, "share_bg": self.share_bg,
+                "count_fg": self.count_fg, "count_bg": self.count_bg, "foreground": self.fg, "text": self.text()}
+
+
+def member_rows(prep, w, codes: np.ndarray, *, side: int | None = None, limit: int = SAMPLE) -> np.ndarray:
+    """Event positions of window rows whose signature is in `codes` (optionally one side), evenly thinned."""
+    rc = prep.sig_codes[w.rows]
+    mask = np.isin(rc, codes)
+    if side is not None:
+        mask &= w.side == side
+    rows = w.rows[mask]
+    return _thin(rows, limit)
+
+
+def _thin(rows: np.ndarray, limit: int) -> np.ndarray:
+    if rows.size <= limit:
+        return rows
+    return rows[np.linspace(0, rows.size - 1, limit).astype(np.int64)]
+
+
+def story_contrast(incident, analysis, story) -> list[Contrast]:
+    """Contrast of the story's leading change (its members mix shapes, so their slots would not align)."""
+    return signature_contrast(incident, analysis, story.lead)
+
+
+def signature_contrast(incident, analysis, signature: str) -> list[Contrast]:
+    """Top over-represented field values for one signature (bounded work: a few thousand events)."""
+    from triage.analysis import prepare, windows_for
+
+    prep = prepare(incident)
+    w = windows_for(prep, analysis.deploy, analysis.before, analysis.after)
+    codes = np.array([prep.code_of(signature)], dtype=np.int64)
+    codes = codes[codes >= 0]
+    if codes.size == 0:
+        return []
+    sigs = analysis.signatures.set_index("signature")
+    lead_status = sigs["status"].get(signature, "STEADY")
+    fg_side = 0 if lead_status in ("DROP", "GONE") else 1
+    fg = member_rows(prep, w, codes, side=fg_side)
+    bg = member_rows(prep, w, codes, side=1 - fg_side)
+    if bg.size < MIN_BACKGROUND:
+        services = {prep.services[s] for s in prep.service_codes[fg] if s >= 0}
+        svc_codes = np.array([i for i, s in enumerate(prep.services) if s in services], dtype=np.int64)
+        side_rows = w.rows[w.side == 1 - fg_side]
+        bg = _thin(side_rows[np.isin(prep.service_codes[side_rows], svc_codes)] if svc_codes.size else side_rows, SAMPLE)
+    if fg.size == 0 or bg.size == 0:
+        return []
+    ev = incident.events
+    templates = dict(zip(analysis.signatures["signature"], analysis.signatures["template"]))
+    fc, bc = _features(ev, fg, templates), _features(ev, bg, templates)
+    return _significant(fc, bc, fg.size, bg.size, "after" if fg_side == 1 else "before")
+
+
+def _features(ev, rows: np.ndarray, templates: dict) -> Counter:
+    sub = ev.iloc[rows]
+    counts: Counter = Counter()
+    cols = {c: sub[c].astype(object).tolist() for c in ("service", "host", "http_status", "fields", "message", "signature") if c in sub.columns}
+    n = len(rows)
+    for i in range(n):
+        seen = set()
+        for c in ("service", "host", "http_status"):
+            v = cols.get(c, [None] * n)[i]
+            if v is not None and not pd.isna(v):
+                seen.add(("status" if c == "http_status" else c, str(v)))
+        msg = cols.get("message", [None] * n)[i]
+        if isinstance(msg, str):
+            first = msg.split("\n", 1)[0][:2000]
+            lines = msg[:8000].split("\n")
+            whole = first + ("\n" + lines[-1][:2000] if len(lines) > 1 else "")  # header and exception line, not code
+            for k, v in _KV.findall(whole):
+                seen.add((k, v.strip("\"'")))
+            m = _REQUEST.search(whole)
+            if m:
+                seen.add(("path", m.group(1)))
+            tmpl = templates.get(cols.get("signature", [None] * n)[i])
+            if isinstance(tmpl, str):
+                seen.update(_slots(tmpl, first))
+        f = cols.get("fields", [None] * n)[i]
+        if isinstance(f, str) and f.startswith("{"):
+            try:
+                obj = json.loads(f)
+            except ValueError:
+                obj = {}
+            for k, v in obj.items() if isinstance(obj, dict) else ():
+                if isinstance(v, (str, int, float, bool)) and len(str(v)) <= 80:
+                    seen.add((str(k), str(v)))
+        counts.update(seen)
+    return counts
+
+
+def _slots(template: str, message: str) -> set[tuple[str, str]]:
+    """Values under the template's slots when template and message split into the same tokens.
+
+    A small stand-in for a slot-value extractor: the slot is named by the token before it.
+    """
+    tt, mt = template.split(), message.split()
+    if len(tt) != len(mt) or len(tt) > 60:
+        return set()
+    out = set()
+    for i, (t, m) in enumerate(zip(tt, mt)):
+        if _SLOT.search(t) and "=" not in t and t != m:
+            prev = tt[i - 1] if i else ""
+            name = prev.strip(",;:'\"()[]") if prev and not _SLOT.search(prev) and prev.strip(",;:'\"()[]").isidentifier() else f"{i + 1}"
+            out.add((f"slot {name}", m.strip(",;:'\"()[]")))
+    return out
+
+
+def _significant(fc: Counter, bc: Counter, nf: int, nb: int, fg: str) -> list[Contrast]:
+    out = []
+    for (field_, value), cf in fc.items():
+        sf = cf / nf
+        if cf < MIN_COUNT or sf < MIN_SHARE:
+            continue
+        cb = bc.get((field_, value), 0)
+        sb = cb / nb
+        if sf - sb >= MIN_DIFF:
+            out.append(Contrast(field_, value, sf, sb, cf, cb, fg))
+    out.sort(key=lambda c: (-(c.share_fg - c.share_bg), c.field, c.value))
+    return _dedupe(out)[:TOP]
+
+
+def _dedupe(items: list[Contrast]) -> list[Contrast]:
+    """One row per field (its strongest value) so a single field does not fill the list."""
+    seen, out = set(), []
+    for c in items:
+        if c.field not in seen:
+            seen.add(c.field)
+            out.append(c)
+    return out
