@@ -52,12 +52,28 @@ class Contrast:
 
 def member_rows(prep, w, codes: np.ndarray, *, side: int | None = None, limit: int = SAMPLE) -> np.ndarray:
     """Event positions of window rows whose signature is in `codes` (optionally one side), evenly thinned."""
-    rc = prep.sig_codes[w.rows]
-    mask = np.isin(rc, codes)
+    k = len(prep.signatures)
+    lut = np.zeros(k + 1, dtype=bool)
+    lut[codes] = True
+    mask = lut[prep.sig_codes[w.rows]]  # -1 (no signature) reads the spare last slot
     if side is not None:
         mask &= w.side == side
     rows = w.rows[mask]
     return _thin(rows, limit)
+
+
+def rows_by_code(prep, w, codes: np.ndarray, *, limit: int = SAMPLE) -> dict[int, np.ndarray]:
+    """Window-row event positions per code in `codes`, evenly thinned: one pass over the rows."""
+    k = len(prep.signatures)
+    lut = np.zeros(k + 1, dtype=bool)
+    lut[codes] = True
+    rc = prep.sig_codes[w.rows]
+    hit = np.flatnonzero(lut[rc])
+    sub = rc[hit]
+    order = np.argsort(sub, kind="stable")
+    sub, pos = sub[order], w.rows[hit][order]
+    bounds = np.searchsorted(sub, codes), np.searchsorted(sub, codes, side="right")
+    return {int(c): _thin(pos[a:b], limit) for c, a, b in zip(codes, *bounds)}
 
 
 def _thin(rows: np.ndarray, limit: int) -> np.ndarray:

@@ -105,7 +105,7 @@ def judge(prep, w, binning, table: pd.DataFrame, events: pd.DataFrame) -> tuple[
     rows_codes = prep.sig_codes[w.rows]
     rows_ts = prep.ts[w.rows]
     deploy = int(w.deploy.value)
-    first_ns = _first_in_windows(rows_codes, rows_ts, k)
+    first_ns = prep.signatures["first_seen"].to_numpy(dtype="datetime64[ns]").view(np.int64)  # over the loaded data
     changed = _changed_codes(status, sev, effect)
     suspect_codes, strength = _suspects(prep, w, table, first_ns, rows_codes, events)
     rising = np.isin(status, RISING)
@@ -129,14 +129,6 @@ def judge(prep, w, binning, table: pd.DataFrame, events: pd.DataFrame) -> tuple[
         st.id = rank
         st.explains = _explains(st, code_of, ctx, events, w)
     return _columns(stories, code_of, ctx, k, deploy, binning), stories
-
-
-def _first_in_windows(rows_codes, rows_ts, k) -> np.ndarray:
-    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
-    ok = rows_codes >= 0
-    if k and ok.any():
-        np.minimum.at(first, rows_codes[ok], rows_ts[ok])
-    return first
 
 
 def _changed_codes(status, sev, effect) -> np.ndarray:
@@ -312,11 +304,10 @@ def _clip(text: str, n: int = 60) -> str:
 
 def _status_and_path(codes: np.ndarray, w, events, prep) -> dict[int, tuple]:
     """Most common HTTP status and request path per code, from a bounded sample of window rows."""
-    from triage.judgement.contrast import member_rows
+    from triage.judgement.contrast import rows_by_code
 
     out = {}
-    for c in codes:
-        rows = member_rows(prep, w, np.array([c]), limit=200)
+    for c, rows in rows_by_code(prep, w, codes, limit=200).items():
         if rows.size == 0:
             continue
         sub = events.iloc[rows]

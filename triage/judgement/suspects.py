@@ -44,7 +44,9 @@ def candidates(first_ns: np.ndarray, before_count: np.ndarray, deploy_ns: int, b
 
 def first_messages(codes: np.ndarray, rows_codes: np.ndarray, rows_pos: np.ndarray, messages) -> dict[int, str]:
     """The first message (in row order) of each code, for the cue check: templates mask URLs."""
-    want = np.isin(rows_codes, codes)
+    lut = np.zeros(int(max(codes.max(), rows_codes.max(initial=0))) + 2, dtype=bool)
+    lut[codes] = True
+    want = lut[rows_codes]
     if not want.any():
         return {}
     sub_codes, sub_pos = rows_codes[want], rows_pos[want]
