@@ -35,7 +35,11 @@ async def test_demo_opens_with_new_signature_on_top_and_detail_shown(tmp_path):
         table = app.main.query_one("#signatures")
         assert table.row_count == len(app.analyzer.analysis.signatures) > 3
         row = top_row(app)
-        assert row["status"] == "NEW" and row["before"] == 0 and row["after"] > 0
+        # the top row is the first story's cause (v1: the loudest NEW signature); its lead is NEW
+        assert row["role"] == "cause" and row["story"] == 1
+        rows = app.analyzer.visible_rows()
+        lead = rows[(rows["story"] == 1) & (rows["role"] == "lead")].iloc[0]
+        assert lead["status"] == "NEW" and lead["before"] == 0 and lead["after"] > 0
         assert app.analyzer.selected == row["signature"]
         detail = str(app.main.query_one("#detail-body").render())
         assert str(row["template"])[:30] in detail
@@ -96,7 +100,8 @@ async def test_window_changes_recompute_counts(demo, tmp_path):
     app = demo_app(demo, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        sig = top_row(app)["signature"]
+        rows = app.analyzer.visible_rows()
+        sig = rows[rows["status"] == "NEW"].iloc[0]["signature"]  # a signature that keeps growing with the window
         after_30 = int(app.analyzer.signature_row(sig)["after"])
         await pilot.press("minus", "minus")  # 30m -> 20m on both sides
         await settle(pilot)

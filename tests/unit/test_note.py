@@ -73,7 +73,7 @@ def test_heading_structure(note):
     heads = [(t.tag, toks[i + 1].content) for i, t in enumerate(toks) if t.type == "heading_open"]
     assert heads[0][0] == "h1" and "v9.9.9" in heads[0][1]
     h2 = [c for tag, c in heads if tag == "h2"]
-    assert h2[:1] == ["Findings"] and {"Metrics", "Timeline", "Checklist"} <= set(h2)
+    assert h2[:2] == ["Stories", "Findings"] and {"Metrics", "Timeline", "Checklist"} <= set(h2)  # stories lead (v1: findings)
     assert h2.index("Findings") < h2.index("Metrics") < h2.index("Timeline") < h2.index("Checklist")
     h3 = [c for tag, c in heads if tag == "h3"]
     assert len(h3) == len(note[2].findings) and h3[0].startswith("1. NEW")

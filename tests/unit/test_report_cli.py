@@ -83,8 +83,11 @@ def test_metrics_csv(tmp_path, capsys):
 def test_demo(capsys):
     code, out, _ = _run(capsys, "report", "--demo")
     assert code == 0
+    # v1: the first finding was the NEW ConnectionError; now it is the config line that causes it, then the error
     first = next(line for line in out.splitlines() if line.startswith("| 1 |"))
-    assert "NEW" in first and "ConnectionError" in first
+    second = next(line for line in out.splitlines() if line.startswith("| 2 |"))
+    assert "USE_MOCK_SERVICE" in first and "NEW" in second and "ConnectionError" in second
+    assert "1. **error** — cause:" in out and "502 at gateway" in out
     assert "v2.4.0" in out and "USE_MOCK_SERVICE" in out
 
 

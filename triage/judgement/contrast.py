@@ -177,10 +177,18 @@ def _significant(fc: Counter, bc: Counter, nf: int, nb: int, fg: str) -> list[Co
             continue
         cb = bc.get((field_, value), 0)
         sb = cb / nb
-        if sf - sb >= MIN_DIFF:
+        if sf - sb >= MIN_DIFF and not _secret(field_, value):
             out.append(Contrast(field_, value, sf, sb, cf, cb, fg))
     out.sort(key=lambda c: (-(c.share_fg - c.share_bg), c.field, c.value))
     return _dedupe(out)[:TOP]
+
+
+def _secret(field_: str, value: str) -> bool:
+    """A pair the redactor would touch (password=..., a token as a slot value) is never shown."""
+    from triage.redact import redact
+
+    pair = f"{field_}={value}"
+    return redact(pair) != pair or redact(value) != value
 
 
 def _dedupe(items: list[Contrast]) -> list[Contrast]:

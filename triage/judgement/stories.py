@@ -220,8 +220,9 @@ def _stories(groups, suspect_codes, strength, ctx: _Ctx, table, deploy, binning)
                    onset_s=(onset_ns - deploy) / 1e9, effect=float(max(ctx.effect[m] for m in g)))
         stories.append((st, g))
     pre = max(PRE_DEPLOY_S, binning.width_ns / 1e9)
-    for st, _ in stories:
-        st.pre_deploy = bool(st.onset_s < -pre)
+    for st, g in stories:
+        rises = [ctx.onset[m] for m in g if ctx.rising[m]]  # a fall's "onset" is its last event: no flag
+        st.pre_deploy = bool(rises) and (min(rises) - deploy) / 1e9 < -pre
     loose = _attach(suspect_codes, strength, stories, ctx, sigs)
     for s in loose:
         sev = SEVERITIES[int(min(ctx.sev[s], 3))]
@@ -277,7 +278,7 @@ def _level(ctx: _Ctx, c: int) -> str:
 
 def _explains(st: Story, code_of, ctx: _Ctx, events, w) -> list[str]:
     """Short phrases for what the cause explains: '502 at gateway POST /api/pay', 'charge ok … GONE'."""
-    others = [m for m in st.members if m != st.cause]
+    others = st.symptoms
     if not others:
         return []
     codes = np.array([code_of[m] for m in others], dtype=np.int64)
@@ -348,4 +349,4 @@ def _columns(stories: list[Story], code_of, ctx: _Ctx, k: int, deploy: int, binn
     severity = np.array([SEVERITIES[int(s)] if t else "" for s, t in zip(ctx.sev, tracked)], dtype=object)
     onset = pd.to_datetime(np.where(tracked, ctx.onset, np.iinfo(np.int64).min), utc=True)
     return {"story": story, "role": role, "severity": severity, "onset": onset, "onset_s": onset_s,
-            "pre_deploy": tracked & (onset_s < -pre)}
+            "pre_deploy": tracked & ctx.rising & (onset_s < -pre)}

@@ -1,4 +1,9 @@
-"""The note as JSON (schema triage.note/1): the note plus the full analysis for scripts; redacted."""
+"""The note as JSON (schema triage.note/1): the note plus the full analysis for scripts; redacted.
+
+Additions since the first /1 documents (only new keys, so readers of /1 keep working):
+`stories` (judgement: cause, lead, members, symptoms, suspects, onset, contrast) and the
+signature columns `phi`, `story`, `role`, `severity`, `onset`, `onset_s`, `pre_deploy`.
+"""
 
 from __future__ import annotations
 
@@ -101,12 +106,31 @@ def render_json(incident, analysis, draft: NoteDraft) -> dict:
                         "partial": incident.report.partial, "estimated": incident.report.estimated,
                         "scale": incident.report.scale},
         "findings": findings,
+        "stories": _stories(incident, analysis),
         "signatures": _records(analysis.signatures),
         "dimensions": _records(analysis.dimensions),
         "metrics": _records(analysis.metrics),
         "checklist": [text.format(prev="") for _, text in CHECKLIST],
     }
     return redact_obj(doc)
+
+
+MAX_JSON_STORIES = 20
+
+
+def _stories(incident, analysis) -> list[dict]:
+    """Each story with its cause's template and the field/value contrast of its leading change."""
+    from triage.judgement import story_contrast
+
+    templates = dict(zip(analysis.signatures["signature"], analysis.signatures["template"]))
+    out = []
+    for i, st in enumerate(getattr(analysis, "stories", [])[:MAX_JSON_STORIES]):
+        item = st.to_dict()
+        item["cause_template"] = templates.get(st.cause)
+        item["lead_template"] = templates.get(st.lead)
+        item["contrast"] = [c.to_dict() for c in story_contrast(incident, analysis, st)] if i < 10 else []
+        out.append({k: _json_value(v) if not isinstance(v, (list, dict)) else v for k, v in item.items()})
+    return out
 
 
 def dumps_json(doc: dict) -> str:

@@ -48,6 +48,9 @@ from triage.note.resolve import (
     default_title,
     finding_label,
 )
+from triage.judgement import story_contrast
+from triage.judgement.onset import fmt_offset
+from triage.note.stories import stories_section
 from triage.redact import redact
 
 
@@ -69,6 +72,7 @@ def render_markdown(incident, analysis, draft: NoteDraft, *, tz=None, max_templa
     out += _warnings(incident, analysis)
     if draft.impact:
         out += ["## Impact", "", plain(draft.impact), ""]
+    out += stories_section(incident, analysis, lambda st: story_contrast(incident, analysis, st))
     out += _findings_table(analysis, findings, max_template)
     out += _finding_sections(incident, analysis, findings, tz)
     out += _dimension_section(analysis)
@@ -186,6 +190,9 @@ def _signature_section(incident, analysis, i, f: Finding, tz) -> list[str]:
             out.append(f"- **Since the rollback** ({fmt_time(incident.rollback, tz)}): "
                        f"{fmt_count(row['since_rollback'])} ({shown}; before the deploy {fmt_rate(row['rate_before'])}/min)")
     out.append(f"- **Level**: {plain(detail.level or '–')}; signature `{plain(f.key)}`; {detail.count:,} events in the loaded data")
+    if row is not None and row["story"] > 0:
+        flag = " — **started before the deploy**" if row["pre_deploy"] else ""
+        out.append(f"- **Story** {int(row['story'])} ({plain(row['role'])}, {plain(row['severity'])}); onset {fmt_offset(row['onset_s'])}{flag}")
     out.append(f"- **First seen** {fmt_time(detail.first_seen, tz)}, **last seen** {fmt_time(detail.last_seen, tz)}")
     out.append(f"- **Services**: {_top_list(detail.by_service, detail.count)}")
     out.append(f"- **Hosts**: {_top_list(detail.by_host, detail.count)}")

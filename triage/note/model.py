@@ -64,10 +64,9 @@ _STAGING_HINTS = re.compile(r"(?i)\b(mock|stub|fake|sandbox|staging|localhost|12
 
 
 def auto_findings(analysis, limit: int = 5) -> list[Finding]:
-    """Top changed signatures (by rank), then outlier services/hosts, then shifted metrics."""
-    sigs = analysis.signatures
-    changed = sigs[sigs["status"] != "STEADY"].head(limit)
-    out = [Finding("signature", str(s)) for s in changed["signature"]]
+    """The top `limit` stories' causes (and their leading change when a config suspect is the cause),
+    then outlier services/hosts, then shifted metrics."""
+    out = _story_findings(analysis, limit)
     dims = analysis.dimensions
     if len(dims):
         outl = dims[dims["outlier"].astype(bool) & (dims["dimension"] != "overall")]
@@ -82,3 +81,16 @@ def auto_findings(analysis, limit: int = 5) -> list[Finding]:
         for name in mets[mets["status"] != "STEADY"]["metric"].drop_duplicates().head(3):
             out.append(Finding("metric", str(name)))
     return out
+
+
+def _story_findings(analysis, limit: int) -> list[Finding]:
+    stories = getattr(analysis, "stories", None)
+    sigs = analysis.signatures
+    if not stories:  # an analysis without judgement: the top changed signatures by rank
+        return [Finding("signature", str(s)) for s in sigs[sigs["status"] != "STEADY"].head(limit)["signature"]]
+    keys: list[str] = []
+    for st in stories[:limit]:
+        for key in (st.cause, st.lead):
+            if key not in keys:
+                keys.append(key)
+    return [Finding("signature", k) for k in keys]

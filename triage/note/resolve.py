@@ -46,6 +46,7 @@ def default_summary(incident, analysis, draft: NoteDraft, width: int = 70) -> st
     line = (f"{len(changed)} signatures changed around the deploy ({parts}). Largest: {top['status']} "
             f"{code_span(short_template(top['template'], width), width)} ({fmt_count(top['before'])} → {fmt_count(top['after'])}")
     line += f", top service {plain(top['top_service'])})." if isinstance(top["top_service"], str) else ")."
+    line += _story_sentence(analysis, width)
     dims = analysis.dimensions
     outliers = dims[dims["outlier"].astype(bool)] if len(dims) else dims
     if len(outliers):
@@ -55,3 +56,17 @@ def default_summary(incident, analysis, draft: NoteDraft, width: int = 70) -> st
 
 
 # ---------------------------------------------------------------- Markdown
+
+
+def _story_sentence(analysis, width: int) -> str:
+    """' Likeliest cause: `X` (explains 3 more changes).' from the top story, when there is one."""
+    stories = getattr(analysis, "stories", None)
+    if not stories:
+        return ""
+    st = stories[0]
+    row = _signature_row(analysis, st.cause)
+    if row is None:
+        return ""
+    n = len([m for m in st.members if m != st.cause])
+    tail = f" (explains {n} more change{'s' if n != 1 else ''})" if n else ""
+    return f" Likeliest cause: {code_span(short_template(row['template'], width), width)}{tail}."
