@@ -86,7 +86,7 @@ def test_demo(capsys):
     # v1: the first finding was the NEW ConnectionError; now it is the config line that causes it, then the error
     first = next(line for line in out.splitlines() if line.startswith("| 1 |"))
     second = next(line for line in out.splitlines() if line.startswith("| 2 |"))
-    assert "USE_MOCK_SERVICE" in first and "NEW" in second and "ConnectionError" in second
+    assert "mock-payments" in first and "NEW" in second and "ConnectionError" in second
     assert "1. **error** — cause:" in out and "502 at gateway" in out
     assert "v2.4.0" in out and "USE_MOCK_SERVICE" in out
 

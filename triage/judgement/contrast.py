@@ -6,7 +6,7 @@ when they have enough events there, else the same services' events before the de
 A value whose share is much larger in the foreground is reported: "94% of the after
 events have path=/api/v2/charge, 0% before"; for a traffic drop, the value that vanished.
 Fields: service, host, HTTP status, request path, structured `fields` keys, key=value
-pairs in the message and template slot values (positional tokens under `<*>` slots).
+pairs in the message and template slot values (read by triage.signatures.slots).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ MIN_SHARE = 0.2
 MIN_DIFF = 0.2
 MIN_COUNT = 3
 TOP = 5
+MAX_VALUE_CHARS = 120
 _KV = re.compile(r"(?<![\w.])([A-Za-z_][\w.-]{0,40})=(\"[^\"]{0,80}\"|'[^']{0,80}'|[^\s,;)\]}]{1,80})")
 _REQUEST = re.compile(r"\b(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+(/[^\s?\"]*)")
 _SLOT = re.compile(r"<[A-Z*]+>")
@@ -102,7 +103,8 @@ def signature_contrast(incident, analysis, signature: str) -> list[Contrast]:
     fg_side = 0 if lead_status in ("DROP", "GONE") else 1
     fg = member_rows(prep, w, codes, side=fg_side)
     bg = member_rows(prep, w, codes, side=1 - fg_side)
-    if bg.size < MIN_BACKGROUND:
+    fallback = bg.size < MIN_BACKGROUND
+    if fallback:
         services = {prep.services[s] for s in prep.service_codes[fg] if s >= 0}
         svc_codes = np.array([i for i, s in enumerate(prep.services) if s in services], dtype=np.int64)
         side_rows = w.rows[w.side == 1 - fg_side]
@@ -110,15 +112,18 @@ def signature_contrast(incident, analysis, signature: str) -> list[Contrast]:
     if fg.size == 0 or bg.size == 0:
         return []
     ev = incident.events
-    templates = dict(zip(analysis.signatures["signature"], analysis.signatures["template"]))
-    fc, bc = _features(ev, fg, templates), _features(ev, bg, templates)
+    fc, bc = _features(ev, fg), _features(ev, bg)
+    template = str(sigs["template"].get(signature, ""))
+    fc.update(_slot_counts(ev, fg, template))
+    if not fallback:  # slots of other templates do not align: only the same signature's background
+        bc.update(_slot_counts(ev, bg, template))
     return _significant(fc, bc, fg.size, bg.size, "after" if fg_side == 1 else "before")
 
 
-def _features(ev, rows: np.ndarray, templates: dict) -> Counter:
+def _features(ev, rows: np.ndarray) -> Counter:
     sub = ev.iloc[rows]
     counts: Counter = Counter()
-    cols = {c: sub[c].astype(object).tolist() for c in ("service", "host", "http_status", "fields", "message", "signature") if c in sub.columns}
+    cols = {c: sub[c].astype(object).tolist() for c in ("service", "host", "http_status", "fields", "message") if c in sub.columns}
     n = len(rows)
     for i in range(n):
         seen = set()
@@ -136,9 +141,6 @@ def _features(ev, rows: np.ndarray, templates: dict) -> Counter:
             m = _REQUEST.search(whole)
             if m:
                 seen.add(("path", m.group(1)))
-            tmpl = templates.get(cols.get("signature", [None] * n)[i])
-            if isinstance(tmpl, str):
-                seen.update(_slots(tmpl, first))
         f = cols.get("fields", [None] * n)[i]
         if isinstance(f, str) and f.startswith("{"):
             try:
@@ -146,27 +148,33 @@ def _features(ev, rows: np.ndarray, templates: dict) -> Counter:
             except ValueError:
                 obj = {}
             for k, v in obj.items() if isinstance(obj, dict) else ():
-                if isinstance(v, (str, int, float, bool)) and len(str(v)) <= 80:
+                if isinstance(v, (str, int, float, bool)) and len(str(v)) <= MAX_VALUE_CHARS:
                     seen.add((str(k), str(v)))
         counts.update(seen)
     return counts
 
 
-def _slots(template: str, message: str) -> set[tuple[str, str]]:
-    """Values under the template's slots when template and message split into the same tokens.
+def _slot_counts(ev, rows: np.ndarray, template: str) -> Counter:
+    """Events per (slot, value) of the template's variable slots, read by triage.signatures.slots."""
+    from triage.signatures.slots import PLACEHOLDER_RE, _label, slot_values
 
-    A small stand-in for a slot-value extractor: the slot is named by the token before it.
-    """
-    tt, mt = template.split(), message.split()
-    if len(tt) != len(mt) or len(tt) > 60:
-        return set()
-    out = set()
-    for i, (t, m) in enumerate(zip(tt, mt)):
-        if _SLOT.search(t) and "=" not in t and t != m:
-            prev = tt[i - 1] if i else ""
-            name = prev.strip(",;:'\"()[]") if prev and not _SLOT.search(prev) and prev.strip(",;:'\"()[]").isidentifier() else f"{i + 1}"
-            out.add((f"slot {name}", m.strip(",;:'\"()[]")))
+    if rows.size == 0 or not template:
+        return Counter()
+    pieces = PLACEHOLDER_RE.split(template.strip())
+    out: Counter = Counter()
+    for i, col in enumerate(slot_values(ev["message"].iloc[rows], template)):
+        label = _label(pieces[i]).strip("=:,;()[]'\"") or str(i + 1)
+        for value, n in zip(*_value_counts(col)):
+            if value is not None and value.strip() and len(value) <= MAX_VALUE_CHARS:  # a megabyte slot is no "value"
+                out[(f"slot {label}", value.strip("'\""))] += n
     return out
+
+
+def _value_counts(col):
+    import pyarrow.compute as pc
+
+    vc = pc.value_counts(col)
+    return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
 
 
 def _significant(fc: Counter, bc: Counter, nf: int, nb: int, fg: str) -> list[Contrast]:
