@@ -69,6 +69,7 @@ class TriageApp(App[None]):
         Binding("f", "pin", "Pin", id="triage.pin"),
         Binding("d", "set_deploy", "Deploy", id="triage.deploy"),
         Binding("D", "pick_deploy", "Deploy candidates", show=False, id="triage.pick_deploy"),
+        Binding("o", "deploy_to_onset", "Deploy at onset", show=False, id="triage.deploy_onset"),
         Binding("left_square_bracket", "shift(-1)", "Earlier", id="triage.earlier"),
         Binding("right_square_bracket", "shift(1)", "Later", id="triage.later"),
         Binding("plus,equals_sign", "widen(1)", "Widen", id="triage.widen"),
@@ -294,6 +295,10 @@ class TriageApp(App[None]):
 
     def action_set_window(self) -> None:
         self.analyzer.ask_windows()
+
+    def action_deploy_to_onset(self) -> None:
+        """Move the deploy marker to the selected change's onset."""
+        self.analyzer.deploy_to_onset()
 
     def action_shift(self, direction: int) -> None:
         self.analyzer.shift(direction)

@@ -55,6 +55,7 @@ class DetailReady(Message, bubble=False):
     signature: str
     detail: Any
     histogram: Any
+    contrast: Any = ()  # triage.judgement.Contrast rows for a changed signature
 
 
 @dataclass

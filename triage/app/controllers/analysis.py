@@ -90,6 +90,7 @@ class DetailJob:
     deploy: datetime
     samples_from: datetime | None
     samples_to: datetime | None
+    analysis: Any = None  # for the field/value contrast of a changed signature
 
 
 def run_detail(job: DetailJob) -> DetailReady:
@@ -98,7 +99,12 @@ def run_detail(job: DetailJob) -> DetailReady:
     incident = replace(job.incident, events=job.incident.events.take(rows.rows(job.signature)), deploy=job.deploy)
     detail = engine.signature_detail(incident, job.signature, samples=5, start=job.samples_from, end=job.samples_to)
     counts, deploy_bin = engine.timeline(incident, job.signature, bins=job.bins, start=rows.start, end=rows.end)
-    return DetailReady(job.signature, detail, (counts, deploy_bin))
+    contrast = ()
+    if job.analysis is not None and job.samples_from is not None:  # changed: NEW/SPIKE/GONE/DROP
+        from triage.judgement import signature_contrast
+
+        contrast = tuple(signature_contrast(job.incident, job.analysis, job.signature))
+    return DetailReady(job.signature, detail, (counts, deploy_bin), contrast)
 
 
 def find_candidates(events) -> list:
@@ -297,7 +303,7 @@ class AnalysisController:
         if self.incident is None or self.prepared is None or self.span is None:
             return
         start, end = sample_window(self.signature_row(signature).get("status"), self.span)
-        job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end)
+        job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end, self.analysis)
         self.app.run_worker(lambda: self.app.post_message(run_detail(job)), thread=True, exclusive=True,
                             exit_on_error=False, group="detail", name="detail")
 
@@ -309,10 +315,12 @@ class AnalysisController:
         row = self.signature_row(message.signature)
         panel = main.query_one("#detail", DetailPanel)
         panel.border_title = inert("Detail: " + str(message.detail.template), limit=90)
+        story = self.analysis.story(int(row.get("story", 0) or 0)) if self.analysis is not None else None
         panel.show(message.detail, counts, deploy_bin, tz=self.tz, expanded=self.expanded,
                    status=row.get("status", ""), before=row.get("before"), after=row.get("after"),
                    span=(self.prepared.rows.start, self.prepared.rows.end),
-                   compact=main.maximized is not panel)
+                   compact=main.maximized is not panel,
+                   judgement=(row, story, message.contrast, self._templates()))
         self.detail_shown = message.signature
 
     def signature_row(self, signature: str) -> dict:
@@ -438,6 +446,20 @@ class AnalysisController:
         if self.span is not None:
             self.span = replace(self.span, deploy=deploy)
             self.recompute()
+
+    def _templates(self) -> dict:
+        sigs = self.analysis.signatures if self.analysis is not None else None
+        return dict(zip(sigs["signature"], sigs["template"])) if sigs is not None else {}
+
+    def deploy_to_onset(self) -> None:
+        """Move the deploy marker to the selected change's onset (a change that began before the deploy)."""
+        if not self.has_data() or self.span is None or self.selected is None:
+            return
+        onset = self.signature_row(self.selected).get("onset_s")
+        if onset is None or onset != onset:  # no onset: not a change
+            self.app.notify("the selected signature has no onset (it did not change)", severity="warning")
+            return
+        self.set_deploy(self.span.deploy + timedelta(seconds=float(onset)))
 
     def shift(self, direction: int) -> None:
         if self.has_data() and self.span is not None:

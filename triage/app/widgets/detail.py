@@ -28,13 +28,13 @@ class DetailPanel(VerticalScroll):
         self.query_one("#detail-body", Static).update(Text(message, style="dim"))
 
     def show(self, detail, counts, deploy_bin, *, status: str = "", before=None, after=None,
-             tz=None, expanded: bool = False, span=(None, None), compact: bool = False) -> None:
+             tz=None, expanded: bool = False, span=(None, None), compact: bool = False, judgement=None) -> None:
         width = max(20, self.size.width - 4)
         self.query_one("#detail-body", Static).update(
             render_detail(detail, counts, deploy_bin, status=status, before=before, after=after,
                           tz=tz, expanded=expanded, span=span,
                           template_chars=COMPACT_TEMPLATE_LINES * width if compact else None,
-                          samples_first=compact)
+                          samples_first=compact, judgement=judgement)
         )
 
 
@@ -80,7 +80,7 @@ def _values(report) -> Text:
 
 def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=None, tz=None,
                   expanded=False, span=(None, None), template_chars: int | None = None,
-                  samples_first: bool = False) -> Text:
+                  samples_first: bool = False, judgement=None) -> Text:
     """`template_chars` clips the template and `samples_first` puts the samples above the
     histogram: the small pane shows the first event; Enter (zoomed) shows everything."""
     text = Text(end="")
@@ -103,10 +103,44 @@ def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=N
         text.append(_shares(detail.by_status, detail.count))
     text.append_text(_values(getattr(detail, "slots", None)))
     text.append("\n")
+    if judgement is not None:
+        text.append_text(story_lines(*judgement))
     parts = [_histogram(counts, deploy_bin, span, tz), _samples(detail, tz, expanded)]
     for part in (reversed(parts) if samples_first else parts):
         text.append("\n")
         text.append_text(part)
+    return text
+
+
+def story_lines(row: dict, story, contrast, templates: dict) -> Text:
+    """Story, role, onset (with the pre-deploy flag and the `o` key), what the cause explains, contrast."""
+    from triage.judgement.onset import fmt_offset
+
+    text = Text(end="")
+    if not row or not row.get("story"):
+        return text
+    onset = row.get("onset_s")
+    text.append("story    ", "bold")
+    text.append(f"{int(row['story'])} · {clean(str(row.get('role') or ''), 20)} · {clean(str(row.get('severity') or ''), 20)}")
+    if onset is not None and onset == onset:
+        text.append(f" · onset {fmt_offset(onset)}")
+        if row.get("pre_deploy"):
+            text.append("  started before the deploy", "bold yellow")
+        text.append("  o: move the deploy marker here", "dim")
+    text.append("\n")
+    if story is not None:
+        if story.cause != row.get("signature"):
+            text.append("cause    ", "bold")
+            text.append_text(inert(str(templates.get(story.cause, story.cause)), limit=120))
+            text.append("\n")
+        if story.explains and row.get("role") in ("cause", "lead"):
+            text.append("explains ", "bold")
+            text.append_text(inert("; ".join(story.explains[:4]), limit=300))
+            text.append("\n")
+    for c in list(contrast or ())[:3]:
+        text.append("contrast ", "bold")
+        text.append_text(inert(c.text(), limit=200))
+        text.append("\n")
     return text
 
 

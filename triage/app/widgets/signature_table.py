@@ -21,6 +21,7 @@ SPARK_BINS = 12
 # Narrow numeric columns so the template, the column people read first, gets the rest.
 COLUMNS = [
     ("pin", " ", 1),
+    ("story", "St", 3),
     ("status", "Status", 6),
     ("level", "Lvl", 3),
     ("before", "Before", 6),
@@ -107,6 +108,7 @@ def _cells(rec, series, deploy_bin, pinned) -> tuple:
     spark = sparkline(series, deploy_bin) if series is not None else Text("", end="")
     return (
         Text("●" if pinned else " ", style="bold yellow", end=""),
+        _story_cell(rec),
         fmt.badge(rec.status, width=6),
         Text(LEVEL_SHORT.get(level, level[:3]), style=LEVEL_STYLES.get(level, ""), end=""),
         Text(fmt.short_count(rec.before), justify="right", end=""),
@@ -115,8 +117,28 @@ def _cells(rec, series, deploy_bin, pinned) -> tuple:
         Text(fmt.number(rec.ratio), justify="right", end=""),
         Text(fmt.pvalue(rec.q), justify="right", end=""),
         spark,
-        _no_wrap(template_text(rec.template, limit=300)),
+        _no_wrap(_indent(rec, template_text(rec.template, limit=300))),
     )
+
+
+ROLE_MARK = {"cause": "▸", "lead": "·", "symptom": "└", "suspect": "?"}
+
+
+def _story_cell(rec) -> Text:
+    """`1▸` the story's cause, `1·` its leading change, `1└` a symptom, `1?` a config suspect."""
+    story = int(getattr(rec, "story", 0) or 0)
+    if not story:
+        return Text("", end="")
+    role = str(getattr(rec, "role", "") or "")
+    style = "bold" if role == "cause" else ("dim" if role in ("symptom", "suspect") else "")
+    return Text(f"{story}{ROLE_MARK.get(role, '')}", style=style, justify="right", end="")
+
+
+def _indent(rec, text: Text) -> Text:
+    """Symptoms and suspects sit indented under their story's cause."""
+    if str(getattr(rec, "role", "") or "") in ("symptom", "suspect", "lead"):
+        return Text("  ", end="") + text
+    return text
 
 
 def _no_wrap(text: Text) -> Text:
