@@ -14,9 +14,9 @@ write what such incidents look like in production logs.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -284,7 +284,7 @@ def _explains(st: Story, code_of, ctx: _Ctx, events, w) -> list[str]:
     codes = np.array([code_of[m] for m in others], dtype=np.int64)
     info = _status_and_path(codes, w, events, ctx.prep)
     out = []
-    for m, c in zip(others, codes):
+    for c in codes:
         svc = ctx.service[c] if ctx.service[c] is not None else "?"
         status, path = info.get(int(c), (None, None))
         if ctx.is_access[c] and status is not None:

@@ -12,6 +12,8 @@ import pandas as pd
 
 from triage import __version__
 from triage.analysis import signature_detail, timeline
+from triage.judgement import story_contrast
+from triage.judgement.onset import fmt_offset
 from triage.note.format import (
     clip_sample,
     code_span,
@@ -48,8 +50,6 @@ from triage.note.resolve import (
     default_title,
     finding_label,
 )
-from triage.judgement import story_contrast
-from triage.judgement.onset import fmt_offset
 from triage.note.stories import stories_section
 from triage.redact import redact
 

@@ -99,7 +99,7 @@ def run_detail(job: DetailJob) -> DetailReady:
     incident = replace(job.incident, events=job.incident.events.take(rows.rows(job.signature)), deploy=job.deploy)
     detail = engine.signature_detail(incident, job.signature, samples=5, start=job.samples_from, end=job.samples_to)
     counts, deploy_bin = engine.timeline(incident, job.signature, bins=job.bins, start=rows.start, end=rows.end)
-    contrast = ()
+    contrast: tuple = ()
     if job.analysis is not None and job.samples_from is not None:  # changed: NEW/SPIKE/GONE/DROP
         from triage.judgement import signature_contrast
 
