@@ -1,4 +1,4 @@
-"""Stories in the app: the story column, the detail's story lines, and moving the deploy to an onset."""
+"""Stories in the app: the story mark in the table, the detail's story lines, and moving the deploy to an onset."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ async def test_story_column_detail_and_deploy_marker_at_the_onset(early, tmp_pat
         table = app.main.query_one("#signatures")
         top = app.analyzer.visible_rows().iloc[0]
         assert top["role"] == "cause" and top["pre_deploy"]
-        assert str(table.get_cell(top["signature"], "story")) == "1▸"
+        assert str(table.get_cell(top["signature"], "template")).startswith("1▸ ")
         symptom = app.analyzer.visible_rows().iloc[1]
-        assert symptom["story"] == 1 and str(table.get_cell(symptom["signature"], "story")) == "1└"
+        assert symptom["story"] == 1 and str(table.get_cell(symptom["signature"], "template")).startswith("  1└ ")
         detail = str(app.main.query_one("#detail-body").render())
         assert "started before the deploy" in detail and "o: move the deploy marker here" in detail
         assert "500 at gateway" in detail  # what the cause explains

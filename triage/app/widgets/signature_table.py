@@ -21,7 +21,6 @@ SPARK_BINS = 12
 # Narrow numeric columns so the template, the column people read first, gets the rest.
 COLUMNS = [
     ("pin", " ", 1),
-    ("story", "St", 3),
     ("status", "Status", 6),
     ("level", "Lvl", 3),
     ("before", "Before", 6),
@@ -108,7 +107,6 @@ def _cells(rec, series, deploy_bin, pinned) -> tuple:
     spark = sparkline(series, deploy_bin) if series is not None else Text("", end="")
     return (
         Text("●" if pinned else " ", style="bold yellow", end=""),
-        _story_cell(rec),
         fmt.badge(rec.status, width=6),
         Text(LEVEL_SHORT.get(level, level[:3]), style=LEVEL_STYLES.get(level, ""), end=""),
         Text(fmt.short_count(rec.before), justify="right", end=""),
@@ -131,14 +129,18 @@ def _story_cell(rec) -> Text:
         return Text("", end="")
     role = str(getattr(rec, "role", "") or "")
     style = "bold" if role == "cause" else ("dim" if role in ("symptom", "suspect") else "")
-    return Text(f"{story}{ROLE_MARK.get(role, '')}", style=style, justify="right", end="")
+    return Text(f"{story}{ROLE_MARK.get(role, '')}", style=style, end="")
 
 
 def _indent(rec, text: Text) -> Text:
-    """Symptoms and suspects sit indented under their story's cause."""
-    if str(getattr(rec, "role", "") or "") in ("symptom", "suspect", "lead"):
-        return Text("  ", end="") + text
-    return text
+    """The story mark leads the template (no extra column: the template keeps its width);
+    symptoms and suspects sit indented under their story's cause."""
+    mark = _story_cell(rec)
+    if not mark.plain:
+        return text
+    role = str(getattr(rec, "role", "") or "")
+    pad = "  " if role in ("symptom", "suspect", "lead") else ""
+    return Text(pad, end="") + mark + Text(" ", end="") + text
 
 
 def _no_wrap(text: Text) -> Text:
