@@ -139,3 +139,58 @@ def test_a_file_outside_the_range_is_named_as_skewed(tmp_path):
     warning = result.report.warning()
     assert "b.log: none of its 2 events" in warning and "skew" in warning
     assert "2 events outside 2026-11-26 10:00..11:00Z were left out" in warning
+
+
+def _odd_log(seed: int, n: int = 3000) -> bytes:
+    """Timed events with tracebacks, blank lines, CRLF endings and invalid UTF-8 mixed in."""
+    r = random.Random(seed)
+    out = []
+    for i in range(n):
+        stamp = (T0 + timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S,000")
+        kind = r.random()
+        if kind < 0.15:
+            out.append(f"{stamp} ERROR pay charge failed {r.randrange(10**5)}".encode())
+            out += [x.format(n=i % 50).encode() for x in TRACE]
+        elif kind < 0.2:
+            out.append(b"")
+        elif kind < 0.25:
+            out.append(f"{stamp} WARN api slow \xff {i}".encode("latin-1"))
+        elif kind < 0.3:
+            out.append(f"{stamp} INFO api done {i}\r".encode())
+        else:
+            out.append(f"{stamp} INFO api GET /orders/{r.randrange(10**6)} 200".encode())
+    return b"\n".join(out) + b"\n"
+
+
+def test_blocks_parsed_on_threads_give_the_events_of_one_read(tmp_path, monkeypatch):
+    import triage.sources.filestream as fs
+
+    for seed in (1, 2, 3):
+        data = _odd_log(seed)
+        path = tmp_path / f"odd{seed}.log"
+        path.write_bytes(data)
+        expected_report = LoadReport()
+        expected = whole(data, str(path), expected_report)
+        assert expected["message"].str.contains("Traceback").sum() > 300
+        for threads in (4, 1):  # on threads, and in order
+            monkeypatch.setattr(fs, "PARSE_THREADS", threads)
+            for block in (3000, 8000, 20000):
+                report = LoadReport()
+                frames, stats = stream_file(str(path), report=report, progress=Progress(), block_bytes=block)
+                got = pd.concat(frames, ignore_index=True)
+                assert cols(got) == cols(expected), (seed, threads, block)
+                assert report.skipped == expected_report.skipped, (seed, threads, block)
+                assert stats.read_to == len(data) and stats.next_line == data.count(b"\n") + 1
+
+
+def test_a_sorted_file_stops_at_the_window_end_with_blocks_in_flight(tmp_path):
+    data = make_log(4000, extras=False)
+    path = tmp_path / "sorted.log"
+    path.write_bytes(data)
+    end = T0 + timedelta(seconds=300)
+    frames, stats = stream_file(str(path), end=end, report=LoadReport(), progress=Progress(), block_bytes=4000,
+                                min_seek_bytes=0)
+    got = pd.concat(frames, ignore_index=True)
+    assert stats.skipped and stats.read_to < len(data) // 2  # the reading stopped early
+    assert got["timestamp"].max() <= pd.Timestamp(end)
+    assert len(got) == 301

@@ -290,6 +290,9 @@ def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, li
     return pd.DataFrame(data, columns=list(EVENT_COLUMNS))
 
 
+UNTIMED = "events without a readable timestamp (kept, untimed)"
+
+
 def _count_missing_times(df: pd.DataFrame, source: str, report: LoadReport) -> None:
     missing = int(df["timestamp"].isna().sum())
     if not missing:
@@ -297,7 +300,7 @@ def _count_missing_times(df: pd.DataFrame, source: str, report: LoadReport) -> N
     if missing == len(df):
         _note(report, f"no timestamps found in {source}")
     else:
-        report.skip("events without a readable timestamp (kept, untimed)", missing)
+        report.skip(UNTIMED, missing)
 
 
 def _content_frame(clean, raw, lineno, source) -> pd.DataFrame:

@@ -5,17 +5,27 @@ is held back and parsed again with the next block, so a stack trace cut by a blo
 boundary is still folded into its event; the report counts of the held-back lines are
 taken out again so nothing is counted twice. Events outside [start, end] are dropped
 block by block (untimed ones stay, as they always did).
+
+A file read to its end (not followed) is parsed on a few threads, blocks in flight ahead of
+the one being emitted: most of the parsing runs in Arrow and pandas, which release the
+GIL. A block is parsed as if its first line began a record; when it did not (a trace cut
+by the boundary), the previous block's last record and this block are parsed again
+together, so the events are the same as in order.
 """
 
 from __future__ import annotations
 
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from triage.events import LoadReport, Progress
 from triage.parsing.linereader import BLOCK_BYTES, NotText, bytes_to_lines, iter_blocks, looks_binary, open_stream
-from triage.parsing.lineshape import parse_lines
+from triage.parsing.lineshape import UNTIMED, parse_lines
 from triage.sources import timeseek
 
 
@@ -24,6 +34,7 @@ class LooksBinary(NotText):
 
 
 MAX_HELD_LINES = 10_000  # a record longer than this is clipped anyway (MAX_RAW_CHARS): do not carry it
+PARSE_THREADS = min(4, os.cpu_count() or 1)
 
 
 @dataclass
@@ -61,6 +72,7 @@ class RecordStream:
     report: LoadReport = field(default_factory=LoadReport)
     line: int = 1  # input line number of the first byte in `carry`
     carry: bytes = b""
+    consumed: int = 0  # bytes parsed into emitted events (the carry not included)
 
     def flush(self) -> pd.DataFrame | None:
         """Parse every complete line held back (the input has paused); a partial last line stays."""
@@ -77,6 +89,12 @@ class RecordStream:
         """Parse what is complete in carry + data; with `final`, everything (end of input)."""
         data = self.carry + data if self.carry else data
         self.carry = b""
+        try:
+            return self._parse(data, final)
+        finally:
+            self.consumed += len(data) - len(self.carry)
+
+    def _parse(self, data: bytes, final: bool) -> pd.DataFrame | None:
         if not final:
             cut = data.rfind(b"\n") + 1
             data, self.carry = data[:cut], data[cut:]
@@ -105,14 +123,7 @@ class RecordStream:
         for _ in range(k):
             pos = data.rfind(b"\n", 0, pos)  # -1 once the whole piece is the record
         held = data[pos + 1:]
-        again = LoadReport()  # what those lines added to the counts; they are counted with the next piece
-        parse_lines(bytes_to_lines(held, again), source=self.source, content=self.content, tz=self.tz, report=again)
-        for reason, n in again.skipped.items():
-            left = local.skipped.get(reason, 0) - n
-            if left > 0:
-                local.skipped[reason] = left
-            else:
-                local.skipped.pop(reason, None)
+        _take_back(local, held, self, untimed=bool(pd.isna(df["timestamp"].iloc[-1])))  # counted with the next piece
         self.carry = held + self.carry
         return k
 
@@ -163,19 +174,12 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
         plan = _plan(stream, start, end, tz, records, min_seek_bytes)
         seeked = plan.offset > 0
         name = "stdin" if path == "-" else path
-        blocks = iter_blocks(stream.fh, block_bytes)
-        block = _first_block(blocks, path)
-        broken = None
-        while block is not None:
+        blocks = _Blocks(iter_blocks(stream.fh, block_bytes), block_bytes, path)
+        parsed = _in_order(blocks, records, hold_partial) if hold_partial or PARSE_THREADS < 2 \
+            else _on_threads(blocks, records)
+        for df in parsed:
             progress.check()
-            nxt, broken = _next_block(blocks, block_bytes)
-            if nxt is not None and len(nxt) < block_bytes // 2:  # a short last block: parsed with this one
-                block, (nxt, broken) = block + nxt, _next_block(blocks, block_bytes)
-            if nxt is None and hold_partial:
-                df = _concat(records.feed(block), records.flush())
-            else:
-                df = records.feed(block, final=nxt is None)
-            if df is not None and len(df):
+            if len(df):
                 if seeked:  # lines before the first timed one belong to a record that started before the seek
                     df, seeked = _from_first_timed(df)
                 stop = timeseek.past_end(df["timestamp"], end, plan)
@@ -185,9 +189,13 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
                     break
             progress.update(done=done_before + stream.position(), total=total,
                             message=f"reading {name}: {records.line - 1:,} lines")
-            block = nxt
+        close = getattr(parsed, "close", None)
+        if close is not None:
+            close()  # a stop before the end: the threads in flight are cancelled
+        broken = blocks.broken
         stats.skipped = stats.skipped or plan.offset > 0
-        stats.read_to, stats.next_line = stream.position() - len(records.carry), records.line
+        stats.read_to = plan.offset + records.consumed
+        stats.next_line = records.line
         stats.plain = stream.seekable
         stats.lo = _earliest(stats.lo, plan.head)
         stats.hi = _latest(stats.hi, plan.tail)
@@ -197,6 +205,161 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
     finally:
         stream.close()
     return frames, stats
+
+
+class _Blocks:
+    """The input's blocks with a flag for the last one; a short last block is joined to the one before.
+
+    A compressed file that turns corrupt ends the blocks; `broken` says why.
+    """
+
+    def __init__(self, blocks: Iterator[bytes], block_bytes: int, path: str) -> None:
+        self.blocks, self.block_bytes, self.path = blocks, block_bytes, path
+        self.broken: NotText | None = None
+
+    def _next(self) -> bytes | None:
+        if self.broken is not None:
+            return None
+        try:
+            return next(self.blocks, None)
+        except NotText as exc:  # corrupt later on: what came before still counts
+            self.broken = exc
+            return None
+
+    def __iter__(self) -> Iterator[tuple[bytes, bool]]:
+        block = _first_block(self.blocks, self.path)
+        while block is not None:
+            nxt = self._next()
+            if nxt is not None and len(nxt) < self.block_bytes // 2:  # a short last block: parsed with this one
+                block, nxt = block + nxt, self._next()
+            yield block, nxt is None
+            block = nxt
+
+
+def _in_order(blocks: _Blocks, records: RecordStream, hold_partial: bool) -> Iterator[pd.DataFrame]:
+    for block, last in blocks:
+        if last and hold_partial:
+            df = _concat(records.feed(block), records.flush())
+        else:
+            df = records.feed(block, final=last)
+        if df is not None:
+            yield df
+
+
+@dataclass
+class _Parsed:
+    """One block parsed as if it began a record; line numbers count from 0 in the block."""
+
+    data: bytes
+    df: pd.DataFrame
+    lines: int
+    report: LoadReport
+
+
+def _parse_block(data: bytes, records: RecordStream) -> _Parsed:
+    local = LoadReport()
+    lines = bytes_to_lines(data, local)
+    df = parse_lines(lines, source=records.source, first_line=0, content=records.content, tz=records.tz, report=local)
+    return _Parsed(data, df, len(lines), local)
+
+
+def _on_threads(blocks: _Blocks, records: RecordStream) -> Iterator[pd.DataFrame]:
+    """Like _in_order, the blocks parsed ahead on PARSE_THREADS threads; emitted in order."""
+    pool = ThreadPoolExecutor(max_workers=PARSE_THREADS, thread_name_prefix="triage-parse")
+    ahead: deque[tuple[Future[_Parsed], bool]] = deque()
+    feed = iter(blocks)
+    held: _Parsed | None = None  # the previous block's last record, not emitted yet
+    try:
+        while True:
+            while len(ahead) <= PARSE_THREADS:
+                got = next(feed, None)
+                if got is None:
+                    break
+                ahead.append((pool.submit(_parse_block, got[0], records), got[1]))
+            if not ahead:
+                break
+            future, last = ahead.popleft()
+            cur = future.result()
+            if held is not None:
+                if _starts_a_record(cur.df, records.content):
+                    yield _emit(held, records)
+                else:
+                    cur = _join_cut_record(held, cur, records)
+                held = None
+            out, held = _split_last(cur, records, last)
+            yield _emit(out, records)
+        if held is not None:
+            yield _emit(held, records)
+    finally:
+        for future, _ in ahead:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _starts_a_record(df: pd.DataFrame, content: bool) -> bool:
+    """The block's first event began at a record start: a timed header (or every line is a record)."""
+    return content or not len(df) or bool(pd.notna(df["timestamp"].iloc[0]))
+
+
+def _join_cut_record(held: _Parsed, cur: _Parsed, records: RecordStream) -> _Parsed:
+    """The held record and the block that goes on with it, parsed again as one piece.
+
+    The held lines' counts were taken out of their block (`_split_last`); the joined parse counts them.
+    """
+    return _parse_block(held.data + cur.data, records)
+
+
+def _split_last(cur: _Parsed, records: RecordStream, last: bool) -> tuple[_Parsed, _Parsed | None]:
+    """cur without its last record, and that record (held for the next block); not at the end."""
+    df = cur.df
+    if last or records.content or not len(df):
+        return cur, None
+    first = df["line"].iloc[-1]
+    k = cur.lines - int(first) if pd.notna(first) else 0
+    if k <= 0 or k > MAX_HELD_LINES or k > cur.lines:
+        return cur, None
+    pos = len(cur.data) - 1  # a block that is not the last ends with a newline
+    for _ in range(k):
+        pos = cur.data.rfind(b"\n", 0, pos)
+    data = cur.data[pos + 1:]
+    held_df = df.iloc[-1:].reset_index(drop=True)
+    held_df["line"] = 0  # counted from the held record's first line
+    counts = _take_back(cur.report, data, records, untimed=bool(pd.isna(held_df["timestamp"].iloc[0])))
+    head = _Parsed(cur.data[:pos + 1], df.iloc[:-1].reset_index(drop=True), cur.lines - k, cur.report)
+    return head, _Parsed(data, held_df, k, counts)
+
+
+def _take_back(report: LoadReport, held: bytes, records: RecordStream, untimed: bool) -> LoadReport:
+    """Take the held lines' counts out of `report`; returned, to be counted if the record is emitted as it is."""
+    again = LoadReport()
+    parse_lines(bytes_to_lines(held, again), source=records.source, first_line=0, tz=records.tz, report=again)
+    counts = LoadReport()
+    moved = dict(again.skipped)
+    if untimed and report.skipped.get(UNTIMED):  # one untimed event is a note in `again`, a count in the block
+        moved[UNTIMED] = moved.get(UNTIMED, 0) + 1
+    for reason, n in moved.items():
+        n = min(n, report.skipped.get(reason, 0))
+        if n <= 0:
+            continue
+        counts.skip(reason, n)
+        left = report.skipped[reason] - n
+        if left > 0:
+            report.skipped[reason] = left
+        else:
+            report.skipped.pop(reason)
+    return counts
+
+
+def _emit(part: _Parsed, records: RecordStream) -> pd.DataFrame:
+    """The part's events with input line numbers; the stream's counts and position move on."""
+    df = part.df
+    if len(df):
+        df = df.copy(deep=False)
+        df["line"] = df["line"] + records.line
+    records.line += part.lines
+    records.consumed += len(part.data)
+    _merge(records.report, part.report)
+    return df
 
 
 def _plan(stream, start, end, tz, records: RecordStream, min_seek_bytes: int) -> timeseek.Plan:
@@ -212,13 +375,6 @@ def _plan(stream, start, end, tz, records: RecordStream, min_seek_bytes: int) ->
 def _concat(a: pd.DataFrame | None, b: pd.DataFrame | None) -> pd.DataFrame | None:
     parts = [f for f in (a, b) if f is not None and len(f)]
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else None)
-
-
-def _next_block(blocks, block_bytes: int) -> tuple[bytes | None, NotText | None]:
-    try:
-        return next(blocks, None), None
-    except NotText as exc:  # corrupt later on: what came before still counts
-        return None, exc
 
 
 def _first_block(blocks, path: str) -> bytes | None:
