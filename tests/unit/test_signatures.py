@@ -216,3 +216,22 @@ def test_ids_do_not_depend_on_how_much_was_loaded():
     in_big = group_messages(big).ids.slice(0, 10_000)
     assert in_small.equals(in_big)
     assert 5 <= len(set(in_small.to_pylist())) <= 20  # real grouping, not one id per line or one for all
+
+
+def test_slot_with_many_distinct_values_merges_whatever_the_words_look_like():
+    names = ["Admin", "oracle", "PlcmSpIp", "test", "Guest", "nagios", "ubnt", "Support", "pi"]
+    msgs = [f"Rejected login for account {n} via portal" for n in names]
+    g = group_messages(msgs)
+    assert len(set(g.ids.to_pylist())) == 1
+    assert list(g.templates.values()) == ["Rejected login for account <*> via portal"]
+
+
+def test_a_few_capitalised_values_in_one_slot_stay_separate_events():
+    msgs = [f"worker {v} cleanly" for v in ("Started", "Stopped", "Paused", "Resumed")] * 3
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 4
+
+
+def test_leading_word_stays_the_subject_even_with_many_values():
+    daemons = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
+    msgs = [f"{d} startup succeeded" for d in daemons]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == len(daemons)

@@ -27,6 +27,8 @@ _RUN = re.compile(r"[<>~]?<\*>(?:[^\w<>\"']*<\*>)+|[<>~]<\*>")
 _ANNOTATION = re.compile(r"<\*>\s*\([^()\s]*\)")
 MIN_DISTINCT = 3
 """Distinct values a slot needs before it counts as a variable."""
+MANY_DISTINCT = 8
+"""Distinct values at one slot (all else equal) that make it a variable whatever its words look like."""
 MAX_MERGE_TOKENS = 64
 """Longer templates are only merged on placeholder type (merging is quadratic in length)."""
 
@@ -114,6 +116,11 @@ def _is_variable(values: set[str], pos: int, tokens: list[str]) -> bool:
     head, tail = shared_affixes(sorted(values))
     kinds = {_kind(v[len(head): len(v) - len(tail)] or PLACEHOLDER) for v in values}
     if kinds == {"level"}:
+        return True
+    if n >= MANY_DISTINCT and pos > 0:
+        # Many different values in one slot are data, whatever they look like
+        # ("Invalid user Admin/oracle/test ..."); the leading word is the
+        # message's subject ("cupsd startup succeeded"), kept as it is.
         return True
     if "word" in kinds:
         return False
