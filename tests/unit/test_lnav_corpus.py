@@ -16,7 +16,7 @@ from triage.parsing.lineshape import parse_lines
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "lnav_samples.jsonl"
 TIME_FLOOR = 0.85
-LEVEL_FLOOR = 0.33
+LEVEL_FLOOR = 0.86
 
 
 @pytest.fixture(scope="module")

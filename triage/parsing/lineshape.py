@@ -287,7 +287,39 @@ def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, li
         "source": pd.Series(pa.array([source], pa.string()).take(pa.array(np.zeros(len(idx), dtype=np.int64))), dtype=STR),
         "line": pd.Series(lineno, dtype="Int64") if lineno is not None else pd.Series(pd.NA, index=range(len(idx)), dtype="Int64"),
     }
+    data["level"] = _default_levels(data["level"], data["http_status"], data["timestamp"], message)
     return pd.DataFrame(data, columns=list(EVENT_COLUMNS))
+
+
+_ERRORISH = r"(?i)\b(?:error|errors|fatal|fail|failed|failure|exception|traceback|panic|critical|severe)\b|\w(?:Exception|Error):"
+"""Words that make an un-levelled line look bad: such a line is left without a level, never defaulted to info."""
+
+
+def _default_levels(level: pd.Series, status: pd.Series, ts: pd.Series, message: pa.Array) -> pd.Series:
+    """lnav's conventions for lines without a level marker.
+
+    An access line takes its level from the HTTP status (5xx error, 4xx warn, else info). A line
+    whose header was recognised (it has a timestamp) but carries no level is "info", unless its
+    text has an error word: then it stays un-levelled, as before, so the default never hides a
+    failure. "info" and no level rank the same in judgement/severity.py.
+    """
+    missing = level.isna().to_numpy()
+    if not missing.any():
+        return level
+    code = status.to_numpy(dtype="float64", na_value=np.nan)
+    from_status = np.where(code >= 500, "error", np.where(code >= 400, "warn", "info"))
+    has_status = missing & ~np.isnan(code)
+    timed = missing & ~has_status & ts.notna().to_numpy()
+    if timed.any():
+        at = np.flatnonzero(timed)
+        bad = pc.fill_null(pc.match_substring_regex(message.take(pa.array(at)), _ERRORISH), True)
+        timed[at[np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)]] = False
+    if not (has_status.any() or timed.any()):
+        return level
+    out = level.to_numpy(dtype=object, na_value=None).copy()
+    out[has_status] = from_status[has_status]
+    out[timed] = "info"
+    return pd.Series(out, dtype=STR)
 
 
 def _count_missing_times(df: pd.DataFrame, source: str, report: LoadReport) -> None:
