@@ -58,3 +58,23 @@ def test_default_info_ranks_like_no_level():
     cls = severity_classes(status, pd.Series(["info", None]).to_numpy(dtype=object),
                            pd.Series([False, False]).to_numpy(), pd.Series([0.0, 0.0]).to_numpy())
     assert cls[0] == cls[1]
+
+
+@pytest.mark.parametrize(
+    "line, when",
+    [
+        ('web.example.org 10.0.0.7 - bob [02/Dec/2026:09:10:11 -0500] "GET / HTTP/1.0" 200 5', "2026-12-02T14:10:11Z"),
+        ("(2026-12-02  9:10:11): [nss] [reconnect] (0x0020): lost the bus", "2026-12-02T09:10:11Z"),
+        ("(Wed Dec 2 09:10:11 2026) [svc] [start] (0x0100): queued", "2026-12-02T09:10:11Z"),
+        ("=== dump begins at Wed Dec 2 09:10:11 UTC 2026 ===", "2026-12-02T09:10:11Z"),
+        ("WARN   | wrapper  | 2026/12/02 09:10:11 | pinging the JVM", "2026-12-02T09:10:11Z"),
+    ],
+)
+def test_a_full_date_time_inside_an_unread_header_is_found(line, when):
+    df = parse_lines([line], now=NOW)
+    assert df["timestamp"].iloc[0] == pd.Timestamp(when)
+
+
+def test_content_mode_does_not_look_for_embedded_times():
+    df = parse_lines(["=== dump begins at Wed Dec 2 09:10:11 UTC 2026 ==="], now=NOW, content=True)
+    assert df["timestamp"].isna().all()

@@ -265,7 +265,8 @@ def _parse_columns(clean: pa.Array, *, tz, now, report: LoadReport) -> _Columns:
     return table
 
 
-def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, lineno: np.ndarray | None, source: str) -> pd.DataFrame:
+def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, lineno: np.ndarray | None, source: str,
+           *, read_times: bool = True) -> pd.DataFrame:
     """The event table for the lines at positions `idx` (event starts)."""
     idx = cols.rows(idx)
     take = pa.array(idx)
@@ -287,6 +288,13 @@ def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, li
         "source": pd.Series(pa.array([source], pa.string()).take(pa.array(np.zeros(len(idx), dtype=np.int64))), dtype=STR),
         "line": pd.Series(lineno, dtype="Int64") if lineno is not None else pd.Series(pd.NA, index=range(len(idx)), dtype="Int64"),
     }
+    untimed = data["timestamp"].isna().to_numpy()
+    if read_times and untimed.any():  # a header we could not read may still hold a full date-time further in
+        at = np.flatnonzero(untimed)
+        found = logtime.embedded(pa.array(raw).take(pa.array(at)))
+        ts = data["timestamp"].copy()
+        ts.iloc[at] = found.to_numpy()
+        data["timestamp"] = ts
     data["level"] = _default_levels(data["level"], data["http_status"], data["timestamp"], message)
     return pd.DataFrame(data, columns=list(EVENT_COLUMNS))
 
@@ -335,7 +343,7 @@ def _count_missing_times(df: pd.DataFrame, source: str, report: LoadReport) -> N
 def _content_frame(clean, raw, lineno, source) -> pd.DataFrame:
     n = len(clean)
     cols = _Columns(n, np.ones(n, dtype=bool), pd.Series(pd.NaT, index=range(n), dtype=logtime.TS_DTYPE), {k: pa.nulls(n, pa.string()) for k in _STR_FIELDS})
-    return _frame(cols, np.arange(n), clean, raw, lineno, source)
+    return _frame(cols, np.arange(n), clean, raw, lineno, source, read_times=False)
 
 
 def parse_lines(
