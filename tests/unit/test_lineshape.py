@@ -41,7 +41,7 @@ def test_event_table_has_the_agreed_schema():
         ("2026-11-26 10:00:00,001 - payments.db - WARNING - pool low", "2026-11-26T10:00:00.001Z", "warn", "pool low"),
         ("2026/11/26 10:00:00 [error] 1234#0: *5 connect() failed", "2026-11-26T10:00:00Z", "error", "1234#0: *5 connect() failed"),
         ("2026/11/26 10:00:00 http: TLS handshake error", "2026-11-26T10:00:00Z", None, "http: TLS handshake error"),
-        ("2026/11/26 10:00:00.123456 main.go:42: listening", "2026-11-26T10:00:00.123456Z", None, "main.go:42: listening"),
+        ("2026/11/26 10:00:00.123456 main.go:42: listening", "2026-11-26T10:00:00.123456Z", "info", "main.go:42: listening"),
         ("[2026-11-26 10:00:00] CRITICAL disk full", "2026-11-26T10:00:00Z", "fatal", "disk full"),
         ("1764151200 ERROR epoch seconds", "2025-11-26T10:00:00Z", "error", "epoch seconds"),
         ("1764151200123 INFO epoch millis", "2025-11-26T10:00:00.123Z", "info", "epoch millis"),
@@ -201,7 +201,7 @@ def test_error_type_without_stack_is_appended_to_the_message():
         ('{"ts":1764151200.25,"level":"warn","msg":"zap"}', "2025-11-26T10:00:00.25Z", "warn", None, "zap"),
         ('{"time":1764151200000,"level":50,"msg":"pino error"}', "2025-11-26T10:00:00Z", "error", None, "pino error"),
         ('{"timestamp":"2026-11-26 10:00:00","severity":"CRITICAL","message":"gcp","app":"web"}', "2026-11-26T10:00:00Z", "fatal", "web", "gcp"),
-        ('{"log":"plain docker line\\n","stream":"stderr","time":"2026-11-26T10:00:00.000000001Z"}', "2026-11-26T10:00:00.000000001Z", None, None, "plain docker line\n"),
+        ('{"log":"plain docker line\\n","stream":"stderr","time":"2026-11-26T10:00:00.000000001Z"}', "2026-11-26T10:00:00.000000001Z", "info", None, "plain docker line\n"),
     ],
 )
 def test_common_json_loggers(line, when, level, service, message):
@@ -415,8 +415,8 @@ def test_a_second_layout_later_in_the_input_is_detected_not_folded():
         ("17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers", "2017-06-09T20:10:40Z", "info", None, "Registered signal handlers"),
         ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating", "2008-11-09T20:36:15Z", "info", None, "PacketResponder 1 terminating"),
         ("- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 R02-M1-N0 RAS KERNEL INFO cache parity error corrected", "2005-06-03T22:42:50Z", "info", "KERNEL", "cache parity error corrected"),
-        ("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579", "2017-12-23T22:15:29.606Z", None, "Step_LSC", "onStandStepChanged 3579"),
-        ("Jun 19 04:09:11 combo syslogd 1.4.1: restart.", "2026-06-19T04:09:11Z", None, "syslogd 1.4.1", "restart."),
+        ("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579", "2017-12-23T22:15:29.606Z", "info", "Step_LSC", "onStandStepChanged 3579"),
+        ("Jun 19 04:09:11 combo syslogd 1.4.1: restart.", "2026-06-19T04:09:11Z", "info", "syslogd 1.4.1", "restart."),
     ],
 )
 def test_hadoop_spark_bgl_healthapp_and_versioned_syslog_programs(line, when, level, service, message):

@@ -265,7 +265,8 @@ def _parse_columns(clean: pa.Array, *, tz, now, report: LoadReport) -> _Columns:
     return table
 
 
-def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, lineno: np.ndarray | None, source: str) -> pd.DataFrame:
+def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, lineno: np.ndarray | None, source: str,
+           *, read_times: bool = True) -> pd.DataFrame:
     """The event table for the lines at positions `idx` (event starts)."""
     idx = cols.rows(idx)
     take = pa.array(idx)
@@ -287,10 +288,48 @@ def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, li
         "source": pd.Series(pa.array([source], pa.string()).take(pa.array(np.zeros(len(idx), dtype=np.int64))), dtype=STR),
         "line": pd.Series(lineno, dtype="Int64") if lineno is not None else pd.Series(pd.NA, index=range(len(idx)), dtype="Int64"),
     }
+    untimed = data["timestamp"].isna().to_numpy()
+    if read_times and untimed.any():  # a header we could not read may still hold a full date-time further in
+        at = np.flatnonzero(untimed)
+        found = logtime.embedded(pa.array(raw).take(pa.array(at)))
+        ts = data["timestamp"].copy()
+        ts.iloc[at] = found.to_numpy()
+        data["timestamp"] = ts
+    data["level"] = _default_levels(data["level"], data["http_status"], data["timestamp"], message)
     return pd.DataFrame(data, columns=list(EVENT_COLUMNS))
 
 
 UNTIMED = "events without a readable timestamp (kept, untimed)"
+
+_ERRORISH = r"(?i)\b(?:error|errors|fatal|fail|failed|failure|exception|traceback|panic|critical|severe)\b|\w(?:Exception|Error):"
+"""Words that make an un-levelled line look bad: such a line is left without a level, never defaulted to info."""
+
+
+def _default_levels(level: pd.Series, status: pd.Series, ts: pd.Series, message: pa.Array) -> pd.Series:
+    """lnav's conventions for lines without a level marker.
+
+    An access line takes its level from the HTTP status (5xx error, 4xx warn, else info). A line
+    whose header was recognised (it has a timestamp) but carries no level is "info", unless its
+    text has an error word: then it stays un-levelled, as before, so the default never hides a
+    failure. "info" and no level rank the same in judgement/severity.py.
+    """
+    missing = level.isna().to_numpy()
+    if not missing.any():
+        return level
+    code = status.to_numpy(dtype="float64", na_value=np.nan)
+    from_status = np.where(code >= 500, "error", np.where(code >= 400, "warn", "info"))
+    has_status = missing & ~np.isnan(code)
+    timed = missing & ~has_status & ts.notna().to_numpy()
+    if timed.any():
+        at = np.flatnonzero(timed)
+        bad = pc.fill_null(pc.match_substring_regex(message.take(pa.array(at)), _ERRORISH), True)
+        timed[at[np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)]] = False
+    if not (has_status.any() or timed.any()):
+        return level
+    out = level.to_numpy(dtype=object, na_value=None).copy()
+    out[has_status] = from_status[has_status]
+    out[timed] = "info"
+    return pd.Series(out, dtype=STR)
 
 
 def _count_missing_times(df: pd.DataFrame, source: str, report: LoadReport) -> None:
@@ -306,7 +345,7 @@ def _count_missing_times(df: pd.DataFrame, source: str, report: LoadReport) -> N
 def _content_frame(clean, raw, lineno, source) -> pd.DataFrame:
     n = len(clean)
     cols = _Columns(n, np.ones(n, dtype=bool), pd.Series(pd.NaT, index=range(n), dtype=logtime.TS_DTYPE), {k: pa.nulls(n, pa.string()) for k in _STR_FIELDS})
-    return _frame(cols, np.arange(n), clean, raw, lineno, source)
+    return _frame(cols, np.arange(n), clean, raw, lineno, source, read_times=False)
 
 
 def parse_lines(

@@ -276,3 +276,31 @@ def parse_any(values: pd.Series, *, tz=None, now=None) -> pd.Series:
             parsed[epochish] = _ns(_epoch(strs))[epochish]
         out[is_str] = parsed
     return _from_ns(out)
+
+
+_MON = r"(?:[Jj]an|[Ff]eb|[Mm]ar|[Aa]pr|[Mm]ay|[Jj]un|[Jj]ul|[Aa]ug|[Ss]ep|[Oo]ct|[Nn]ov|[Dd]ec)[a-z]*"
+_DOW = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
+EMBEDDED = (
+    r"(?P<t>\d\d?/" + _MON + r"/\d{4}[: ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?: [+-]\d{4})?"
+    r"|\d{4}-\d\d-\d\d(?:T| +)\d?\d:\d\d:\d\d(?:[.,]\d+)?"
+    r"|\d{4}/\d\d/\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?"
+    r"|" + _DOW + r",? +" + _MON + r" +\d\d? +\d\d:\d\d:\d\d(?: [A-Z]{3,4})? \d{4}"
+    r"|\d\d? " + _MON + r" \d{4} \d\d:\d\d:\d\d(?:[.,]\d+)?)"
+)
+"""A full date and time (with a year) anywhere near the start of a line whose header was not read:
+CLF `[23/Dec/2014:21:20:35 +0000]` after a vhost, `(2022-06-08  8:52:40)`, `at Thu Jun 2 08:00:01 UTC 2022`."""
+EMBEDDED_WITHIN = 200
+
+
+def embedded(arr: pa.Array, *, tz=None, now: datetime | None = None) -> pd.Series:
+    """UTC times of the first full date-time inside each string (NaT where there is none): one regex pass."""
+    if len(arr) == 0:
+        return _nat(0)
+    st = pc.extract_regex(pc.utf8_slice_codeunits(arr, 0, EMBEDDED_WITHIN), EMBEDDED)
+    ok = np.asarray(pc.is_valid(st).to_numpy(zero_copy_only=False), dtype=bool)
+    out = _ns(_nat(len(arr))).copy()
+    if ok.any():
+        text = st.field("t").filter(pa.array(ok))
+        text = pc.replace_substring_regex(text, r"^(\d\d?/\w+/\d{4}):", r"\1 ")  # CLF's `yyyy:HH` for dateutil
+        out[ok] = _ns(parse_timestamps(text, "generic", tz=tz, now=now))
+    return _from_ns(out)
