@@ -62,3 +62,25 @@ async def test_appended_lines_are_counted_live_and_b_marks_a_rollback(tmp_path):
         app.follow.stop()
         await settle(pilot)
         assert app.follow.worker is None and not app.follow.following
+
+
+async def test_a_step_that_only_changes_counts_updates_the_drawn_cells_in_place(tmp_path):
+    log = tmp_path / "live.log"
+    body = [line(m, f"INFO GET /orders/{m} 200") for m in range(-20, 5)]
+    body += [line(m + 0.5, f"ERROR payment failed for order {m}") for m in range(-20, 5)]
+    log.write_text("".join(body))
+    app = open_app(tmp_path, str(log), "--deploy", DEPLOY.isoformat(), "--follow")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: count(app, "GET") >= 5)
+        table = app.main.query_one("#signatures")
+        sig = str(view(app).analysis.signatures.iloc[0]["signature"])
+        row_keys, rebuilds = [r.key for r in table.ordered_rows], table.rebuilds
+        with open(log, "a") as fh:
+            fh.write(line(6, "INFO GET /orders/6 200") + line(6.5, "ERROR payment failed for order 6"))
+        await until(pilot, lambda: count(app, "GET") >= 6 and count(app, "payment failed") >= 6)
+        await pilot.pause(0.3)
+        assert [r.key for r in table.ordered_rows] == row_keys
+        assert table.rebuilds == rebuilds  # updated in place, not cleared and redrawn
+        after = table.get_cell(sig, "after").plain.strip()
+        want = view(app).analysis.signatures.set_index("signature").loc[sig, "after"]
+        assert after == str(int(want))

@@ -62,9 +62,17 @@ class SignatureTable(DataTable):
 
     def populate(self, rows: pd.DataFrame, timelines: np.ndarray | None, index, deploy_bin: int | None,
                  pinned: set[str]) -> None:
-        """Replace the rows and keep the cursor on the same signature (drawing pages up to it)."""
+        """Replace the rows and keep the cursor on the same signature (drawing pages up to it).
+
+        When the drawn rows keep their order (a follow step that only changed counts), only
+        the cells that changed are updated, so the UI thread does little per step.
+        """
         current = self.selected_signature()
+        if self._update_in_place(rows, timelines, index, deploy_bin, pinned):
+            return
         self.clear()
+        self.rebuilds = getattr(self, "rebuilds", 0) + 1
+        self._drawn: dict[str, tuple] = {}
         self._source = (rows, timelines, index, deploy_bin, pinned)
         position = None
         if current is not None:
@@ -78,10 +86,34 @@ class SignatureTable(DataTable):
     def _add_rows(self, count: int) -> None:
         rows, timelines, index, deploy_bin, pinned = self._source
         start = self.row_count
+        drawn = self.__dict__.setdefault("_drawn", {})
         for rec in rows.iloc[start:start + count].itertuples(index=False):
             sig = str(rec.signature)
             series = index.row(timelines, sig) if (index is not None and timelines is not None) else None
-            self.add_row(*_cells(rec, series, deploy_bin, sig in pinned), key=sig)
+            cells = _cells(rec, series, deploy_bin, sig in pinned)
+            drawn[sig] = cells
+            self.add_row(*cells, key=sig)
+
+    def _update_in_place(self, rows: pd.DataFrame, timelines, index, deploy_bin, pinned) -> bool:
+        """Same signatures in the same order on the drawn rows: update the changed cells; False otherwise."""
+        drawn = getattr(self, "_drawn", None)
+        if not drawn or not self.row_count or len(rows) < self.row_count:
+            return False
+        shown = [row.key.value for row in self.ordered_rows]
+        head = rows.iloc[:len(shown)]
+        if [str(s) for s in head["signature"].astype(object)] != shown:
+            return False
+        self._source = (rows, timelines, index, deploy_bin, pinned)
+        for rec in head.itertuples(index=False):
+            sig = str(rec.signature)
+            series = index.row(timelines, sig) if (index is not None and timelines is not None) else None
+            cells = _cells(rec, series, deploy_bin, sig in pinned)
+            old = drawn.get(sig, ())
+            for (key, _, _), new, was in zip(COLUMNS, cells, old or (None,) * len(cells)):
+                if new != was:
+                    self.update_cell(sig, key, new)
+            drawn[sig] = cells
+        return True
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         source = getattr(self, "_source", None)
@@ -99,7 +131,11 @@ class SignatureTable(DataTable):
 
     def mark_pinned(self, signature: str, pinned: bool) -> None:
         if signature in self.rows:
-            self.update_cell(signature, "pin", Text("●" if pinned else " ", style="bold yellow", end=""))
+            cell = Text("●" if pinned else " ", style="bold yellow", end="")
+            self.update_cell(signature, "pin", cell)
+            drawn = getattr(self, "_drawn", {})
+            if signature in drawn:
+                drawn[signature] = (cell, *drawn[signature][1:])
 
 
 def _cells(rec, series, deploy_bin, pinned) -> tuple:
