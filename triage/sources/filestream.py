@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -115,17 +115,25 @@ class RecordStream:
 
     def _hold_back(self, data: bytes, df: pd.DataFrame, n_lines: int, local: LoadReport) -> int:
         """Keep the last record's bytes for the next piece; returns its line count (0: not held)."""
-        first = df["line"].iloc[-1]
-        k = self.line + n_lines - int(first) if pd.notna(first) else 0
-        if k <= 0 or k > MAX_HELD_LINES or k > n_lines:
+        tail = _last_record(data, df, n_lines, self.line)
+        if tail is None:
             return 0
-        pos = len(data) - 1  # data ends with a newline here
-        for _ in range(k):
-            pos = data.rfind(b"\n", 0, pos)  # -1 once the whole piece is the record
-        held = data[pos + 1:]
+        held, k = tail
         _take_back(local, held, self, untimed=bool(pd.isna(df["timestamp"].iloc[-1])))  # counted with the next piece
         self.carry = held + self.carry
         return k
+
+
+def _last_record(data: bytes, df: pd.DataFrame, n_lines: int, first_line: int) -> tuple[bytes, int] | None:
+    """The bytes and line count of df's last record in `data` (which ends with a newline); None: not held."""
+    first = df["line"].iloc[-1]
+    k = first_line + n_lines - int(first) if pd.notna(first) else 0
+    if k <= 0 or k > MAX_HELD_LINES or k > n_lines:
+        return None
+    pos = len(data) - 1
+    for _ in range(k):
+        pos = data.rfind(b"\n", 0, pos)  # -1 once the whole piece is the record
+    return data[pos + 1:], k
 
 
 def _merge(report: LoadReport, other: LoadReport) -> None:
@@ -189,9 +197,7 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
                     break
             progress.update(done=done_before + stream.position(), total=total,
                             message=f"reading {name}: {records.line - 1:,} lines")
-        close = getattr(parsed, "close", None)
-        if close is not None:
-            close()  # a stop before the end: the threads in flight are cancelled
+        parsed.close()  # a stop before the end: the threads in flight are cancelled
         broken = blocks.broken
         stats.skipped = stats.skipped or plan.offset > 0
         stats.read_to = plan.offset + records.consumed
@@ -236,7 +242,7 @@ class _Blocks:
             block = nxt
 
 
-def _in_order(blocks: _Blocks, records: RecordStream, hold_partial: bool) -> Iterator[pd.DataFrame]:
+def _in_order(blocks: _Blocks, records: RecordStream, hold_partial: bool) -> Generator[pd.DataFrame, None, None]:
     for block, last in blocks:
         if last and hold_partial:
             df = _concat(records.feed(block), records.flush())
@@ -263,7 +269,7 @@ def _parse_block(data: bytes, records: RecordStream) -> _Parsed:
     return _Parsed(data, df, len(lines), local)
 
 
-def _on_threads(blocks: _Blocks, records: RecordStream) -> Iterator[pd.DataFrame]:
+def _on_threads(blocks: _Blocks, records: RecordStream) -> Generator[pd.DataFrame, None, None]:
     """Like _in_order, the blocks parsed ahead on PARSE_THREADS threads; emitted in order."""
     pool = ThreadPoolExecutor(max_workers=PARSE_THREADS, thread_name_prefix="triage-parse")
     ahead: deque[tuple[Future[_Parsed], bool]] = deque()
@@ -283,8 +289,8 @@ def _on_threads(blocks: _Blocks, records: RecordStream) -> Iterator[pd.DataFrame
             if held is not None:
                 if _starts_a_record(cur.df, records.content):
                     yield _emit(held, records)
-                else:
-                    cur = _join_cut_record(held, cur, records)
+                else:  # a record cut by the boundary: parsed again whole (its counts left its block in _split_last)
+                    cur = _parse_block(held.data + cur.data, records)
                 held = None
             out, held = _split_last(cur, records, last)
             yield _emit(out, records)
@@ -301,31 +307,18 @@ def _starts_a_record(df: pd.DataFrame, content: bool) -> bool:
     return content or not len(df) or bool(pd.notna(df["timestamp"].iloc[0]))
 
 
-def _join_cut_record(held: _Parsed, cur: _Parsed, records: RecordStream) -> _Parsed:
-    """The held record and the block that goes on with it, parsed again as one piece.
-
-    The held lines' counts were taken out of their block (`_split_last`); the joined parse counts them.
-    """
-    return _parse_block(held.data + cur.data, records)
-
-
 def _split_last(cur: _Parsed, records: RecordStream, last: bool) -> tuple[_Parsed, _Parsed | None]:
     """cur without its last record, and that record (held for the next block); not at the end."""
-    df = cur.df
-    if last or records.content or not len(df):
+    if last or records.content or not len(cur.df):
         return cur, None
-    first = df["line"].iloc[-1]
-    k = cur.lines - int(first) if pd.notna(first) else 0
-    if k <= 0 or k > MAX_HELD_LINES or k > cur.lines:
+    tail = _last_record(cur.data, cur.df, cur.lines, 0)
+    if tail is None:
         return cur, None
-    pos = len(cur.data) - 1  # a block that is not the last ends with a newline
-    for _ in range(k):
-        pos = cur.data.rfind(b"\n", 0, pos)
-    data = cur.data[pos + 1:]
-    held_df = df.iloc[-1:].reset_index(drop=True)
+    data, k = tail
+    held_df = cur.df.iloc[-1:].reset_index(drop=True)
     held_df["line"] = 0  # counted from the held record's first line
     counts = _take_back(cur.report, data, records, untimed=bool(pd.isna(held_df["timestamp"].iloc[0])))
-    head = _Parsed(cur.data[:pos + 1], df.iloc[:-1].reset_index(drop=True), cur.lines - k, cur.report)
+    head = _Parsed(cur.data[:len(cur.data) - len(data)], cur.df.iloc[:-1].reset_index(drop=True), cur.lines - k, cur.report)
     return head, _Parsed(data, held_df, k, counts)
 
 

@@ -40,6 +40,11 @@ LEVEL_SHORT = {"fatal": "FTL", "error": "ERR", "warn": "WRN", "info": "INF", "de
 class SignatureTable(DataTable):
     """Rows are keyed by signature id so the cursor survives refreshes."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rebuilds = 0  # full redraws (a follow step that only changes counts does not count)
+        self._drawn: dict[str, tuple] = {}  # the cells drawn per signature, to update only what changed
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
@@ -71,8 +76,8 @@ class SignatureTable(DataTable):
         if self._update_in_place(rows, timelines, index, deploy_bin, pinned):
             return
         self.clear()
-        self.rebuilds = getattr(self, "rebuilds", 0) + 1
-        self._drawn: dict[str, tuple] = {}
+        self.rebuilds += 1
+        self._drawn = {}
         self._source = (rows, timelines, index, deploy_bin, pinned)
         position = None
         if current is not None:
@@ -86,7 +91,7 @@ class SignatureTable(DataTable):
     def _add_rows(self, count: int) -> None:
         rows, timelines, index, deploy_bin, pinned = self._source
         start = self.row_count
-        drawn = self.__dict__.setdefault("_drawn", {})
+        drawn = self._drawn
         for rec in rows.iloc[start:start + count].itertuples(index=False):
             sig = str(rec.signature)
             series = index.row(timelines, sig) if (index is not None and timelines is not None) else None
@@ -96,7 +101,7 @@ class SignatureTable(DataTable):
 
     def _update_in_place(self, rows: pd.DataFrame, timelines, index, deploy_bin, pinned) -> bool:
         """Same signatures in the same order on the drawn rows: update the changed cells; False otherwise."""
-        drawn = getattr(self, "_drawn", None)
+        drawn = self._drawn
         if not drawn or not self.row_count or len(rows) < self.row_count:
             return False
         shown = [row.key.value for row in self.ordered_rows]
@@ -133,9 +138,8 @@ class SignatureTable(DataTable):
         if signature in self.rows:
             cell = Text("●" if pinned else " ", style="bold yellow", end="")
             self.update_cell(signature, "pin", cell)
-            drawn = getattr(self, "_drawn", {})
-            if signature in drawn:
-                drawn[signature] = (cell, *drawn[signature][1:])
+            if signature in self._drawn:
+                self._drawn[signature] = (cell, *self._drawn[signature][1:])
 
 
 def _cells(rec, series, deploy_bin, pinned) -> tuple:
