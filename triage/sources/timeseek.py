@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from triage.events import LoadReport
@@ -34,8 +35,8 @@ class Plan:
     tail: pd.Timestamp | None = None
 
 
-def probe_times(fh, offset: int, tz, size: int) -> pd.Series:
-    """Timestamps, in file order, of the whole lines in the 16 KiB from `offset`."""
+def _probe_lines(fh, offset: int, size: int) -> list[str]:
+    """The whole lines in the 16 KiB from `offset`."""
     fh.seek(offset)
     data = fh.read(PROBE_BYTES)
     if offset > 0:
@@ -43,9 +44,25 @@ def probe_times(fh, offset: int, tz, size: int) -> pd.Series:
         data = data[first + 1:] if first >= 0 else b""
     if offset + PROBE_BYTES < size:
         data = data[: data.rfind(b"\n") + 1]
-    if not data.strip():
-        return pd.Series([], dtype="datetime64[ns, UTC]")
-    return parse_lines(bytes_to_lines(data), tz=tz, report=LoadReport())["timestamp"].dropna()
+    return bytes_to_lines(data) if data.strip() else []
+
+
+def probe_many(fh, offsets: list[int], tz, size: int) -> list[pd.Series]:
+    """Timestamps, in file order, near each offset; one parse for all probes (parsing has a fixed cost)."""
+    parts = [_probe_lines(fh, off, size) for off in offsets]
+    bounds = np.cumsum([0] + [len(p) for p in parts])
+    empty = pd.Series([], dtype="datetime64[ns, UTC]")
+    if not bounds[-1]:
+        return [empty for _ in parts]
+    df = parse_lines([line for p in parts for line in p], tz=tz, report=LoadReport(), first_line=0)
+    timed = df[df["timestamp"].notna()]
+    where = np.searchsorted(bounds, timed["line"].to_numpy(dtype=np.int64), side="right") - 1
+    return [timed["timestamp"][where == k].reset_index(drop=True) for k in range(len(parts))]
+
+
+def probe_times(fh, offset: int, tz, size: int) -> pd.Series:
+    """Timestamps, in file order, of the whole lines in the 16 KiB from `offset`."""
+    return probe_many(fh, [offset], tz, size)[0]
 
 
 def probe_time(fh, offset: int, tz, size: int) -> pd.Timestamp | None:
@@ -67,27 +84,15 @@ def plan_read(fh, size: int, start, end, tz) -> Plan:
     if start is None and end is None:
         return Plan()
     offsets = [int(size * i / PROBES) for i in range(PROBES)] + [max(0, size - PROBE_BYTES)]
-    probes = [probe_times(fh, off, tz, size) for off in offsets]
+    probes = probe_many(fh, offsets, tz, size)  # the last one reads to the end: it gives the tail time
     known = [p.min() for p in probes if len(p)]
-    plan = Plan(head=known[0] if known else None, tail=_tail_time(fh, size, tz))
+    plan = Plan(head=known[0] if known else None, tail=probes[-1].max() if len(probes[-1]) else None)
     if len(known) < 3 or not all(_in_order(p) for p in probes) or any(b < a - SLACK for a, b in zip(known, known[1:])):
         return plan  # not in time order: read everything
     plan.ordered = True
     if start is not None and known[0] < pd.Timestamp(start) - SLACK:
         plan.offset = _search(fh, size, pd.Timestamp(start) - SLACK, tz, known[0], plan.tail)
     return plan
-
-
-def _tail_time(fh, size: int, tz) -> pd.Timestamp | None:
-    off = max(0, size - PROBE_BYTES)
-    fh.seek(off)
-    data = fh.read()
-    if off > 0:
-        data = data[data.find(b"\n") + 1:]
-    if not data.strip():
-        return None
-    ts = parse_lines(bytes_to_lines(data), tz=tz, report=LoadReport())["timestamp"].dropna()
-    return ts.max() if len(ts) else None
 
 
 def _search(fh, size: int, target: pd.Timestamp, tz, head: pd.Timestamp, tail: pd.Timestamp | None) -> int:
