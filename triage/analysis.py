@@ -253,6 +253,10 @@ def _source_spans(ev: pd.DataFrame, ts: np.ndarray, has_ts: np.ndarray) -> pd.Da
     return pd.DataFrame({"min": lo[seen], "max": hi[seen]}, index=pd.Index(np.asarray(names, dtype=object)[seen], name="source"))
 
 
+DENSE_MODE_CELLS = 4_000_000
+"""Signatures x values up to this many cells are counted in a dense table (fast); more by hashing."""
+
+
 def _mode_per_code(codes: np.ndarray, values: np.ndarray, names: list, k: int) -> np.ndarray:
     """Most frequent value (by code) per signature code; None where no value."""
     out = np.full(k, None, dtype=object)
@@ -260,6 +264,11 @@ def _mode_per_code(codes: np.ndarray, values: np.ndarray, names: list, k: int) -
     if not ok.any() or not names:
         return out
     width = np.int64(max(len(names), int(values[ok].max()) + 1))
+    if k * int(width) <= DENSE_MODE_CELLS:  # a dense table: ties go to the smallest value code, as below
+        table = np.bincount(codes[ok] * width + values[ok], minlength=k * int(width)).reshape(k, int(width))
+        seen = table.max(axis=1) > 0
+        out[seen] = np.asarray(names, dtype=object)[table.argmax(axis=1)[seen]]
+        return out
     vc = pd.Series(codes[ok] * width + values[ok]).value_counts(sort=False)
     key, n = vc.index.to_numpy(), vc.to_numpy()
     c, v = key // width, key % width
@@ -276,8 +285,10 @@ def _signature_info(ev, sig_codes, sig_names, ts, has_ts, level_rank, service_co
     first_pos = np.full(k, -1, dtype=np.int64)
     if ok.any():
         pos = np.flatnonzero(ok)
-        uniq, first = np.unique(sig_codes[pos], return_index=True)
-        first_pos[uniq] = pos[first]
+        earliest = np.full(k, len(sig_codes), dtype=np.int64)
+        np.minimum.at(earliest, sig_codes[pos], pos)
+        seen = earliest < len(sig_codes)
+        first_pos[seen] = earliest[seen]
     templates = (np.asarray(ev["template"].iloc[first_pos].astype(object).to_numpy())
                  if "template" in ev.columns and k else np.full(k, "", dtype=object))
     levels = _mode_per_code(sig_codes, level_rank.astype(np.int64), list(LEVEL_RANK), k)
