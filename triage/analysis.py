@@ -750,6 +750,18 @@ def _deploy_bin(incident, lo, hi, bins) -> int:
     return int(np.clip(int((d - lo) / (hi - lo) * bins), 0, bins - 1))
 
 
+def rollback_bin(incident: Incident, *, bins: int = 60, start=None, end=None) -> int | None:
+    """The bin of the rollback marker on a `timeline` over the same range; None when unmarked or outside it."""
+    when = getattr(incident, "rollback", None)
+    if when is None:
+        return None
+    lo, hi = _range(prepare(incident), incident, start, end)
+    r = _to_ns(when)
+    if r < lo or r > hi:
+        return None
+    return int(np.clip(int((r - lo) / (hi - lo) * bins), 0, bins - 1))
+
+
 def signature_detail(incident: Incident, signature: str, *, samples: int = 5, start=None, end=None) -> SignatureDetail:
     """Everything the detail pane and the note show about one signature.
 

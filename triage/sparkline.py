@@ -1,4 +1,4 @@
-"""The one sparkline engine: counts or gauge values scaled to Unicode blocks, the deploy marked.
+"""The one sparkline engine: counts or gauge values scaled to Unicode blocks, deploy and rollback marked.
 
 The note (plain text) and the app (Rich text, in `triage.app.spark`) both draw with it, so a
 timeline looks the same in the terminal and in the exported Markdown.
@@ -10,6 +10,7 @@ import numpy as np
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 DEPLOY_MARK = "│"
+ROLLBACK_MARK = "↩"
 _BLOCK_ARRAY = np.array(list(" " + BLOCKS))  # index 0: empty bin
 
 
@@ -45,8 +46,28 @@ def deploy_cut(length: int, deploy_index: int | None) -> int | None:
     return max(0, min(length, deploy_index))
 
 
-def sparkline(values, deploy_index: int | None = None, *, zero_based: bool = True) -> str:
-    """Blocks with `│` inserted before bin `deploy_index`."""
+def marked(chars: str, marks: list[tuple[int | None, str]]) -> list[tuple[str, str | None]]:
+    """`chars` cut into runs with each (index, mark) inserted before that bin: [(text, mark or None)].
+
+    Marks at the same bin keep their order (the deploy before a rollback right after it).
+    """
+    cuts = sorted(((deploy_cut(len(chars), i), n, mark) for n, (i, mark) in enumerate(marks) if i is not None),
+                  key=lambda c: (c[0], c[1]))
+    out: list[tuple[str, str | None]] = []
+    at = 0
+    for cut, _, mark in cuts:
+        assert cut is not None
+        if cut > at:
+            out.append((chars[at:cut], None))
+            at = cut
+        out.append((mark, mark))
+    if at < len(chars) or not out:
+        out.append((chars[at:], None))
+    return out
+
+
+def sparkline(values, deploy_index: int | None = None, *, zero_based: bool = True,
+              rollback_index: int | None = None) -> str:
+    """Blocks with `│` inserted before bin `deploy_index` (and `↩` before `rollback_index`)."""
     chars = blocks(values, zero_based=zero_based)
-    cut = deploy_cut(len(chars), deploy_index)
-    return chars if cut is None else chars[:cut] + DEPLOY_MARK + chars[cut:]
+    return "".join(text for text, _ in marked(chars, [(deploy_index, DEPLOY_MARK), (rollback_index, ROLLBACK_MARK)]))

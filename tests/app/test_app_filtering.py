@@ -80,3 +80,17 @@ def test_sparkline_marks_the_deploy_and_scales_from_zero():
     assert spark.plain == "▁▂│▃█"  # any non-zero count is visibly above an empty bin
     assert sparkline([40, 41, 40, 48], 2, zero_based=False).plain == "▁▂│▁█"
     assert sparkline([np.nan, 3], None).plain == " █"
+
+
+def test_sparkline_and_histogram_mark_a_rollback_in_its_own_style():
+    from triage.app.spark import DEPLOY_STYLE, ROLLBACK_STYLE, histogram
+
+    spark = sparkline([0, 1, 2, 8, 3], 2, rollback_index=4)
+    assert spark.plain == "▁▂│▃█↩▄"
+    styles = {spark.plain[span.start:span.end]: str(span.style) for span in spark.spans}
+    assert styles["│"] == DEPLOY_STYLE and styles["↩"] == ROLLBACK_STYLE
+    assert styles["▁▂"] == "dim"  # before the deploy stays dimmed, after it does not
+    hist = histogram([1, 2, 3, 4], 1, height=2, rollback_index=3)
+    axis = hist.plain.splitlines()[-1]
+    assert axis == "─▲─↩"
+    assert histogram([1, 2, 3, 4], 1, height=2).plain.splitlines()[-1] == "─▲──"

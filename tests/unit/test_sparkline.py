@@ -28,3 +28,13 @@ def test_the_note_draws_what_the_app_draws_and_counts_missing_bins_as_zero():
     assert note_sparkline(counts, 3) == sparkline(counts, 3)
     assert note_sparkline([np.nan, 4], 1) == "▁│█"
     assert blocks([np.nan, 4]) == " █"
+
+
+def test_a_rollback_mark_follows_the_deploy_and_both_keep_every_bin():
+    values = [0, 1, 2, 8, 3, 1]
+    b = blocks(values)
+    line = sparkline(values, 2, rollback_index=4)
+    assert line == b[:2] + "│" + b[2:4] + "↩" + b[4:]
+    assert sparkline(values, 2, rollback_index=2) == b[:2] + "│↩" + b[2:]  # same bin: deploy first
+    assert sparkline(values, None, rollback_index=9) == blocks(values) + "↩"
+    assert note_sparkline(values, 2, 4) == line

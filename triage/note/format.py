@@ -127,9 +127,9 @@ def fmt_minutes(td) -> str:
     return f"{minutes:g} min" if minutes < 120 else f"{minutes / 60:g} h"
 
 
-def sparkline(counts, deploy_bin: int | None = None) -> str:
+def sparkline(counts, deploy_bin: int | None = None, rollback_bin: int | None = None) -> str:
     """Per-bin counts as blocks (no data counts as zero), drawn like the app's timelines."""
-    return draw_sparkline(np.nan_to_num(np.asarray(counts, dtype=float), nan=0.0), deploy_bin)
+    return draw_sparkline(np.nan_to_num(np.asarray(counts, dtype=float), nan=0.0), deploy_bin, rollback_index=rollback_bin)
 
 
 _TRACE = re.compile(r"(?P<type>[\w$.]+(?: <- [\w$.]+)*)(?:: (?P<msg>.*?))?(?: \(at (?P<frame>[^()\n]+)\))?", re.S)

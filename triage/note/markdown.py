@@ -11,7 +11,7 @@ import re
 import pandas as pd
 
 from triage import __version__
-from triage.analysis import signature_detail, timeline
+from triage.analysis import rollback_bin, signature_detail, timeline
 from triage.judgement import story_contrast
 from triage.judgement.onset import fmt_offset
 from triage.note.format import (
@@ -370,6 +370,8 @@ def _timeline_section(incident, analysis, findings, tz) -> list[str]:
     start, end = d - pd.Timedelta(analysis.before), d + pd.Timedelta(analysis.after)
     out = ["## Timeline", ""]
     events = [(d, f"deploy{' of ' + code_span(incident.version) if incident.version else ''}")]
+    if getattr(incident, "rollback", None) is not None:
+        events.append((pd.Timestamp(incident.rollback), "rollback marked"))
     for f in findings:
         if f.kind != "signature":
             continue
@@ -391,14 +393,18 @@ def _timeline_section(incident, analysis, findings, tz) -> list[str]:
         out.append(f"- {fmt_time(ts, tz)} (T{sign}{abs(rel) / 60:.1f} min): {label}")
     if len(incident.events):
         counts, dbin = timeline(incident, None, bins=48, start=start, end=end, errors_only=True)
+        rbin = rollback_bin(incident, bins=48, start=start, end=end)
+        legend = "│ = deploy" + (", ↩ = rollback" if rbin is not None else "")
         if counts.sum():
-            out += ["", f"Errors over the windows ({int(counts.sum()):,} events, │ = deploy):", "", fence(sparkline(counts, dbin))]
+            out += ["", f"Errors over the windows ({int(counts.sum()):,} events, {legend}):", "",
+                    fence(sparkline(counts, dbin, rbin))]
         for f in findings[:3]:
             if f.kind == "signature":
                 row = _signature_row(analysis, f.key)
                 if row is not None:
                     c, b = timeline(incident, f.key, bins=48, start=start, end=end)
-                    out += ["", f"{row['status']} {code_span(short_template(row['template'], 60), 60)}:", "", fence(sparkline(c, b))]
+                    out += ["", f"{row['status']} {code_span(short_template(row['template'], 60), 60)}:", "",
+                            fence(sparkline(c, b, rbin))]
     return out + [""]
 
 

@@ -28,13 +28,14 @@ class DetailPanel(VerticalScroll):
         self.query_one("#detail-body", Static).update(Text(message, style="dim"))
 
     def show(self, detail, counts, deploy_bin, *, status: str = "", before=None, after=None,
-             tz=None, expanded: bool = False, span=(None, None), compact: bool = False, judgement=None) -> None:
+             tz=None, expanded: bool = False, span=(None, None), compact: bool = False, judgement=None,
+             rollback_bin: int | None = None) -> None:
         width = max(20, self.size.width - 4)
         self.query_one("#detail-body", Static).update(
             render_detail(detail, counts, deploy_bin, status=status, before=before, after=after,
                           tz=tz, expanded=expanded, span=span,
                           template_chars=COMPACT_TEMPLATE_LINES * width if compact else None,
-                          samples_first=compact, judgement=judgement)
+                          samples_first=compact, judgement=judgement, rollback_bin=rollback_bin)
         )
 
 
@@ -80,7 +81,7 @@ def _values(report) -> Text:
 
 def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=None, tz=None,
                   expanded=False, span=(None, None), template_chars: int | None = None,
-                  samples_first: bool = False, judgement=None) -> Text:
+                  samples_first: bool = False, judgement=None, rollback_bin: int | None = None) -> Text:
     """`template_chars` clips the template and `samples_first` puts the samples above the
     histogram: the small pane shows the first event; Enter (zoomed) shows everything."""
     text = Text(end="")
@@ -105,7 +106,7 @@ def render_detail(detail, counts, deploy_bin, *, status="", before=None, after=N
     text.append("\n")
     if judgement is not None:
         text.append_text(story_lines(*judgement))
-    parts = [_histogram(counts, deploy_bin, span, tz), _samples(detail, tz, expanded)]
+    parts = [_histogram(counts, deploy_bin, span, tz, rollback_bin), _samples(detail, tz, expanded)]
     for part in (reversed(parts) if samples_first else parts):
         text.append("\n")
         text.append_text(part)
@@ -144,11 +145,12 @@ def story_lines(row: dict, story, contrast, templates: dict) -> Text:
     return text
 
 
-def _histogram(counts, deploy_bin, span, tz) -> Text:
+def _histogram(counts, deploy_bin, span, tz, rollback_bin=None) -> Text:
     text = Text(end="")
     if counts is not None and len(counts):
-        text.append("whole loaded range, deploy at ▲\n", "dim")
-        text.append_text(histogram(counts, deploy_bin, height=3))
+        marked = rollback_bin is not None and rollback_bin != deploy_bin
+        text.append("whole loaded range, deploy at ▲" + (", rollback at ↩" if marked else "") + "\n", "dim")
+        text.append_text(histogram(counts, deploy_bin, height=3, rollback_index=rollback_bin))
         text.append("\n")
         text.append(_axis_labels(span, len(counts), tz), "dim")
         text.append("\n")
