@@ -60,7 +60,8 @@ _BOOL = re.compile(r"^(?i:true|false)$")  # a literal type, like a number
 # The same event logged at two levels is still one signature (the level is a
 # column): level names left in a message whose header was not recognised are values.
 _LEVEL = re.compile(rf"^(?:{LEVEL_WORDS})$")
-_DELIMITERS = re.compile(r"^[\[({'\"]+|[\])}'\",;:.]+$")  # brackets, quotes, separators at a token's edges
+_OPENING = "[({'\""  # brackets and quotes before a token
+_CLOSING = "])}'\",;:."  # and brackets, quotes, separators after it
 
 
 def _kind(value: str) -> str:
@@ -82,15 +83,24 @@ def _kind(value: str) -> str:
 # A word used as the key of a value somewhere in the input ("user=<*>",
 # "queue: <*>"; the key mask keeps no "=": "user<*>") names a value: a plain
 # word after it elsewhere is a value too ("session opened for user cyrus").
-_KEY_OF_VALUE = re.compile(r"(?<![\w<>])([A-Za-z][A-Za-z_-]*)(?:=|: ?)?<\*>")
+_KEY_OF_VALUE = re.compile(r"(?<![\w<>])([A-Za-z][A-Za-z_-]*+)(?:=|: ?)?<\*>")
 
 
-def value_names(keys: list[str]) -> frozenset[str]:
-    """Lower-cased words that key a masked value in some of these templates."""
-    return frozenset(m.lower() for k in keys if "<*>" in k for m in _KEY_OF_VALUE.findall(k))
+class ValueNames:
+    """Lower-cased words that key a masked value in some of these templates; read only when first asked."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self._keys = keys
+        self._names: frozenset[str] | None = None
+
+    def __contains__(self, word: object) -> bool:
+        if self._names is None:
+            text = "\n".join(k for k in self._keys if PLACEHOLDER in k)
+            self._names = frozenset(m.lower() for m in _KEY_OF_VALUE.findall(text))
+        return word in self._names
 
 
-def _names_a_value(tokens: list[str], pos: int, names: frozenset[str]) -> bool:
+def _names_a_value(tokens: list[str], pos: int, names: ValueNames) -> bool:
     return pos > 0 and tokens[pos - 1].strip(":=,;()[]'\"").lower() in names
 
 
@@ -125,7 +135,7 @@ def _looks_like_data(counts: list[int]) -> bool:
     return tail >= 2 and tail > len(counts) - tail
 
 
-def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: frozenset[str]) -> bool:
+def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: ValueNames) -> bool:
     """Do these values at one slot (everything else equal), with their event counts, vary as data does?
 
     Structure first: values that differ only in the delimiters around them are
@@ -136,12 +146,12 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: fro
     look like. Between, plain lower-case words (three or more) are data when
     their counts have a dominant value and a tail of rare ones
     (`_looks_like_data`), or when the word before them keys a masked value
-    elsewhere in the input (`names`, see `value_names`); otherwise they are
+    elsewhere in the input (`ValueNames`); otherwise they are
     separate events ("opened"/"closed"). The leading word is the message's
     subject ("cupsd startup succeeded") and stays as it is.
     """
     n = len(values)
-    if len({_DELIMITERS.sub("", v) for v in values}) == 1:
+    if len({v.lstrip(_OPENING).rstrip(_CLOSING) for v in values}) == 1:
         return True  # one token, delimited differently: "ws=<*>}" / "ws=<*>", "done." / "done"
     if any("/" in v for v in values):
         return True  # paths (a whole value, even where they share a leading "/")
@@ -186,7 +196,7 @@ def _slot_buckets(rows: list[list[str]], pos: int) -> list[list[int]]:
     return list(groups.values())
 
 
-def _merge_same_length(rows: list[list[str]], weights: list[int], names: frozenset[str]) -> None:
+def _merge_same_length(rows: list[list[str]], weights: list[int], names: ValueNames) -> None:
     """Replace variable slots by <*> in place, until nothing changes; `weights`: events per row."""
     if len(rows) < 2:
         return
@@ -195,11 +205,13 @@ def _merge_same_length(rows: list[list[str]], weights: list[int], names: frozens
         changed = False
         for pos in range(len(rows[0])):
             for members in _slot_buckets(rows, pos):
+                first = rows[members[0]]
+                if not any(rows[i][pos] != first[pos] for i in members) or not _has_constant(first, pos):
+                    continue
                 values: Counter[str] = Counter()
                 for i in members:
                     values[rows[i][pos]] += weights[i]
-                first = rows[members[0]]
-                if len(values) > 1 and _has_constant(first, pos) and _is_variable(values, pos, first, names):
+                if _is_variable(values, pos, first, names):
                     for i in members:
                         rows[i][pos] = PLACEHOLDER
                     changed = True
@@ -216,7 +228,7 @@ def merge_templates(templates: list[str], counts: list[int] | None = None) -> li
     for k, c in zip(keys, counts if counts is not None else [1] * len(keys)):
         events[k] += int(c)
     uniq = sorted(events)
-    names = value_names(uniq)
+    names = ValueNames(uniq)
     by_width: dict[int, list[int]] = defaultdict(list)
     tokens = [k.split() for k in uniq]
     for i, toks in enumerate(tokens):
