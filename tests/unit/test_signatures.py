@@ -279,3 +279,11 @@ def test_booleans_and_masked_values_mixed_with_words_are_values():
     assert len(set(flags)) == 1
     devices = group_messages([f"not allocating for non-ethernet device {d}" for d in ("eth0", "lo", "eth1")])
     assert len(set(devices.ids.to_pylist())) == 1
+
+
+def test_masked_tokens_that_vary_together_merge():
+    exts = ["txt"] * 5 + ["xml"] * 4 + ["pcapng"] * 3
+    msgs = [f"skipping dir file [{n}]{n}.{e}, current file [{n}]{n}.{e}" for n, e in enumerate(exts)]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 1
+    two = [f"skipping dir file [{n}]{n}.{e}, current file [{n}]{n}.{e}" for n, e in enumerate(["txt", "xml"] * 3)]
+    assert len(set(group_messages(two).ids.to_pylist())) == 2  # two kinds of file may be two events

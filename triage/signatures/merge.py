@@ -217,6 +217,34 @@ def _merge_same_length(rows: list[list[str]], weights: list[int], names: ValueNa
                     changed = True
 
 
+def _merge_masked_together(rows: list[list[str]], weights: list[int], names: ValueNames) -> None:
+    """Partly masked tokens that vary together (a file named twice: "Dir file <*>.xml, Current file <*>.xml")
+    form no slot where all else is equal; rows equal but for such tokens merge when each of their
+    varying positions would merge on its own."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, toks in enumerate(rows):
+        masked = [PLACEHOLDER if PLACEHOLDER in t else t for t in toks]
+        if sum(t != m for t, m in zip(toks, masked)) >= 2:
+            groups["\x1f".join(masked)].append(i)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first = rows[members[0]]
+        varying = [p for p in range(len(first)) if any(rows[i][p] != first[p] for i in members)]
+        if len(varying) < 2 or not _has_constant(first, -1):
+            continue
+        verdicts = []
+        for p in varying:
+            values: Counter[str] = Counter()
+            for i in members:
+                values[rows[i][p]] += weights[i]
+            verdicts.append(_is_variable(values, p, first, names))
+        if all(verdicts):
+            for i in members:
+                for p in varying:
+                    rows[i][p] = PLACEHOLDER
+
+
 def merge_templates(templates: list[str], counts: list[int] | None = None) -> list[str]:
     """Grouping key for each masked template (same order); equal keys = one signature.
 
@@ -235,6 +263,8 @@ def merge_templates(templates: list[str], counts: list[int] | None = None) -> li
         if len(toks) <= MAX_MERGE_TOKENS:
             by_width[len(toks)].append(i)
     for idx in by_width.values():
-        _merge_same_length([tokens[i] for i in idx], [events[uniq[i]] for i in idx], names)
+        rows, weights = [tokens[i] for i in idx], [events[uniq[i]] for i in idx]
+        _merge_same_length(rows, weights, names)
+        _merge_masked_together(rows, weights, names)
     merged = {k: _RUN.sub(PLACEHOLDER, " ".join(t)) if len(t) <= MAX_MERGE_TOKENS else k for k, t in zip(uniq, tokens)}
     return [merged[k] for k in keys]
