@@ -279,6 +279,8 @@ def test_booleans_and_masked_values_mixed_with_words_are_values():
     assert len(set(flags)) == 1
     devices = group_messages([f"not allocating for non-ethernet device {d}" for d in ("eth0", "lo", "eth1")])
     assert len(set(devices.ids.to_pylist())) == 1
+    profiles = group_messages([f"profile removed, Name: {p}" for p in ("OneStats", "stats2", "x3")])
+    assert len(set(profiles.ids.to_pylist())) == 1
 
 
 def test_masked_tokens_that_vary_together_merge():

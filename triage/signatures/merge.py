@@ -10,13 +10,15 @@ number of events behind each.
    The shape of the values decides first: differently delimited forms of one
    token ("ws=<*>}" / "ws=<*>"), paths, booleans, level names (the shared
    vocabulary of triage.parsing.levels), masked values next to words and
-   identifiers are data; Capitalised or UPPER words (GET/POST,
+   identifiers are data; otherwise Capitalised or UPPER words (GET/POST,
    Started/Stopped) name events. Plain lower-case words are judged by the
    data: their event counts (a dominant value and a tail of rare ones is how
    names are spread; a few values of comparable counts are separate events,
    "opened"/"closed"), or a word before them that keys a masked value
    elsewhere in the same input ("user=<*>" makes "for user cyrus" a value).
    Many distinct values are data whatever they look like. No word lists.
+3. Partly masked tokens that vary together (a file named twice) form no such
+   slot; templates equal but for them merge when each varying position would.
 """
 
 from __future__ import annotations
@@ -141,8 +143,8 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
     Structure first: values that differ only in the delimiters around them are
     one token ("ws=<*>}" / "ws=<*>"); paths, booleans, levels, and masked values
     beside plain words ("eth0" / "lo") merge from two; identifiers (dotted
-    names, host:port) and partly masked values from three. Capitalised or UPPER
-    words name events (GET/POST). Many distinct values are data whatever they
+    names, host:port) and partly masked values from three. Otherwise
+    Capitalised or UPPER words name events (GET/POST). Many distinct values are data whatever they
     look like. Between, plain lower-case words (three or more) are data when
     their counts have a dominant value and a tail of rare ones
     (`_looks_like_data`), or when the word before them keys a masked value
@@ -167,10 +169,10 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
         return False
     if n >= MANY_DISTINCT:
         return True
+    if "bare" in kinds:
+        return True  # masked values (ids, "eth0") beside words ("lo", "OneStats"): the slot holds data
     if "word" in kinds:
         return False
-    if "bare" in kinds:
-        return True  # masked values (ids, "eth0") and plain words ("lo") in one slot: data
     if n < MIN_DISTINCT:
         return False
     return _looks_like_data(list(values.values())) or _names_a_value(tokens, pos, names)
