@@ -259,6 +259,17 @@ def test_same_words_merge_or_not_by_their_counts():
     assert merge_templates(keys, [3, 1, 1, 1]) == merge_templates(keys, [3000, 1000, 1000, 1000])  # ratios, not sizes
 
 
+def test_a_rare_failure_outcome_is_never_merged_into_the_common_event_by_counts():
+    """The rare value may be the new failure the deploy brought: it keeps its own signature."""
+    msgs = [f"request {v} in {n} ms" for v, k in (("completed", 1000), ("rejected", 5), ("aborted", 3)) for n in range(k)]
+    got = group_messages(msgs)
+    assert len(got.templates) == 3
+    assert sorted(t.split()[1] for t in got.templates.values()) == ["aborted", "completed", "rejected"]
+    # the same counts with names in the slot do merge: it is the failure word that keeps them apart
+    names = [f"request {v} in {n} ms" for v, k in (("alice", 1000), ("bob", 5), ("carol", 3)) for n in range(k)]
+    assert len(group_messages(names).templates) == 1
+
+
 def test_a_word_that_keys_a_value_elsewhere_names_values():
     users = [f"session opened for user {u}" for u in ("cyrus", "news", "test")] * 10
     assert len(set(group_messages(users).ids.to_pylist())) == 3  # balanced, no evidence: three events

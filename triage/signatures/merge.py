@@ -27,7 +27,7 @@ import os
 import re
 from collections import Counter, defaultdict
 
-from triage.parsing.levels import LEVEL_WORDS
+from triage.parsing.levels import FAILURE_WORDS, LEVEL_WORDS
 
 PLACEHOLDER = "<*>"
 _TYPED = re.compile(r"<(?:\*|[A-Z]{2,5})>")
@@ -62,6 +62,7 @@ _BOOL = re.compile(r"^(?i:true|false)$")  # a literal type, like a number
 # The same event logged at two levels is still one signature (the level is a
 # column): level names left in a message whose header was not recognised are values.
 _LEVEL = re.compile(rf"^(?:{LEVEL_WORDS})$")
+_FAILURE = re.compile(FAILURE_WORDS)
 _OPENING = "[({'\""  # brackets and quotes before a token
 _CLOSING = "])}'\",;:."  # and brackets, quotes, separators after it
 
@@ -175,6 +176,8 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
         return False
     if n < MIN_DISTINCT:
         return False
+    if any(_FAILURE.search(v) for v in values):
+        return False  # "request completed" x1000, "request rejected" x5: the rare one may be the new failure
     return _looks_like_data(list(values.values())) or _names_a_value(tokens, pos, names)
 
 
