@@ -35,13 +35,13 @@ def test_ids_are_short_hex():
 
 
 def test_slots_that_vary_merge_but_different_words_do_not():
-    users = [f"session closed for user {u}" for u in ("root", "cyrus", "news", "test")]
+    users = [f"session closed for user {u}" for u in ["root"] * 20 + ["cyrus", "news", "test"]]
     hosts = [f"connect to {h}.example.com failed" for h in ("db", "cache", "queue")]
     events = ["worker Started", "worker Stopped", "connection opened", "connection closed"]
     got = group_messages(users + hosts + events).ids.to_pylist()
-    assert len(set(got[:4])) == 1
-    assert len(set(got[4:7])) == 1
-    assert len(set(got[7:])) == 4
+    assert len(set(got[:23])) == 1
+    assert len(set(got[23:26])) == 1
+    assert len(set(got[26:])) == 4
 
 
 def test_bracketed_argument_slot_merges_words_paths_and_ids():
@@ -235,3 +235,68 @@ def test_leading_word_stays_the_subject_even_with_many_values():
     daemons = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
     msgs = [f"{d} startup succeeded" for d in daemons]
     assert len(set(group_messages(msgs).ids.to_pylist())) == len(daemons)
+
+
+def test_plain_words_with_a_dominant_value_and_rare_ones_are_data():
+    names = ["root"] * 40 + ["admin", "oracle", "ftp", "git"]
+    got = group_messages([f"Failed password for {n} from 10.0.0.1 port 22 ssh2" for n in names])
+    assert len(set(got.ids.to_pylist())) == 1
+    assert list(got.templates.values()) == ["Failed password for <*> from 10.0.0.1 port 22 ssh2"]
+
+
+def test_plain_words_of_comparable_counts_stay_separate_events():
+    msgs = [f"job {n} {v} cleanly" for n in range(30) for v in ("opened", "closed", "paused")]
+    msgs += [f"{m} {n}" for m in ("GET", "POST", "DELETE") for n in range(30 if m == "GET" else 2)]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 6
+
+
+def test_same_words_merge_or_not_by_their_counts():
+    from triage.signatures.merge import merge_templates
+
+    keys = [f"queue drained for {t}" for t in ("billing", "emails", "search", "reports")]
+    assert len(set(merge_templates(keys, [500, 4, 2, 1]))) == 1
+    assert len(set(merge_templates(keys, [500, 450, 480, 470]))) == 4
+    assert merge_templates(keys, [3, 1, 1, 1]) == merge_templates(keys, [3000, 1000, 1000, 1000])  # ratios, not sizes
+
+
+def test_a_rare_failure_outcome_is_never_merged_into_the_common_event_by_counts():
+    """The rare value may be the new failure the deploy brought: it keeps its own signature."""
+    msgs = [f"request {v} in {n} ms" for v, k in (("completed", 1000), ("rejected", 5), ("aborted", 3)) for n in range(k)]
+    got = group_messages(msgs)
+    assert len(got.templates) == 3
+    assert sorted(t.split()[1] for t in got.templates.values()) == ["aborted", "completed", "rejected"]
+    # the same counts with names in the slot do merge: it is the failure word that keeps them apart
+    names = [f"request {v} in {n} ms" for v, k in (("alice", 1000), ("bob", 5), ("carol", 3)) for n in range(k)]
+    assert len(group_messages(names).templates) == 1
+
+
+def test_a_word_that_keys_a_value_elsewhere_names_values():
+    users = [f"session opened for user {u}" for u in ("cyrus", "news", "test")] * 10
+    assert len(set(group_messages(users).ids.to_pylist())) == 3  # balanced, no evidence: three events
+    got = group_messages(users + ["auth failure user=alice"]).ids.to_pylist()
+    assert len(set(got[:-1])) == 1  # "user=<value>" elsewhere: the word after "user" is a value
+
+
+def test_values_delimited_differently_are_one_token():
+    msgs = ["acquire lock ws=WorkSource{1000}, uid=7", "acquire lock ws=WorkSource{1000, uid=7", "job done.", "job done"]
+    g = group_messages(msgs)
+    got = g.ids.to_pylist()
+    assert got[0] == got[1] != got[2] == got[3]
+    assert g.templates[got[0]] == "acquire lock ws=<*>, uid=<NUM>"
+
+
+def test_booleans_and_masked_values_mixed_with_words_are_values():
+    flags = group_messages([f"overlap:{b} for panel" for b in ("false", "true", "false")]).ids.to_pylist()
+    assert len(set(flags)) == 1
+    devices = group_messages([f"not allocating for non-ethernet device {d}" for d in ("eth0", "lo", "eth1")])
+    assert len(set(devices.ids.to_pylist())) == 1
+    profiles = group_messages([f"profile removed, Name: {p}" for p in ("OneStats", "stats2", "x3")])
+    assert len(set(profiles.ids.to_pylist())) == 1
+
+
+def test_masked_tokens_that_vary_together_merge():
+    exts = ["txt"] * 5 + ["xml"] * 4 + ["pcapng"] * 3
+    msgs = [f"skipping dir file [{n}]{n}.{e}, current file [{n}]{n}.{e}" for n, e in enumerate(exts)]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 1
+    two = [f"skipping dir file [{n}]{n}.{e}, current file [{n}]{n}.{e}" for n, e in enumerate(["txt", "xml"] * 3)]
+    assert len(set(group_messages(two).ids.to_pylist())) == 2  # two kinds of file may be two events

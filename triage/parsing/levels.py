@@ -24,6 +24,14 @@ _SYSLOG = {0: "fatal", 1: "fatal", 2: "fatal", 3: "error", 4: "warn", 5: "info",
 LEVEL_WORDS = "TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC|FINE|FINER|FINEST|DBG|INF|WRN|ERR"
 """Regex alternation of level words worth recognising inside free text (longest first not needed: \\b bounds them)."""
 
+ERROR_WORDS = r"(?i)\b(?:error|errors|fatal|fail|failed|failure|exception|traceback|panic|critical|severe)\b|\w(?:Exception|Error):"
+"""Words that say something went wrong: a timed line holding one is not given a default level."""
+FAILURE_WORDS = (ERROR_WORDS + r"|\b(?:fails|abort|aborted|aborting|timeout|timed|refused|denied|rejected|"
+                 r"unavailable|unreachable|invalid|cannot|unable|crash|crashed|killed|lost|dropped|exceeded|expired|"
+                 r"unauthori[sz]ed|forbidden|missing|broken|corrupt|corrupted|overflow|exhausted)\b")
+"""ERROR_WORDS and outcomes that name a failure: a slot value holding one is never merged into a
+signature by its counts alone (`request completed` x1000 / `request rejected` x5: the rare one may be the new failure)."""
+
 
 def level_of(value) -> str | None:
     """One value (string or pino/bunyan number) to a normalised level."""

@@ -186,7 +186,7 @@ def group_arrow(messages: pa.Array) -> Grouping:
     counts = np.bincount(codes, minlength=len(raw_keys))
     lo, hi = _samples(messages, enc.indices, len(raw_keys))
     fps, titles = _trace_keys(lo, raw_keys)
-    merged = merge_templates([clean_key(k) for k in raw_keys])
+    merged = merge_templates([clean_key(k) for k in raw_keys], counts.tolist())
     shown = _display(lo, hi, merged, counts)
     fp_shown = _trace_templates(fps, titles)
     final = [_TRACE_PREFIX + fps[k].key if k in fps else m for k, m in enumerate(merged)]

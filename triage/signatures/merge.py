@@ -1,14 +1,24 @@
 """Merge masked templates that differ only where values vary.
 
-Runs on unique masked templates (thousands, not millions of lines).
+Runs on unique masked templates (thousands, not millions of lines), with the
+number of events behind each.
 1. Placeholder types do not split a group: `<HEX>` and `<NUM>` at the same
    place are one variable, and a run of adjacent placeholders (a list of ids
    of any length) is one `<*>`.
-2. Among templates with the same number of tokens, a position whose value
-   varies across templates that agree everywhere else is a variable, when it
-   takes enough distinct values (a few different words in one slot are
-   values, e.g. user names; two are more likely two events, e.g.
-   "opened"/"closed").
+2. Among templates with the same number of tokens, a position (slot) whose
+   value varies across templates that agree everywhere else may be a variable.
+   The shape of the values decides first: differently delimited forms of one
+   token ("ws=<*>}" / "ws=<*>"), paths, booleans, level names (the shared
+   vocabulary of triage.parsing.levels), masked values next to words and
+   identifiers are data; otherwise Capitalised or UPPER words (GET/POST,
+   Started/Stopped) name events. Plain lower-case words are judged by the
+   data: their event counts (a dominant value and a tail of rare ones is how
+   names are spread; a few values of comparable counts are separate events,
+   "opened"/"closed"), or a word before them that keys a masked value
+   elsewhere in the same input ("user=<*>" makes "for user cyrus" a value).
+   Many distinct values are data whatever they look like. No word lists.
+3. Partly masked tokens that vary together (a file named twice) form no such
+   slot; templates equal but for them merge when each varying position would.
 """
 
 from __future__ import annotations
@@ -16,6 +26,8 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter, defaultdict
+
+from triage.parsing.levels import FAILURE_WORDS, LEVEL_WORDS
 
 PLACEHOLDER = "<*>"
 _TYPED = re.compile(r"<(?:\*|[A-Z]{2,5})>")
@@ -26,9 +38,11 @@ _RUN = re.compile(r"[<>~]?<\*>(?:[^\w<>\"']*<\*>)+|[<>~]<\*>")
 # "from <IP> (host.example.com)", "<SIZE> (<SIZE>)", "<IP> ()".
 _ANNOTATION = re.compile(r"<\*>\s*\([^()\s]*\)")
 MIN_DISTINCT = 3
-"""Distinct values a slot needs before it counts as a variable."""
+"""Distinct values a slot of identifiers or plain words needs before it counts as a variable."""
 MANY_DISTINCT = 8
-"""Distinct values at one slot (all else equal) that make it a variable whatever its words look like."""
+"""Distinct values at one slot (all else equal) that make it a variable whatever their counts."""
+TAIL_RATIO = 10
+"""A value is rare in its slot when the slot's commonest value is seen this many times as often (an order of magnitude)."""
 MAX_MERGE_TOKENS = 64
 """Longer templates are only merged on placeholder type (merging is quadratic in length)."""
 
@@ -44,39 +58,53 @@ def normalise(template: str) -> str:
 
 _BARE = re.compile(r"^[^\w<>]*<\*>[^\w<>]*$")  # a placeholder with punctuation around it
 _IDENT = re.compile(r"[./:@\\<_]")  # dotted names, paths, host:port, emails, masked parts
-_LOWER = re.compile(r"^[a-z]+[^\w<>]?$")  # a plain lower-case word (a user name, a queue name)
-
-
-# Level names left in a message whose header was not recognised: the same
-# event logged at two levels is still one signature (the level is a column).
-LEVEL_WORDS = frozenset(
-    ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR", "SEVERE", "CRITICAL", "CRIT", "FATAL", "ALERT", "EMERG", "PANIC"]
-)
+_BOOL = re.compile(r"^(?i:true|false)$")  # a literal type, like a number
+# The same event logged at two levels is still one signature (the level is a
+# column): level names left in a message whose header was not recognised are values.
+_LEVEL = re.compile(rf"^(?:{LEVEL_WORDS})$")
+_FAILURE = re.compile(FAILURE_WORDS)
+_OPENING = "[({'\""  # brackets and quotes before a token
+_CLOSING = "])}'\",;:."  # and brackets, quotes, separators after it
 
 
 def _kind(value: str) -> str:
-    if value.strip("[]():<>|").upper() in LEVEL_WORDS:
+    if _LEVEL.match(value.strip("[]():<>|").upper()):
         return "level"
+    if _BOOL.match(value):
+        return "bool"
     if _BARE.match(value):
         return "bare"
     if "/" in value:
         return "path"
     if _IDENT.search(value):
         return "ident"
-    if _LOWER.match(value):
-        return "lower"
-    return "word"  # Capitalised or UPPER words, verbs, states: the event itself
+    if value.islower():
+        return "lower"  # a plain lower-case word: a value (user name) or the event (verb, dependency)
+    return "word"  # Capitalised or UPPER words (GET/POST, Started/Stopped): the event itself
 
 
-# Nouns after which a plain lower-case word is a value ("for user root",
-# "on host web", "queue emails"), not a different event ("talking to redis").
-NAMING_NOUNS = frozenset(
-    ["user", "username", "login", "account", "owner", "host", "hostname", "node", "server", "client", "peer", "file", "filename", "dir", "directory", "table", "database", "db", "schema", "queue", "topic", "bucket", "job", "task", "pod", "container", "device", "interface", "iface", "domain", "group", "role", "tenant", "project", "branch"]
-)
+# A word used as the key of a value somewhere in the input ("user=<*>",
+# "queue: <*>"; the key mask keeps no "=": "user<*>") names a value: a plain
+# word after it elsewhere is a value too ("session opened for user cyrus").
+_KEY_OF_VALUE = re.compile(r"(?<![\w<>])([A-Za-z][A-Za-z_-]*+)(?:=|: ?)?<\*>")
 
 
-def _names_a_value(tokens: list[str], pos: int) -> bool:
-    return pos > 0 and tokens[pos - 1].strip(":=,;()[]'\"").lower() in NAMING_NOUNS
+class ValueNames:
+    """Lower-cased words that key a masked value in some of these templates; read only when first asked."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self._keys = keys
+        self._names: frozenset[str] | None = None
+
+    def __contains__(self, word: object) -> bool:
+        if self._names is None:
+            text = "\n".join(k for k in self._keys if PLACEHOLDER in k)
+            self._names = frozenset(m.lower() for m in _KEY_OF_VALUE.findall(text))
+        return word in self._names
+
+
+def _names_a_value(tokens: list[str], pos: int, names: ValueNames) -> bool:
+    return pos > 0 and tokens[pos - 1].strip(":=,;()[]'\"").lower() in names
 
 
 _OPENERS = "=:([{/'\""
@@ -96,39 +124,61 @@ def shared_affixes(values: list[str]) -> tuple[str, str]:
     return head, tail
 
 
-def _is_variable(values: set[str], pos: int, tokens: list[str]) -> bool:
-    """Do these values at one slot (everything else equal) vary as data does?
+def _looks_like_data(counts: list[int]) -> bool:
+    """A dominant value and a tail of rare ones, as names are spread ("for root" often, "for admin",
+    "for oracle" ... now and then); not a few values of comparable counts, as events are
+    ("opened"/"closed", "Started"/"Stopped": each happens about as often as its partner).
 
-    Paths merge from two values. Otherwise the part that varies is judged,
-    without what all values share around it ("chdir(" ... ")"): capitalised or
-    upper-case words (GET/POST, Started/Stopped) name events and never merge;
-    identifiers (host names, dotted names) merge from three values, or two
-    when one is already masked; plain
-    lower-case words merge from three values only after a noun that names a
-    value ("user root"), since elsewhere they usually name the event or the
-    dependency ("talking to redis"), which an on-call engineer must see apart.
+    Rare is TAIL_RATIO times less often than the commonest value; the tail must
+    hold two values or more and outnumber the values that are not rare. Only
+    ratios are used, so the verdict does not depend on how much was loaded.
+    """
+    top = max(counts)
+    tail = sum(1 for c in counts if c * TAIL_RATIO <= top)
+    return tail >= 2 and tail > len(counts) - tail
+
+
+def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: ValueNames) -> bool:
+    """Do these values at one slot (everything else equal), with their event counts, vary as data does?
+
+    Structure first: values that differ only in the delimiters around them are
+    one token ("ws=<*>}" / "ws=<*>"); paths, booleans, levels, and masked values
+    beside plain words ("eth0" / "lo") merge from two; identifiers (dotted
+    names, host:port) and partly masked values from three. Otherwise
+    Capitalised or UPPER words name events (GET/POST). Many distinct values are data whatever they
+    look like. Between, plain lower-case words (three or more) are data when
+    their counts have a dominant value and a tail of rare ones
+    (`_looks_like_data`), or when the word before them keys a masked value
+    elsewhere in the input (`ValueNames`); otherwise they are
+    separate events ("opened"/"closed"). The leading word is the message's
+    subject ("cupsd startup succeeded") and stays as it is.
     """
     n = len(values)
+    if len({v.lstrip(_OPENING).rstrip(_CLOSING) for v in values}) == 1:
+        return True  # one token, delimited differently: "ws=<*>}" / "ws=<*>", "done." / "done"
     if any("/" in v for v in values):
-        return n >= 2  # paths (a whole value, even where they share a leading "/")
+        return True  # paths (a whole value, even where they share a leading "/")
     if all(PLACEHOLDER in v for v in values):
         return n >= MIN_DISTINCT  # partly masked already: identifiers with variable parts
     head, tail = shared_affixes(sorted(values))
     kinds = {_kind(v[len(head): len(v) - len(tail)] or PLACEHOLDER) for v in values}
-    if kinds == {"level"}:
+    if kinds <= {"level", "bool"}:
         return True
-    if n >= MANY_DISTINCT and pos > 0:
-        # Many different values in one slot are data, whatever they look like
-        # ("Invalid user Admin/oracle/test ..."); the leading word is the
-        # message's subject ("cupsd startup succeeded"), kept as it is.
+    if not kinds & {"word", "lower"}:
+        return "bare" in kinds or n >= MIN_DISTINCT  # identifiers
+    if pos == 0:
+        return False
+    if n >= MANY_DISTINCT:
         return True
+    if "bare" in kinds:
+        return True  # masked values (ids, "eth0") beside words ("lo", "OneStats"): the slot holds data
     if "word" in kinds:
         return False
-    if "bare" in kinds:
-        return n >= 2
-    if "lower" in kinds:
-        return n >= MIN_DISTINCT and _names_a_value(tokens, pos)
-    return n >= MIN_DISTINCT
+    if n < MIN_DISTINCT:
+        return False
+    if any(_FAILURE.search(v) for v in values):
+        return False  # "request completed" x1000, "request rejected" x5: the rare one may be the new failure
+    return _looks_like_data(list(values.values())) or _names_a_value(tokens, pos, names)
 
 
 def _has_constant(tokens: list[str], pos: int) -> bool:
@@ -151,8 +201,8 @@ def _slot_buckets(rows: list[list[str]], pos: int) -> list[list[int]]:
     return list(groups.values())
 
 
-def _merge_same_length(rows: list[list[str]]) -> None:
-    """Replace variable slots by <*> in place, until nothing changes."""
+def _merge_same_length(rows: list[list[str]], weights: list[int], names: ValueNames) -> None:
+    """Replace variable slots by <*> in place, until nothing changes; `weights`: events per row."""
     if len(rows) < 2:
         return
     changed = True
@@ -160,25 +210,66 @@ def _merge_same_length(rows: list[list[str]]) -> None:
         changed = False
         for pos in range(len(rows[0])):
             for members in _slot_buckets(rows, pos):
-                values = {rows[i][pos] for i in members}
                 first = rows[members[0]]
-                if len(values) > 1 and _has_constant(first, pos) and _is_variable(values, pos, first):
+                if not any(rows[i][pos] != first[pos] for i in members) or not _has_constant(first, pos):
+                    continue
+                values: Counter[str] = Counter()
+                for i in members:
+                    values[rows[i][pos]] += weights[i]
+                if _is_variable(values, pos, first, names):
                     for i in members:
                         rows[i][pos] = PLACEHOLDER
                     changed = True
 
 
+def _merge_masked_together(rows: list[list[str]], weights: list[int], names: ValueNames) -> None:
+    """Partly masked tokens that vary together (a file named twice: "Dir file <*>.xml, Current file <*>.xml")
+    form no slot where all else is equal; rows equal but for such tokens merge when each of their
+    varying positions would merge on its own."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, toks in enumerate(rows):
+        masked = [PLACEHOLDER if PLACEHOLDER in t else t for t in toks]
+        if sum(t != m for t, m in zip(toks, masked)) >= 2:
+            groups["\x1f".join(masked)].append(i)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first = rows[members[0]]
+        varying = [p for p in range(len(first)) if any(rows[i][p] != first[p] for i in members)]
+        if len(varying) < 2 or not _has_constant(first, -1):
+            continue
+        verdicts = []
+        for p in varying:
+            values: Counter[str] = Counter()
+            for i in members:
+                values[rows[i][p]] += weights[i]
+            verdicts.append(_is_variable(values, p, first, names))
+        if all(verdicts):
+            for i in members:
+                for p in varying:
+                    rows[i][p] = PLACEHOLDER
+
+
 def merge_templates(templates: list[str], counts: list[int] | None = None) -> list[str]:
-    """Grouping key for each masked template (same order); equal keys = one signature."""
+    """Grouping key for each masked template (same order); equal keys = one signature.
+
+    `counts`: events per template (1 each when not given); they decide whether
+    a slot of plain words holds data or separates events.
+    """
     keys = [normalise(t) for t in templates]
-    uniq = sorted(set(keys))
+    events: Counter[str] = Counter()
+    for k, c in zip(keys, counts if counts is not None else [1] * len(keys)):
+        events[k] += int(c)
+    uniq = sorted(events)
+    names = ValueNames(uniq)
     by_width: dict[int, list[int]] = defaultdict(list)
     tokens = [k.split() for k in uniq]
     for i, toks in enumerate(tokens):
         if len(toks) <= MAX_MERGE_TOKENS:
             by_width[len(toks)].append(i)
     for idx in by_width.values():
-        rows = [tokens[i] for i in idx]
-        _merge_same_length(rows)
+        rows, weights = [tokens[i] for i in idx], [events[uniq[i]] for i in idx]
+        _merge_same_length(rows, weights, names)
+        _merge_masked_together(rows, weights, names)
     merged = {k: _RUN.sub(PLACEHOLDER, " ".join(t)) if len(t) <= MAX_MERGE_TOKENS else k for k, t in zip(uniq, tokens)}
     return [merged[k] for k in keys]
