@@ -75,6 +75,9 @@ LOGGER_PREFIX = r"^(?:(?P<clogger>[a-z][\w$]*(?:\.[\w$]+)+): |(?P<ologger>[a-z]\
 """Hadoop/Spark `pkg.Class: msg` and OpenStack `pkg.module [context] msg`, checked in a second pass
 only when a sample of messages starts that way (an extra alternative in REST doubles its cost)."""
 
+PID = r"(?:\[?\d{1,7}\]?(?::[A-Za-z])? +)"
+"""A process id column before the time (strace -f `10000 1697048351.000561`, redis `1:M ` / `[3574] `)."""
+
 SHAPES: tuple[Shape, ...] = (
     Shape("iso-python", rf"^(?P<ts>{ISO_TS})[\s|]+(?:- )?(?P<service>[\w.$-]+) - (?P<level>{_LV}) - ", "iso", rest=False),
     Shape("rfc5424", r"^<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<service>\S+) \S+ \S+ (?:- ?|\[[^\]]*\] ?)", "iso", rest=False),
@@ -86,7 +89,7 @@ SHAPES: tuple[Shape, ...] = (
     ),
     Shape(
         "access",
-        r'^(?P<client>\S+) \S+ \S+ \[(?P<ts>\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] '
+        r'^(?P<client>\S+) +\S+ +\S+(?: +\S+)? +\[(?P<ts>\d\d/[A-Z][a-z]{2}/\d{4}[: ]\d\d:\d\d:\d\d(?: [+-]\d{4})?)\] +'
         r'"(?P<req>[^"]*)" (?P<status>\d{3}) ',
         "clf",
         rest=False,
@@ -96,10 +99,11 @@ SHAPES: tuple[Shape, ...] = (
     Shape("iso", rf"^\[?(?P<ts>{ISO_TS})\]?[\s|]+", "iso"),
     Shape("prefixed-iso", rf"^[^\s\[]+(?: [^\s\[|]+)?:?\s+(?:\|\s+)?\[?(?P<ts>{ISO_TS})\]?[\s|]+", "iso"),
     Shape("klog", r"^(?P<level>[IWEF])(?P<ts>\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
-    Shape("epoch", r"^\[?(?P<ts>\d{10}(?:\.\d{1,9})?|\d{13})\]?\s+", "epoch"),
+    Shape("epoch", rf"^{PID}?\[?(?P<ts>\d{{10}}(?:\.\d{{1,9}})?|\d{{13}})\]?\s+", "epoch"),
     Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?", "yymmdd"),
     Shape("yy/mm/dd", r"^(?P<ts>\d\d/\d\d/\d\d \d\d:\d\d:\d\d) ", "yy/mm/dd"),
-    Shape("timeonly", r"^\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{1,6})?)\]?\s+", "timeonly"),
+    Shape("timeonly", rf"^{PID}?\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{{1,6}})?)\]?\s+", "timeonly"),
+    Shape("pid-dated", rf"^{PID}(?P<ts>\d\d? [A-Z][a-z]{{2}}(?: \d{{4}})? \d\d:\d\d:\d\d(?:[.,]\d{{1,6}})?) +", "generic"),
     Shape("bracket-time", r"^\[(?P<ts>[^\]]*\d:\d\d:\d\d[^\]]*)\]\s*", "generic"),
     Shape("logfmt", r'^(?:[^"]*?\s)?(?:time|ts|timestamp|t)=(?:"(?P<ts>[^"]*)"|(?P<ts2>\S+))', "iso", rest=False),
     Shape("pylevel", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<service>[^:\s]+):", None, rest=False),
@@ -353,10 +357,14 @@ INFER_SHARE = 0.8
 INFER_MAX_START = 4  # the time must start within the first tokens
 _PROSE = re.compile(r"^[a-z]{2,}[,:;.]?$")
 _TIME_TOKEN = re.compile(r"\d:\d\d:\d\d|\d{4}[-./]?\d\d[-./]?\d\d[-T_.:]\d\d[.:]\d\d[.:]\d\d")
-_DATE_TOKEN = re.compile(r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{8}|\d\d?[-./]\d\d?)[\])]?$")
+_DATE_TOKEN = re.compile(
+    r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{8}|\d\d?[-./]\d\d?"
+    r"|\d\d?[-./](?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-./]\d{4})[\])]?$"
+)
 _EPOCH_TOKEN = re.compile(r"^[\[(]?[12]\d{9}(?:\d{3})?(?:\.\d{1,9})?[\])]?$")  # 2001-2039, seconds or ms
 _LEVEL_TOKEN = re.compile(rf"^[\[<(]?(?:{LEVEL_WORDS}|(?i:info|warn|warning|error|debug|fatal|trace|critical))[\]>):]*$")
 _DATE_WORD = re.compile(r"^[\[(]?(?:(?i:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*,?|\d{1,2},?)$")
+_YEAR = re.compile(r"^\d{4},?$")
 _ZONE_OR_YEAR = re.compile(r"^(?:UTC|GMT|Z|[A-Z][A-Z]?[SD]?T|[+-]\d\d:?\d\d|\d{4})[\])]?$")
 _NAME_TOKEN = re.compile(r"^[A-Za-z_][\w.$/:-]*$")
 _CONTINUES = re.compile(f"{folding.CONTINUATION}|{folding.EXCEPTION_LINE}|{folding.PANIC_START}")
@@ -393,7 +401,8 @@ def _pick_ts(rows: list[list[str]], total: int) -> tuple[int, int, int, str] | N
     if first - 1 in dates:
         first -= 1
     words = _positions(rows, lambda t: bool(_DATE_WORD.match(t)), total)
-    while first - 1 in words:  # `Thu Nov 26 10:00:07`
+    years = _positions(rows, lambda t: bool(_YEAR.match(t)), total)
+    while first - 1 in words or (first - 1 in years and first - 2 in words):  # `Thu Nov 26 10:00:07`, `02 Dec 2026 09:10:11`
         first -= 1
     zones = _positions(rows, lambda t: bool(_ZONE_OR_YEAR.match(t)), total)
     while last + 1 in zones:  # `10:00:07 UTC 2026`

@@ -1,0 +1,67 @@
+"""Header columns users' logs have around the timestamp: a pid before it, a named month in it,
+a level letter or a facility.severity after it. Invented lines, one layout per test."""
+
+from datetime import datetime, timezone
+
+import pandas as pd
+import pyarrow as pa
+
+from triage.parsing.lineshape import parse_lines
+from triage.parsing.logtime import parse_timestamps
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=timezone.utc)
+
+
+def ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text).tz_convert("UTC")
+
+
+def parse(lines, **kw):
+    return parse_lines(lines, now=NOW, **kw)
+
+
+def test_a_pid_and_role_before_a_day_month_year_date_keeps_the_date():
+    # Was read as a time of day alone: dated today instead of 2 Dec.
+    lines = ["7:M 02 Dec 2026 09:10:11.123 * Ready to accept connections", "7:S 02 Dec 2026 09:10:12.500 * Synced"]
+    df = parse(lines)
+    assert df["timestamp"].tolist() == [ts("2026-12-02T09:10:11.123Z"), ts("2026-12-02T09:10:12.5Z")]
+    assert df["message"][0] == "* Ready to accept connections"
+
+
+def test_a_bracketed_day_month_year_without_a_zone_keeps_the_date():
+    df = parse(["[02/Dec/2026 09:10:11] job started", "[02/Dec/2026 09:10:13] job done"])
+    assert df["timestamp"].tolist() == [ts("2026-12-02T09:10:11Z"), ts("2026-12-02T09:10:13Z")]
+
+
+def test_named_month_dates_are_read_without_a_year_or_with_one():
+    texts = ["02 Dec 2026 09:10:11.123", "[02/Dec/2026 09:10:11]", "13 Apr 12:52:30.731", "20 Dec 12:00:00", "Thu Nov 26 10:00:07 UTC 2026"]
+    got = parse_timestamps(pa.array(texts), "generic", now=NOW).tolist()
+    assert got == [ts("2026-12-02T09:10:11.123Z"), ts("2026-12-02T09:10:11Z"), ts("2026-04-13T12:52:30.731Z"),
+                   ts("2025-12-20T12:00:00Z"), ts("2026-11-26T10:00:07Z")]  # 20 Dec would be in the future
+
+
+def test_access_lines_with_padded_columns_a_vhost_or_no_zone():
+    lines = [
+        '10.1.10.51 -  -  [23/Dec/2026:21:20:35 +0000] "POST /api/rest HTTP/1.1" 200 - "-" "-"  293',
+        'www.example.com 1.2.3.4 - bob [23/Dec/2026:16:41:07 -0500] "GET / HTTP/1.0" 503 368 "-" "curl"',
+        '172.18.0.1 - - [23/Dec/2026 22:02:58] "GET /missing HTTP/1.1" 404 -',
+    ]
+    df = parse(lines, tz="UTC")
+    assert len(df) == 3
+    assert df["timestamp"].tolist() == [ts("2026-12-23T21:20:35Z"), ts("2026-12-23T21:41:07Z"), ts("2026-12-23T22:02:58Z")]
+    assert df["level"].tolist() == ["info", "error", "warn"]
+
+
+def test_a_pid_column_before_an_epoch_or_a_time_of_day():
+    lines = [
+        "1743339613.560493 poll([{fd=11}], 1, 49) = 0",
+        "10000 1743339614.000561 arch_prctl(ARCH_SET_FS, 0x7f) = 0",
+        "[10003] 1743339615.010612 <... accept4 resumed> = 4",
+    ]
+    df = parse(lines)
+    assert len(df) == 3
+    assert df["timestamp"].tolist() == [ts("2025-03-30T13:00:13.560493Z"), ts("2025-03-30T13:00:14.000561Z"), ts("2025-03-30T13:00:15.010612Z")]
+    assert df["message"][1] == "arch_prctl(ARCH_SET_FS, 0x7f) = 0"
+    timed = parse(["478760 12:21:46.359506 openat(AT_FDCWD) = 3", "478761 12:21:47.000001 close(3) = 0"])
+    assert timed["timestamp"].tolist() == [ts("2026-12-05T12:21:46.359506Z"), ts("2026-12-05T12:21:47.000001Z")]
+    assert timed["message"][1] == "close(3) = 0"
