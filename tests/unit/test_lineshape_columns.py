@@ -65,3 +65,56 @@ def test_a_pid_column_before_an_epoch_or_a_time_of_day():
     timed = parse(["478760 12:21:46.359506 openat(AT_FDCWD) = 3", "478761 12:21:47.000001 close(3) = 0"])
     assert timed["timestamp"].tolist() == [ts("2026-12-05T12:21:46.359506Z"), ts("2026-12-05T12:21:47.000001Z")]
     assert timed["message"][1] == "close(3) = 0"
+
+
+def test_a_level_letter_after_the_time_and_id_columns():
+    lines = [
+        "12-03 09:10:11.123  1234  5678 E Payments: card declined",
+        "12-03 09:10:11.200  1234  5679 I Payments: retry scheduled",
+        "12-03 09:10:12.001  1234  5680 W Net    : slow upstream",
+        "12-03 09:10:12.300 D/Cache( 1766): warmed",
+    ]
+    df = parse(lines)
+    assert df["level"].tolist() == ["error", "info", "warn", "debug"]
+    assert df["message"][0] == "card declined" and df["service"][0] == "Payments"
+
+
+def test_a_single_letter_that_only_some_messages_start_with_is_no_level():
+    lines = [f"12-03 09:10:1{i} 1234 worker started job {i}" for i in range(6)] + ["12-03 09:10:17 1234 I think this is fine", "12-03 09:10:18 1234 E coli sample ready"]
+    df = parse(lines)
+    assert df["level"].tolist() == ["info"] * 8  # timed, no marker: the default, never "error" for `E coli`
+    assert df["message"].iloc[-1].endswith("E coli sample ready")
+
+
+def test_esx_severity_code_after_the_time():
+    lines = ["2026-12-03T09:10:11.640Z In(14) vmsyslogd[1001]: Logs rotated", "2026-12-03T09:10:12.100Z Er(11) hostd[1002]: vm lost", "2026-12-03T09:10:13Z Wa(180) vmkwarning: cpu0 slow"]
+    df = parse(lines)
+    assert df["level"].tolist() == ["info", "error", "warn"]
+    assert df["message"][0] == "Logs rotated" and df["service"][1] == "hostd"
+
+
+def test_syslog_facility_and_severity_before_the_program():
+    lines = ["Dec  3 09:10:11 gw-1 daemon.err mcad[2910]: contact failed", "Dec  3 09:10:12 gw-1 user.notice syswrapper: applied", "Dec  3 09:10:13 gw-1 kernel: plain line"]
+    df = parse(lines)
+    assert df["level"].tolist() == ["error", "info", "info"]
+    assert df["service"].tolist() == ["mcad", "syswrapper", "kernel"]
+    assert df["message"][0] == "contact failed"
+
+
+def test_a_level_letter_before_or_a_level_word_inside_a_bracketed_time():
+    df = parse(["E [03/Dec/2026:09:10:11 +0000] Unable to bind", "I [03/Dec/2026:09:10:12 +0000] Listening"])
+    assert df["level"].tolist() == ["error", "info"] and df["message"][0] == "Unable to bind"
+    df = parse(["[DEBUG 2026-12-03 09:10:11 main]  exec started", "[ WARN 2026-12-03 09:10:12 main] exec slow"])
+    assert df["level"].tolist() == ["debug", "warn"]
+    assert df["timestamp"][1] == ts("2026-12-03T09:10:12Z")
+
+
+def test_a_level_word_after_a_padded_thread_column():
+    df = parse(["[2026-12-03T09:10:11.969Z tomcat-http--188" + " " * 80 + "ERROR com.acme.Async - request failed"])
+    assert df["level"][0] == "error"
+
+
+def test_glog_with_a_year_in_the_header():
+    df = parse(["I20261203 09:10:11.089828 400441 config.cc:27] Loading config", "E1203 09:10:12.000001 400441 main.cc:9] boom"])
+    assert df["timestamp"].tolist() == [ts("2026-12-03T09:10:11.089828Z"), ts("2026-12-03T09:10:12.000001Z")]
+    assert df["level"].tolist() == ["info", "error"]

@@ -107,6 +107,18 @@ def _time_only(arr: pa.Array, tz, now: datetime | None) -> pd.Series:
     return _iso(pc.binary_join_element_wise(pa.scalar(today), arr, " "), tz)
 
 
+def _klog(arr: pa.Array, tz, now) -> pd.Series:
+    """glog's `0517 15:04:22.619632`; glog 0.7+ writes the year too: `20200308 23:47:32.089828`."""
+    dated = np.asarray(pc.match_substring_regex(arr, r"^\d{8} ").to_numpy(zero_copy_only=False), dtype=bool)
+    if not dated.any():
+        return _with_year(arr, "%m%d %H:%M:%S", tz, now)
+    out = _nat(len(arr))
+    out[dated] = _fraction_optional(arr.filter(pa.array(dated)), "%Y%m%d %H:%M:%S", tz, False).to_numpy()
+    if not dated.all():
+        out[~dated] = _with_year(arr.filter(pa.array(~dated)), "%m%d %H:%M:%S", tz, now).to_numpy()
+    return out
+
+
 def _clf(arr: pa.Array, tz) -> pd.Series:
     """`10/Oct/2000:13:55:36 -0700`; Python's http.server writes `10/Oct/2000 13:55:36` without a zone (local time)."""
     if _any(arr, r"\d{4} \d"):
@@ -257,7 +269,7 @@ def parse_timestamps(arr: pa.Array, kind: str, *, tz=None, now: datetime | None 
         arr = pc.replace_substring_regex(arr, " +", " ") if _any(arr, "  ") else arr
         out = _with_year(arr, "%b %d %H:%M:%S", tz, now)
     elif kind == "klog":
-        out = _with_year(arr, "%m%d %H:%M:%S", tz, now)
+        out = _klog(arr, tz, now)
     elif kind == "clf":
         out = _clf(arr, tz)
     elif kind == "ctime":

@@ -75,6 +75,9 @@ LOGGER_PREFIX = r"^(?:(?P<clogger>[a-z][\w$]*(?:\.[\w$]+)+): |(?P<ologger>[a-z]\
 """Hadoop/Spark `pkg.Class: msg` and OpenStack `pkg.module [context] msg`, checked in a second pass
 only when a sample of messages starts that way (an extra alternative in REST doubles its cost)."""
 
+FACILITY = r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|ntp|security|console|local[0-7])"
+SEVERITY = r"(?:emerg|alert|crit|err|error|warning|warn|notice|info|debug)"
+"""`host daemon.err prog:`: syslog daemons that write the facility and severity of each message (busybox, UniFi)."""
 PID = r"(?:\[?\d{1,7}\]?(?::[A-Za-z])? +)"
 """A process id column before the time (strace -f `10000 1697048351.000561`, redis `1:M ` / `[3574] `)."""
 
@@ -84,7 +87,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape(
         "syslog",
         r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?) (?P<host>\S+) "
-        r"(?P<service>[^\s:\[]+(?: [^\s:\[]+)?)(?:\[\d+\])?: ?",
+        rf"(?:{FACILITY}\.(?P<level>{SEVERITY}) )?(?P<service>[^\s:\[]+(?: [^\s:\[]+)?)(?:\[\d+\])?: ?",
         "syslog",
     ),
     Shape(
@@ -98,21 +101,26 @@ SHAPES: tuple[Shape, ...] = (
     Shape("cri", rf"^(?P<ts>{ISO_TS}) (?:stdout|stderr) [FP] ", "iso"),
     Shape("iso", rf"^\[?(?P<ts>{ISO_TS})\]?[\s|]+", "iso"),
     Shape("prefixed-iso", rf"^[^\s\[]+(?: [^\s\[|]+)?:?\s+(?:\|\s+)?\[?(?P<ts>{ISO_TS})\]?[\s|]+", "iso"),
-    Shape("klog", r"^(?P<level>[IWEF])(?P<ts>\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
+    Shape("klog", r"^(?P<level>[IWEF])(?P<ts>(?:\d{4})?\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
     Shape("epoch", rf"^{PID}?\[?(?P<ts>\d{{10}}(?:\.\d{{1,9}})?|\d{{13}})\]?\s+", "epoch"),
     Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?", "yymmdd"),
     Shape("yy/mm/dd", r"^(?P<ts>\d\d/\d\d/\d\d \d\d:\d\d:\d\d) ", "yy/mm/dd"),
     Shape("timeonly", rf"^{PID}?\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{{1,6}})?)\]?\s+", "timeonly"),
     Shape("pid-dated", rf"^{PID}(?P<ts>\d\d? [A-Z][a-z]{{2}}(?: \d{{4}})? \d\d:\d\d:\d\d(?:[.,]\d{{1,6}})?) +", "generic"),
-    Shape("bracket-time", r"^\[(?P<ts>[^\]]*\d:\d\d:\d\d[^\]]*)\]\s*", "generic"),
+    Shape("bracket-time", r"^(?:(?P<level>[DIWEF]) )?\[(?P<ts>[^\]]*\d:\d\d:\d\d[^\]]*)\]\s*", "generic"),
     Shape("logfmt", r'^(?:[^"]*?\s)?(?:time|ts|timestamp|t)=(?:"(?P<ts>[^"]*)"|(?P<ts2>\S+))', "iso", rest=False),
     Shape("pylevel", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<service>[^:\s]+):", None, rest=False),
     Shape("levelonly", r"^\[?(?P<level>(?i:trace|debug|info|notice|warn|warning|error|severe|fatal|critical))\]?(?::\s*|\s+)", None, rest=False),
 )
 SHAPE_BY_NAME = {s.name: s for s in SHAPES}
 
-LEVEL_SEARCH = r"^.{0,60}?\b(?P<lvl>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|ALERT|EMERG)\b"
-"""Level words trusted anywhere near the start of a line (abbreviations like ERR or PANIC are not)."""
+LEVEL_SEARCH = r"^(?:.{0,60}?\S)?\s*\b(?P<lvl>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|ALERT|EMERG)\b"
+"""Level words trusted anywhere near the start of a line (abbreviations like ERR or PANIC are not); a run of
+padding (a thread column padded to 100 characters) does not count towards "near"."""
+
+ESX_LEVEL = r"^(?P<whole>(?P<code>Em|Al|Cr|Er|Wa|No|In|Db|Vb)\(\d+\) +)"
+"""VMware ESXi 7+ writes the severity as a two-letter code and the syslog priority right after the time: `In(166)`."""
+_ESX_WORDS = {"Em": "EMERG", "Al": "ALERT", "Cr": "CRIT", "Er": "ERROR", "Wa": "WARN", "No": "NOTICE", "In": "INFO", "Db": "DEBUG", "Vb": "VERBOSE"}
 
 LOGFMT_FIELDS = {
     "level": r'(?:^|\s)(?:level|lvl|severity)="?(?P<v>[A-Za-z]+)',
@@ -274,6 +282,20 @@ def _strip_program_prefix(msg: pa.Array, service: pa.Array | None, sample: int =
     return slice_from(msg, starts), _coalesce(service, prog)
 
 
+def _esx_levels(msg: pa.Array, level: pa.Array | None, sample: int = 200) -> tuple[pa.Array, pa.Array | None]:
+    """`In(166) Hostd[42]: msg` after the time: the level, taken off the message (checked only when a sample has one)."""
+    if not pc.any(pc.match_substring_regex(msg.slice(0, sample), ESX_LEVEL)).as_py():
+        return msg, level
+    st = pc.extract_regex(msg, ESX_LEVEL)
+    code = _field(st, "code")
+    if level is not None:
+        code = pc.if_else(pc.is_valid(level), pa.scalar(None, pa.string()), code)
+    words = pa.array(list(_ESX_WORDS.values()), pa.string())
+    found = pc.take(words, pc.index_in(code, pa.array(list(_ESX_WORDS), pa.string())))
+    starts = np.asarray(pc.fill_null(pc.if_else(pc.is_valid(code), pc.utf8_length(st.field("whole")), 0), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return slice_from(msg, starts), _coalesce(level, found)
+
+
 def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa.Array]]:
     """Mask of matching lines and, for those lines, the raw field columns (ts text, level text, message...)."""
     st = pc.extract_regex(arr, shape.pattern)
@@ -296,6 +318,9 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
             cols[name] = value
     if shape.rest:
         level = _coalesce(cols.get("level"), *(_field(sub, g) for g in ("lvl", "blvl", "alvl")))
+        if shape.name == "bracket-time":  # `[DEBUG 2015-05-20 12:22:19 main]`: the level inside the bracket
+            level = _coalesce(level, _field(pc.extract_regex(cols["ts"], LEVEL_SEARCH), "lvl"))
+        cols["msg"], level = _esx_levels(cols["msg"], level)
         missing = pc.is_null(level)
         if pc.any(missing).as_py():
             mask = np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)
@@ -452,6 +477,7 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
     if (level is not None and level - 1 > t1 and level - 1 not in timeish
             and level - 1 in _positions(rows, lambda t: bool(_NAME_TOKEN.match(t)) and not _timeish(t), len(lines))):
         service = level - 1
+    letter = level is None and _letter_after_ids(rows, t1, len(lines))
     parts, i = [], 0
     while i <= end:
         if i == t0:
@@ -461,7 +487,22 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
             continue
         parts.append(r"(?P<level>\S+)" if i == level else r"(?P<service>\S+)" if i == service else r"\S+")
         i += 1
-    return Shape("inferred-tokens", "^" + r"\s+".join(parts) + r"(?:\s+|$)", kind, rest=False)
+    end_of_header = r"(?:(?:\s+\d+)*\s+(?P<level>[VDIWEF])(?:\s+|/)|\s+|$)" if letter else r"(?:\s+|$)"
+    return Shape("inferred-tokens", "^" + r"\s+".join(parts) + end_of_header, kind, rest=False)
+
+
+_LETTER_LEVEL = re.compile(r"^[VDIWEF](?:/|$)")
+
+
+def _letter_after_ids(rows: list[list[str]], t1: int, total: int) -> bool:
+    """Android logcat's `time pid tid E Tag: msg`: a level letter as the first token after the time and the
+    numeric id columns, in nearly every line (a letter that only some messages start with is a word)."""
+    def letter(row: list[str]) -> bool:
+        i = t1 + 1
+        while i < len(row) and row[i].isdigit():
+            i += 1
+        return i < len(row) and bool(_LETTER_LEVEL.match(row[i]))
+    return sum(letter(r) for r in rows) >= INFER_SHARE * total
 
 
 def infer_shape(sample: pa.Array) -> Shape | None:
