@@ -118,3 +118,25 @@ def test_glog_with_a_year_in_the_header():
     df = parse(["I20261203 09:10:11.089828 400441 config.cc:27] Loading config", "E1203 09:10:12.000001 400441 main.cc:9] boom"])
     assert df["timestamp"].tolist() == [ts("2026-12-03T09:10:11.089828Z"), ts("2026-12-03T09:10:12.000001Z")]
     assert df["level"].tolist() == ["info", "error"]
+
+
+def test_an_unread_line_with_a_date_after_a_few_columns_is_its_own_event():
+    lines = [f"2026-12-03 09:10:1{i} INFO svc tick {i}" for i in range(6)]
+    lines += ["job-42 (2026-12-03 09:10:20) finished", "WHERE created_at > '2026-01-01 00:00:00'"]
+    df = parse(lines, tz="UTC")
+    assert len(df) == 7  # the SQL line continues the job line; the job line is not folded into tick 5
+    assert df["message"][5] == "svc tick 5"
+    assert df["timestamp"][6] == ts("2026-12-03T09:10:20Z")
+    assert df["message"][6].endswith("WHERE created_at > '2026-01-01 00:00:00'")
+
+
+def test_otel_json_time_in_nanoseconds():
+    df = parse(['{"timestamp_ns":"1700000000000000000","severity":"INFO","body":"started"}', '{"timeUnixNano":1700000001000000000,"severity":"ERROR","body":"boom"}'])
+    assert df["timestamp"].tolist() == [ts("2023-11-14T22:13:20Z"), ts("2023-11-14T22:13:21Z")]
+    assert df["message"].tolist() == ["started", "boom"]
+
+
+def test_mysql_time_lines():
+    df = parse(["# Time: 170213 16:00:33", "# Time: 170213  6:00:34", "170213 16:00:35 [ERROR] Cannot open"], tz="UTC")
+    assert df["timestamp"].tolist() == [ts("2017-02-13T16:00:33Z"), ts("2017-02-13T06:00:34Z"), ts("2017-02-13T16:00:35Z")]
+    assert df["level"][2] == "error"

@@ -274,7 +274,9 @@ def parse_timestamps(arr: pa.Array, kind: str, *, tz=None, now: datetime | None 
         out = _clf(arr, tz)
     elif kind == "ctime":
         out = _fraction_optional(pc.replace_substring_regex(arr, " +", " "), "%a %b %d %H:%M:%S %Y", tz, False)
-    elif kind == "yymmdd":
+    elif kind == "yymmdd":  # HDFS `081109 203615`; MySQL 5 `170213 16:00:33`, `170213  6:00:33`
+        if _any(arr, ":"):
+            arr = pc.replace_substring(pc.replace_substring_regex(arr, r"^(\d{6})  ?(\d):", r"\1 0\2:"), ":", "")
         out = _to_dt(_series(arr), "%y%m%d %H%M%S", tz, False)
     elif kind == "yy/mm/dd":
         out = _to_dt(_series(arr), "%y/%m/%d %H:%M:%S", tz, False)

@@ -103,7 +103,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("prefixed-iso", rf"^[^\s\[]+(?: [^\s\[|]+)?:?\s+(?:\|\s+)?\[?(?P<ts>{ISO_TS})\]?[\s|]+", "iso"),
     Shape("klog", r"^(?P<level>[IWEF])(?P<ts>(?:\d{4})?\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
     Shape("epoch", rf"^{PID}?\[?(?P<ts>\d{{10}}(?:\.\d{{1,9}})?|\d{{13}})\]?\s+", "epoch"),
-    Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?", "yymmdd"),
+    Shape("yymmdd", r"^(?:# ?Time: )?(?P<ts>\d{6} (?:\d{6}|[ \d]\d:\d\d:\d\d))(?:\s+(?:\d+\s+)?|$)", "yymmdd"),
     Shape("yy/mm/dd", r"^(?P<ts>\d\d/\d\d/\d\d \d\d:\d\d:\d\d) ", "yy/mm/dd"),
     Shape("timeonly", rf"^{PID}?\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{{1,6}})?)\]?\s+", "timeonly"),
     Shape("pid-dated", rf"^{PID}(?P<ts>\d\d? [A-Z][a-z]{{2}}(?: \d{{4}})? \d\d:\d\d:\d\d(?:[.,]\d{{1,6}})?) +", "generic"),
@@ -381,6 +381,7 @@ INFER_TOKENS = 12
 INFER_SHARE = 0.8
 INFER_MAX_START = 4  # the time must start within the first tokens
 _PROSE = re.compile(r"^[a-z]{2,}[,:;.]?$")
+_CODE = re.compile(r"['\"=<>]")
 _TIME_TOKEN = re.compile(r"\d:\d\d:\d\d|\d{4}[-./]?\d\d[-./]?\d\d[-T_.:]\d\d[.:]\d\d[.:]\d\d")
 _DATE_TOKEN = re.compile(
     r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{8}|\d\d?[-./]\d\d?"
@@ -466,8 +467,8 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
     if got is None:
         return None
     t0, anchor, t1, kind = got
-    if t0 > INFER_MAX_START or sum(not any(_PROSE.match(t) for t in r[:t0]) for r in rows) < INFER_SHARE * len(rows):
-        return None  # `retrying in 00:00:05 ...`: a time inside a sentence is no header
+    if t0 > INFER_MAX_START or sum(not any(_PROSE.match(t) or _CODE.search(t) for t in r[:t0]) for r in rows) < INFER_SHARE * len(rows):
+        return None  # `retrying in 00:00:05 ...`, `WHERE at > '2026-01-01 00:00:00'`: a time inside text or code is no header
     timeish = _positions(rows, _timeish, len(lines))
     dates = _positions(rows, lambda t: bool(_DATE_TOKEN.match(t)), len(lines))
     levels = [i for i in _positions(rows, lambda t: bool(_LEVEL_TOKEN.match(t)), len(lines)) if not t0 <= i <= t1]
