@@ -87,7 +87,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape(
         "syslog",
         r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?) (?P<host>\S+) "
-        rf"(?:{FACILITY}\.(?P<level>{SEVERITY}) )?(?P<service>[^\s:\[]+(?: [^\s:\[]+)?)(?:\[\d+\])?: ?",
+        r"(?P<service>[^\s:\[]+(?: [^\s:\[]+)?)(?:\[\d+\])?: ?",
         "syslog",
     ),
     Shape(
@@ -114,9 +114,11 @@ SHAPES: tuple[Shape, ...] = (
 )
 SHAPE_BY_NAME = {s.name: s for s in SHAPES}
 
-LEVEL_SEARCH = r"^(?:.{0,60}?\S)?\s*\b(?P<lvl>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|ALERT|EMERG)\b"
-"""Level words trusted anywhere near the start of a line (abbreviations like ERR or PANIC are not); a run of
-padding (a thread column padded to 100 characters) does not count towards "near"."""
+LEVEL_SEARCH = r"^.{0,60}?\b(?P<lvl>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|ALERT|EMERG)\b"
+"""Level words trusted anywhere near the start of a line (abbreviations like ERR or PANIC are not)."""
+PADDING = " " * 8
+"""A run of padding (a thread column padded to 100 characters) does not count towards "near": such lines are
+searched again with the runs squeezed (a plain substring test finds them first, so others pay nothing)."""
 
 ESX_LEVEL = r"^(?P<whole>(?P<code>Em|Al|Cr|Er|Wa|No|In|Db|Vb)\(\d+\) +)"
 """VMware ESXi 7+ writes the severity as a two-letter code and the syslog priority right after the time: `In(166)`."""
@@ -282,6 +284,32 @@ def _strip_program_prefix(msg: pa.Array, service: pa.Array | None, sample: int =
     return slice_from(msg, starts), _coalesce(service, prog)
 
 
+def _search_level(msg: pa.Array) -> pa.Array | None:
+    found = _field(pc.extract_regex(msg, LEVEL_SEARCH), "lvl")
+    padded = pc.and_(pc.is_null(found), pc.match_substring(msg, PADDING)) if found is not None else pc.match_substring(msg, PADDING)
+    if not pc.any(padded).as_py():
+        return found
+    at = np.flatnonzero(np.asarray(padded.to_numpy(zero_copy_only=False), dtype=bool))
+    squeezed = pc.replace_substring_regex(msg.take(pa.array(at)), r"\s{2,}", " ")
+    again = pd.Series(_field(pc.extract_regex(squeezed, LEVEL_SEARCH), "lvl"), dtype=STR).to_numpy()
+    out = pd.Series(found, dtype=STR) if found is not None else pd.Series(pd.NA, index=range(len(msg)), dtype=STR)
+    out.iloc[at] = again
+    return pa.array(out, pa.string(), from_pandas=True)
+
+
+_FACILITY_SERVICE = rf"^{FACILITY}\.(?P<sev>{SEVERITY}) (?P<service>.+)$"
+
+
+def _facility_levels(service: pa.Array, sample: int = 200) -> tuple[pa.Array, pa.Array | None]:
+    """`host daemon.err mcad[42]:`: the service column read `daemon.err mcad`; the severity is the header's level."""
+    if not pc.any(pc.match_substring_regex(service.slice(0, sample), _FACILITY_SERVICE)).as_py():
+        return service, None
+    st = pc.extract_regex(service, _FACILITY_SERVICE)
+    has = pc.is_valid(st)
+    sev = pc.if_else(has, st.field("sev"), pa.scalar(None, pa.string()))
+    return pc.if_else(has, st.field("service"), service), sev
+
+
 def _esx_levels(msg: pa.Array, level: pa.Array | None, sample: int = 200) -> tuple[pa.Array, pa.Array | None]:
     """`In(166) Hostd[42]: msg` after the time: the level, taken off the message (checked only when a sample has one)."""
     if not pc.any(pc.match_substring_regex(msg.slice(0, sample), ESX_LEVEL)).as_py():
@@ -320,11 +348,14 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
         level = _coalesce(cols.get("level"), *(_field(sub, g) for g in ("lvl", "blvl", "alvl")))
         if shape.name == "bracket-time":  # `[DEBUG 2015-05-20 12:22:19 main]`: the level inside the bracket
             level = _coalesce(level, _field(pc.extract_regex(cols["ts"], LEVEL_SEARCH), "lvl"))
+        if shape.name == "syslog" and cols.get("service") is not None:
+            cols["service"], sev = _facility_levels(cols["service"])
+            level = _coalesce(sev, level)
         cols["msg"], level = _esx_levels(cols["msg"], level)
         missing = pc.is_null(level)
         if pc.any(missing).as_py():
             mask = np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)
-            searched = _field(pc.extract_regex(cols["msg"].filter(missing), LEVEL_SEARCH), "lvl")
+            searched = _search_level(cols["msg"].filter(missing))
             merged = pd.Series(level, dtype=STR)
             merged[mask] = pd.Series(searched, dtype=STR).to_numpy()
             level = pa.array(merged, pa.string(), from_pandas=True)
