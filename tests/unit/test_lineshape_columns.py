@@ -140,3 +140,26 @@ def test_mysql_time_lines():
     df = parse(["# Time: 170213 16:00:33", "# Time: 170213  6:00:34", "170213 16:00:35 [ERROR] Cannot open"], tz="UTC")
     assert df["timestamp"].tolist() == [ts("2017-02-13T16:00:33Z"), ts("2017-02-13T06:00:34Z"), ts("2017-02-13T16:00:35Z")]
     assert df["level"][2] == "error"
+
+
+def test_a_host_word_before_the_program_after_a_learned_header():
+    lines = [
+        f"- 1764753011 2026.12.03 rack{i} Dec 3 09:10:1{i} rack{i}/rack{i} backupd(pam_env)[29{i}]: snapshot rotated" for i in range(5)
+    ] + ["- 1764753020 2026.12.03 admin1 Dec 3 09:10:20 ops@admin1 /opt/tools/bin/syncer[1682]: peer unreachable"]
+    df = parse(lines)
+    assert df["message"].tolist() == ["snapshot rotated"] * 5 + ["peer unreachable"]
+    assert df["service"].tolist() == ["backupd(pam_env)"] * 5 + ["/opt/tools/bin/syncer"]
+
+
+def test_words_before_an_epoch_column_are_header_columns_when_the_epochs_are_a_clock():
+    lines = [f"{52001 + i} rack-{i} disk health {1764753011 + 60 * i} 1 spindle degraded" for i in range(6)]
+    df = parse(lines)
+    assert df["timestamp"][1] == ts("2025-12-03T09:11:11Z")
+    assert all(m.endswith("spindle degraded") and "disk" not in m for m in df["message"])
+    ids = [f"order {1000000000 + 987654321 * (i % 2) + i} shipped to {c}" for i, c in enumerate("abcdef")]
+    assert parse(ids)["timestamp"].isna().all()  # ids years apart are no clock
+
+
+def test_a_responsible_pid_after_the_syslog_program():
+    df = parse(["Dec  3 09:10:11 mac-1 guardd[129] ([31211]): blocked outbound to /var/run/socket"])
+    assert df["service"][0] == "guardd" and df["message"][0] == "blocked outbound to /var/run/socket"

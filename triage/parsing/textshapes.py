@@ -87,7 +87,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape(
         "syslog",
         r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?) (?P<host>\S+) "
-        r"(?P<service>[^\s:\[]+(?: [^\s:\[]+)?)(?:\[\d+\])?: ?",
+        r"(?P<service>[^\s:\[]+(?: [^\s:\[]+)?)(?:\[\d+\])?(?: \(\[?\d+\]?\))?: ?",
         "syslog",
     ),
     Shape(
@@ -256,9 +256,10 @@ def _strip_logger_prefix(msg: pa.Array, sample: int = 200, share: float = 0.1) -
 
 PROGRAM_PREFIX = (
     r"^(?:(?P<dprog>\w[\w.$/-]*(?: [*\w.$/-]+)?) - "
-    r"|(?P<cprog>[A-Za-z_][\w.$/-]*)(?:\[\d+\])?: )"
+    r"|(?:[\w.@/-]*[\d.@-][\w.@/-]* )?(?P<cprog>/?[A-Za-z_][\w.$/-]*(?:\([\w.-]+\))?)(?:\[\d+\])?: )"
 )
-"""`program - msg` / `component: msg` / `prog[42]: msg` right after a header: the program or component is the service."""
+"""`program - msg` / `component: msg` / `prog[42]: msg` right after a header: the program or component is the service.
+A host-like word (digit, dot, dash or @ in it) may come first: `rack7/rack7 backupd(pam_env)[291]: msg`."""
 _NOT_PROGRAM = rf"^(?i:{LEVEL_WORDS}|warning|information|caused by|note|https?)$|(?:Exception|Error|Throwable|Warning)$"
 
 
@@ -411,8 +412,18 @@ def pri_levels(pri: pa.Array) -> pd.Series:
 INFER_TOKENS = 12
 INFER_SHARE = 0.8
 INFER_MAX_START = 4  # the time must start within the first tokens
-_PROSE = re.compile(r"^[a-z]{2,}[,:;.]?$")
 _CODE = re.compile(r"['\"=<>]")
+_PROSE_OR_CODE = re.compile(r"^[a-z]{2,}[,:;.]?$|['\"=<>]")
+CLOCK_SPAN = 5 * 365 * 86400  # seconds: the epochs of one log's sample lie within a few years; ids spread wider
+
+
+def _clock_like(rows: list[list[str]], at: int) -> bool:
+    values = []
+    for r in rows:
+        if len(r) > at and _EPOCH_TOKEN.match(r[at]):
+            v = float(r[at].strip("[]()"))
+            values.append(v / 1000 if v > 1e11 else v)
+    return len(values) >= 3 and max(values) - min(values) <= CLOCK_SPAN
 _TIME_TOKEN = re.compile(r"\d:\d\d:\d\d|\d{4}[-./]?\d\d[-./]?\d\d[-T_.:]\d\d[.:]\d\d[.:]\d\d")
 _DATE_TOKEN = re.compile(
     r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{8}|\d\d?[-./]\d\d?"
@@ -498,7 +509,9 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
     if got is None:
         return None
     t0, anchor, t1, kind = got
-    if t0 > INFER_MAX_START or sum(not any(_PROSE.match(t) or _CODE.search(t) for t in r[:t0]) for r in rows) < INFER_SHARE * len(rows):
+    # An epoch column whose values lie close together is a clock even after words (`52001 rack-3 disk health 1764753011`).
+    prose = _CODE if kind == "epoch" and _clock_like(rows, t0) else _PROSE_OR_CODE
+    if t0 > INFER_MAX_START or sum(not any(prose.search(t) for t in r[:t0]) for r in rows) < INFER_SHARE * len(rows):
         return None  # `retrying in 00:00:05 ...`, `WHERE at > '2026-01-01 00:00:00'`: a time inside text or code is no header
     timeish = _positions(rows, _timeish, len(lines))
     dates = _positions(rows, lambda t: bool(_DATE_TOKEN.match(t)), len(lines))
