@@ -163,3 +163,13 @@ def test_words_before_an_epoch_column_are_header_columns_when_the_epochs_are_a_c
 def test_a_responsible_pid_after_the_syslog_program():
     df = parse(["Dec  3 09:10:11 mac-1 guardd[129] ([31211]): blocked outbound to /var/run/socket"])
     assert df["service"][0] == "guardd" and df["message"][0] == "blocked outbound to /var/run/socket"
+
+
+def test_a_dotted_name_after_the_syslog_program_stays_in_the_message():
+    lines = [f"Dec  3 09:10:1{i} mac-1 cts[258]: org.example.job{i}.daily: due, running now" for i in range(3)]
+    lines += [f"Dec  3 09:10:2{i} mac-1 kernel[0]: wl0 link {i} up" for i in range(7)]
+    df = parse(lines)
+    assert df["service"].tolist()[:4] == ["cts"] * 3 + ["kernel"]
+    assert df["message"][2] == "org.example.job2.daily: due, running now"
+    java = parse([f"2026-12-03 09:10:1{i} INFO org.acme.Billing: charged order {i}" for i in range(4)])
+    assert java["message"][1] == "charged order 1"  # no program named: the logger comes off as before

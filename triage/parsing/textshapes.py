@@ -238,8 +238,23 @@ def _take_host_token(msg: pa.Array, service: pa.Array, sample: int = 200) -> tup
     return slice_from(msg, starts), host
 
 
-def _strip_logger_prefix(msg: pa.Array, sample: int = 200, share: float = 0.1) -> tuple[pa.Array, pa.Array | None]:
-    """Take a leading `pkg.Class: ` / `pkg.module [ctx] ` off messages, when the sample says the input writes them."""
+def _strip_logger_prefix(msg: pa.Array, named: pa.Array | None = None, sample: int = 200, share: float = 0.1) -> tuple[pa.Array, pa.Array | None]:
+    """Take a leading `pkg.Class: ` / `pkg.module [ctx] ` off messages, when the sample says the input writes them.
+
+    Not where the header already named the program (`cts[258]: org.example.job.daily: ...`):
+    after a program, a dotted name is the message's own subject."""
+    if named is not None:
+        free = pc.is_null(named)
+        if not pc.any(free).as_py():
+            return msg, None
+        if not pc.all(free).as_py():
+            at = np.flatnonzero(np.asarray(free.to_numpy(zero_copy_only=False), dtype=bool))
+            stripped, logger = _strip_logger_prefix(msg.take(pa.array(at)), None, sample, share)
+            if logger is None:
+                return msg, None
+            out = pc.replace_with_mask(msg, free, stripped)
+            full = pc.replace_with_mask(pa.nulls(len(msg), pa.string()), free, logger.cast(pa.string()))
+            return out, full
     head = msg.slice(0, sample)
     if len(head) == 0 or (pc.sum(pc.match_substring_regex(head, LOGGER_PREFIX)).as_py() or 0) < share * len(head):
         return msg, None
@@ -256,19 +271,26 @@ def _strip_logger_prefix(msg: pa.Array, sample: int = 200, share: float = 0.1) -
 
 PROGRAM_PREFIX = (
     r"^(?:(?P<dprog>\w[\w.$/-]*(?: [*\w.$/-]+)?) - "
-    r"|(?:[\w.@/-]*[\d.@-][\w.@/-]* )?(?P<cprog>/?[A-Za-z_][\w.$/-]*(?:\([\w.-]+\))?)(?:\[\d+\])?: )"
+    r"|(?P<cprog>[A-Za-z_][\w.$/-]*)(?:\[\d+\])?: )"
 )
-"""`program - msg` / `component: msg` / `prog[42]: msg` right after a header: the program or component is the service.
-A host-like word (digit, dot, dash or @ in it) may come first: `rack7/rack7 backupd(pam_env)[291]: msg`."""
+"""`program - msg` / `component: msg` / `prog[42]: msg` right after a header: the program or component is the service."""
+HOSTED_PROGRAM = r"^(?:[\w.@/#-]*[\d.@/-][\w.@/#-]* )(?P<cprog>/?[A-Za-z_][\w.$/-]*(?:\([\w.-]+\))?)(?:\[\d+\])?: "
+"""The same with a host-like word (digit, dot, dash or @ in it) first: `rack7/rack7 backupd(pam_env)[291]: msg`;
+tried only when the sample does not have the plain form (the plain regex stays the cheap one)."""
 _NOT_PROGRAM = rf"^(?i:{LEVEL_WORDS}|warning|information|caused by|note|https?)$|(?:Exception|Error|Throwable|Warning)$"
 
 
 def _strip_program_prefix(msg: pa.Array, service: pa.Array | None, sample: int = 200, share: float = 0.5) -> tuple[pa.Array, pa.Array | None]:
     """Take a `program - ` / `component: ` prefix off messages that have no service yet, when most of a sample has one."""
     head = msg.slice(0, sample)
-    if len(head) == 0 or (pc.sum(pc.match_substring_regex(head, PROGRAM_PREFIX)).as_py() or 0) < share * len(head):
+    if len(head) == 0:
         return msg, service
-    st = pc.extract_regex(msg, "^(?P<whole>" + PROGRAM_PREFIX[1:] + ")")
+    for pattern in (PROGRAM_PREFIX, HOSTED_PROGRAM):
+        if (pc.sum(pc.match_substring_regex(head, pattern)).as_py() or 0) >= share * len(head):
+            break
+    else:
+        return msg, service
+    st = pc.extract_regex(msg, "^(?P<whole>" + pattern[1:] + ")")
     prog = _coalesce(_field(st, "dprog"), _field(st, "cprog"))
     bad = pc.fill_null(pc.match_substring_regex(prog, _NOT_PROGRAM), True)
     logger = pc.fill_null(pc.match_substring_regex(prog, LOGGER_NAME), False)
@@ -363,7 +385,7 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
         cols["level"] = level
         # A logger (`c.e.checkout.OrderService`, `org.apache.spark.Executor: `) names code, not a
         # service: it is taken off the message but does not fill the service column.
-        cols["msg"], prefixed = _strip_logger_prefix(cols["msg"])
+        cols["msg"], prefixed = _strip_logger_prefix(cols["msg"], cols.get("service") if shape.name == "syslog" else None)
         bracketed = _service_from_brackets(_field(sub, "t2"))
         cols["service"] = _coalesce(_not_logger(cols.get("service")), _not_logger(_field(sub, "logger")),
                                     _not_logger(prefixed), bracketed)
