@@ -173,3 +173,13 @@ def test_a_dotted_name_after_the_syslog_program_stays_in_the_message():
     assert df["message"][2] == "org.example.job2.daily: due, running now"
     java = parse([f"2026-12-03 09:10:1{i} INFO org.acme.Billing: charged order {i}" for i in range(4)])
     assert java["message"][1] == "charged order 1"  # no program named: the logger comes off as before
+
+
+def test_a_thread_column_with_brackets_inside_and_a_dash_before_the_message():
+    lines = [
+        "2026-12-03 09:10:11,747 - INFO  [Replica[id=3]/10.0.0.5:7000:Replicator@120] - replica caught up",
+        "2026-12-03 09:10:12,394 - WARN  [Flusher:42:Journal$Flusher@88] - flush slow",
+    ]
+    df = parse(lines)
+    assert df["level"].tolist() == ["info", "warn"]
+    assert df["message"].tolist() == ["replica caught up", "flush slow"]

@@ -65,7 +65,7 @@ def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
 REST = (
     r"(?:[\s|:\-]*(?:\d+ +)?(?:\[(?P<t1>[^\]]*)\]\s*)?"
     rf"(?:(?P<lvl>{_LV})\b|\[(?:\w+:)?(?P<blvl>{_LV_ANYCASE})\]|<(?P<alvl>{_LV_ANYCASE})>)"
-    r"[\s|:\-]*(?:\[(?P<t2>[^\]]*)\]\s*)?(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +)?)?"
+    r"[\s|:\-]*(?:\[(?P<t2>(?:[^\[\]]|\[[^\]]*\])*)\]\s*(?:- +)?)?(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +)?)?"
 )
 """Optional level prefix after a header: log4j/logback `LEVEL [thread] logger - `, `[thread] LEVEL`, oslo `PID LEVEL`,
 nginx `[error]`, Apache `[core:error]`, `<warn>`. Kept DFA-friendly: no counted repeats, no
