@@ -15,8 +15,8 @@ import pytest
 from triage.parsing.lineshape import parse_lines
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "lnav_samples.jsonl"
-TIME_FLOOR = 0.93
-LEVEL_FLOOR = 0.90
+TIME_FLOOR = 0.95
+LEVEL_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from triage.events import MAX_RAW_CHARS
+from triage.parsing.logtime import EMBEDDED
 
 CONTINUATION = (
     r"^(?:\s+\S"  # indented: Java "\tat", Python "  File", Node "    at", Go "\t/app/x.go:12"
@@ -27,6 +28,9 @@ TIMESTAMPISH = (
     r"|\d\d/[A-Z][a-z]{2}/\d{4}|\d{1,2}:\d\d:\d\d|\d{10}\b|\d{6} \d{6}|\d\d/\d\d/\d\d |[\d./-]{4,12}[ T]\d{1,2}:\d\d:\d\d)"
 )
 """A line starting like a date is a new record in a layout we did not recognise, never a continuation."""
+DATED_COLUMN = r"^(?:[^\s'\"=]+ +){1,4}[\[(]?" + EMBEDDED
+"""A full date-time after a few header columns (`10.1.10.51 -  - [23/Dec/2014:21:20:35 +0000]`): a record whose
+header we did not read, not a continuation. Quotes or `=` before it (SQL, key=value payload) do not count."""
 PANIC_START = r"^(?:panic: |fatal error: |SIGQUIT: |SIGSEGV|SIGABRT: )"
 
 
@@ -46,6 +50,11 @@ def start_flags(lines: pa.Array, header: np.ndarray, *, header_dominated: bool, 
     start = header | panic
     if header_dominated:
         cont = ~start & ~_mask(lines, TIMESTAMPISH)
+        if cont.any():
+            at = np.flatnonzero(cont)
+            some = lines.take(pa.array(at))
+            dated = _mask(some, DATED_COLUMN) & ~_mask(some, CONTINUATION)
+            cont[at[dated]] = False
     else:
         basic = _mask(lines, CONTINUATION) & ~start
         prev_basic = np.concatenate(([False], basic[:-1]))

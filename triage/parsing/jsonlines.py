@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 from triage.events import MAX_RAW_CHARS
 from triage.parsing.levels import level_of
 
-TIME_KEYS = ("@timestamp", "timestamp", "time", "ts", "@t", "datetime", "date", "asctime", "eventTime", "t")
-MESSAGE_KEYS = ("message", "msg", "@m", "log", "event", "text", "@mt")
+TIME_KEYS = ("@timestamp", "timestamp", "time", "ts", "@t", "datetime", "date", "asctime", "eventTime", "t", "timestamp_ns", "timeUnixNano", "time_unix_nano")
+MESSAGE_KEYS = ("message", "msg", "@m", "log", "event", "text", "@mt", "body")
 LEVEL_KEYS = ("log.level", "level", "severity", "lvl", "loglevel", "log_level", "levelname", "@l", "level_name")
 SERVICE_KEYS = ("service.name", "service", "app", "application", "app.name", "kubernetes.container.name", "logger", "logger_name", "log.logger", "logger.name")
 HOST_KEYS = ("host.name", "host.hostname", "hostname", "host", "kubernetes.pod.name", "pod", "node")

@@ -107,6 +107,33 @@ def _time_only(arr: pa.Array, tz, now: datetime | None) -> pd.Series:
     return _iso(pc.binary_join_element_wise(pa.scalar(today), arr, " "), tz)
 
 
+def _klog(arr: pa.Array, tz, now) -> pd.Series:
+    """glog's `0517 15:04:22.619632`; glog 0.7+ writes the year too: `20200308 23:47:32.089828`."""
+    dated = np.asarray(pc.match_substring_regex(arr, r"^\d{8} ").to_numpy(zero_copy_only=False), dtype=bool)
+    if not dated.any():
+        return _with_year(arr, "%m%d %H:%M:%S", tz, now)
+    out = _nat(len(arr))
+    out[dated] = _fraction_optional(arr.filter(pa.array(dated)), "%Y%m%d %H:%M:%S", tz, False).to_numpy()
+    if not dated.all():
+        out[~dated] = _with_year(arr.filter(pa.array(~dated)), "%m%d %H:%M:%S", tz, now).to_numpy()
+    return out
+
+
+def _clf(arr: pa.Array, tz) -> pd.Series:
+    """`10/Oct/2000:13:55:36 -0700`; Python's http.server writes `10/Oct/2000 13:55:36` without a zone (local time)."""
+    if _any(arr, r"\d{4} \d"):
+        arr = pc.replace_substring_regex(arr, r"^(\S+/\d{4}) ", r"\1:")
+    zoned = np.asarray(pc.match_substring_regex(arr, r" [+-]\d{4}$").to_numpy(zero_copy_only=False), dtype=bool)
+    s = _series(arr)
+    if zoned.all():
+        return _to_dt(s, "%d/%b/%Y:%H:%M:%S %z", tz, True)
+    out = _nat(len(s))
+    if zoned.any():
+        out[zoned] = _to_dt(s[zoned], "%d/%b/%Y:%H:%M:%S %z", tz, True)
+    out[~zoned] = _to_dt(s[~zoned], "%d/%b/%Y:%H:%M:%S", tz, False)
+    return out
+
+
 def _epoch(arr: pa.Array) -> pd.Series:
     num = pd.to_numeric(_series(arr), errors="coerce").astype("float64")
     scale = np.where(num > 1e17, 1e-9, np.where(num > 1e14, 1e-6, np.where(num > 1e11, 1e-3, 1.0)))
@@ -129,6 +156,13 @@ GENERIC_TIME = r"(?P<H>\d\d?):(?P<M>\d\d?):(?P<S>\d\d?)(?:[.,:](?P<f>\d{1,9}))?"
 
 
 _MONTH_NAME = r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+NAMED_DMY = (
+    r"^\W*(?P<d>\d\d?)[-/ ](?P<mon>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))[a-z]*\.?[-/ ,]+"
+    r"(?:(?P<y>\d{4})[-T _:/]+)?" + _TIME_PART + r"(?P<zone>\s*(?:[A-Za-z]{1,5}\b|[+-]\d\d:?\d\d))?"
+)
+"""`02 Dec 2026 09:10:11.123` (redis), `02/Dec/2026 09:10:11` (Python's http.server), `13 Apr 12:52:30.731`:
+day, month name, optional year, time, read without dateutil. A zone after the time is left to dateutil."""
 
 
 def _join(*parts) -> pa.Array:
@@ -170,6 +204,31 @@ def _dated(st: pa.StructArray, tz, now) -> np.ndarray:
     return parsed
 
 
+def _named_dmy(arr: pa.Array, tz, now) -> np.ndarray:
+    """UTC ns of `day month-name [year] time` strings (NaT as min int64 where the layout differs or a zone follows)."""
+    out = np.full(len(arr), np.iinfo(np.int64).min, dtype=np.int64)
+    st = pc.extract_regex(arr, NAMED_DMY)
+    ok = np.asarray(pc.and_(pc.is_valid(st), pc.equal(pc.fill_null(st.field("zone"), ""), "")).fill_null(False)
+                    .to_numpy(zero_copy_only=False), dtype=bool)
+    if not ok.any():
+        return out
+    st = st.filter(pa.array(ok))
+    mon = pc.utf8_lower(st.field("mon"))
+    month = pc.take(pa.array([f"{i + 1:02d}" for i in range(12)]), pc.index_in(mon, pa.array(_MONTHS)))
+    day = pc.utf8_lpad(st.field("d"), 2, "0")
+    md = _join(month, pa.scalar("-"), day, pa.scalar(" "), _clock(st))
+    year = st.field("y")
+    has_year = np.asarray(pc.not_equal(year, "").to_numpy(zero_copy_only=False), dtype=bool)
+    parsed = np.full(len(st), np.iinfo(np.int64).min, dtype=np.int64)
+    if has_year.any():
+        iso = _join(year, pa.scalar("-"), md).filter(pa.array(has_year))
+        parsed[has_year] = _ns(_to_dt(_series(iso), "%Y-%m-%d %H:%M:%S.%f", tz, False))
+    if not has_year.all():
+        parsed[~has_year] = _ns(_with_year(md.filter(pa.array(~has_year)), "%m-%d %H:%M:%S", tz, now))
+    out[ok] = parsed
+    return out
+
+
 def _generic(arr: pa.Array, tz, now: datetime | None) -> pd.Series:
     """Unusual layouts: pull the numbers out, rebuild ISO text, then the usual vectorised parsers.
 
@@ -181,9 +240,16 @@ def _generic(arr: pa.Array, tz, now: datetime | None) -> pd.Series:
     named = np.asarray(pc.match_substring_regex(arr, _MONTH_NAME).to_numpy(zero_copy_only=False), dtype=bool)
     if named.any():  # `Thu Nov 26 10:00:07 UTC 2026`: left to dateutil, once per distinct string
         ok &= ~named
-        arr = pc.if_else(pa.array(named), pa.scalar("", pa.string()), arr)
-    if ok.any():
-        full[ok] = _dated(st.filter(pa.array(ok)), tz, now)
+        at = np.flatnonzero(named)
+        got = _named_dmy(arr.take(pa.array(at)), tz, now)
+        full[at] = got
+        read = np.zeros(len(arr), dtype=bool)
+        read[at[got != np.iinfo(np.int64).min]] = True
+        ok |= read  # read here: neither a time alone nor dateutil
+        arr = pc.if_else(pa.array(named & ~read), pa.scalar("", pa.string()), arr)
+    dated = ok & ~named
+    if dated.any():
+        full[dated] = _dated(st.filter(pa.array(dated)), tz, now)
     if not ok.all():
         rest = np.flatnonzero(~ok)
         st2 = pc.extract_regex(arr.take(pa.array(rest)), GENERIC_TIME)
@@ -203,12 +269,14 @@ def parse_timestamps(arr: pa.Array, kind: str, *, tz=None, now: datetime | None 
         arr = pc.replace_substring_regex(arr, " +", " ") if _any(arr, "  ") else arr
         out = _with_year(arr, "%b %d %H:%M:%S", tz, now)
     elif kind == "klog":
-        out = _with_year(arr, "%m%d %H:%M:%S", tz, now)
+        out = _klog(arr, tz, now)
     elif kind == "clf":
-        out = _to_dt(_series(arr), "%d/%b/%Y:%H:%M:%S %z", tz, True)
+        out = _clf(arr, tz)
     elif kind == "ctime":
         out = _fraction_optional(pc.replace_substring_regex(arr, " +", " "), "%a %b %d %H:%M:%S %Y", tz, False)
-    elif kind == "yymmdd":
+    elif kind == "yymmdd":  # HDFS `081109 203615`; MySQL 5 `170213 16:00:33`, `170213  6:00:33`
+        if _any(arr, ":"):
+            arr = pc.replace_substring(pc.replace_substring_regex(arr, r"^(\d{6})  ?(\d):", r"\1 0\2:"), ":", "")
         out = _to_dt(_series(arr), "%y%m%d %H%M%S", tz, False)
     elif kind == "yy/mm/dd":
         out = _to_dt(_series(arr), "%y/%m/%d %H:%M:%S", tz, False)

@@ -65,7 +65,7 @@ def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
 REST = (
     r"(?:[\s|:\-]*(?:\d+ +)?(?:\[(?P<t1>[^\]]*)\]\s*)?"
     rf"(?:(?P<lvl>{_LV})\b|\[(?:\w+:)?(?P<blvl>{_LV_ANYCASE})\]|<(?P<alvl>{_LV_ANYCASE})>)"
-    r"[\s|:\-]*(?:\[(?P<t2>[^\]]*)\]\s*)?(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +)?)?"
+    r"[\s|:\-]*(?:\[(?P<t2>(?:[^\[\]]|\[[^\]]*\])*)\]\s*(?:- +)?)?(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +)?)?"
 )
 """Optional level prefix after a header: log4j/logback `LEVEL [thread] logger - `, `[thread] LEVEL`, oslo `PID LEVEL`,
 nginx `[error]`, Apache `[core:error]`, `<warn>`. Kept DFA-friendly: no counted repeats, no
@@ -75,18 +75,24 @@ LOGGER_PREFIX = r"^(?:(?P<clogger>[a-z][\w$]*(?:\.[\w$]+)+): |(?P<ologger>[a-z]\
 """Hadoop/Spark `pkg.Class: msg` and OpenStack `pkg.module [context] msg`, checked in a second pass
 only when a sample of messages starts that way (an extra alternative in REST doubles its cost)."""
 
+FACILITY = r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|ntp|security|console|local[0-7])"
+SEVERITY = r"(?:emerg|alert|crit|err|error|warning|warn|notice|info|debug)"
+"""`host daemon.err prog:`: syslog daemons that write the facility and severity of each message (busybox, UniFi)."""
+PID = r"(?:\[?\d{1,7}\]?(?::[A-Za-z])? +)"
+"""A process id column before the time (strace -f `10000 1697048351.000561`, redis `1:M ` / `[3574] `)."""
+
 SHAPES: tuple[Shape, ...] = (
     Shape("iso-python", rf"^(?P<ts>{ISO_TS})[\s|]+(?:- )?(?P<service>[\w.$-]+) - (?P<level>{_LV}) - ", "iso", rest=False),
     Shape("rfc5424", r"^<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<service>\S+) \S+ \S+ (?:- ?|\[[^\]]*\] ?)", "iso", rest=False),
     Shape(
         "syslog",
         r"^(?:<\d{1,3}>)?(?P<ts>[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?) (?P<host>\S+) "
-        r"(?P<service>[^\s:\[]+(?: [^\s:\[]+)?)(?:\[\d+\])?: ?",
+        r"(?P<service>[^\s:\[]+(?: [^\s:\[]+)?)(?:\[\d+\])?(?: \(\[?\d+\]?\))?: ?",
         "syslog",
     ),
     Shape(
         "access",
-        r'^(?P<client>\S+) \S+ \S+ \[(?P<ts>\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] '
+        r'^(?P<client>\S+) +\S+ +\S+(?: +\S+)? +\[(?P<ts>\d\d/[A-Z][a-z]{2}/\d{4}[: ]\d\d:\d\d:\d\d(?: [+-]\d{4})?)\] +'
         r'"(?P<req>[^"]*)" (?P<status>\d{3}) ',
         "clf",
         rest=False,
@@ -95,12 +101,13 @@ SHAPES: tuple[Shape, ...] = (
     Shape("cri", rf"^(?P<ts>{ISO_TS}) (?:stdout|stderr) [FP] ", "iso"),
     Shape("iso", rf"^\[?(?P<ts>{ISO_TS})\]?[\s|]+", "iso"),
     Shape("prefixed-iso", rf"^[^\s\[]+(?: [^\s\[|]+)?:?\s+(?:\|\s+)?\[?(?P<ts>{ISO_TS})\]?[\s|]+", "iso"),
-    Shape("klog", r"^(?P<level>[IWEF])(?P<ts>\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
-    Shape("epoch", r"^\[?(?P<ts>\d{10}(?:\.\d{1,9})?|\d{13})\]?\s+", "epoch"),
-    Shape("yymmdd", r"^(?P<ts>\d{6} \d{6})\s+(?:\d+\s+)?", "yymmdd"),
+    Shape("klog", r"^(?P<level>[IWEF])(?P<ts>(?:\d{4})?\d{4} \d\d:\d\d:\d\d\.\d{6})\s+\d+ (?P<file>[^\s:\]]+):\d+\] ", "klog", rest=False),
+    Shape("epoch", rf"^{PID}?\[?(?P<ts>\d{{10}}(?:\.\d{{1,9}})?|\d{{13}})\]?\s+", "epoch"),
+    Shape("yymmdd", r"^(?:# ?Time: )?(?P<ts>\d{6} (?:\d{6}|[ \d]\d:\d\d:\d\d))(?:\s+(?:\d+\s+)?|$)", "yymmdd"),
     Shape("yy/mm/dd", r"^(?P<ts>\d\d/\d\d/\d\d \d\d:\d\d:\d\d) ", "yy/mm/dd"),
-    Shape("timeonly", r"^\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{1,6})?)\]?\s+", "timeonly"),
-    Shape("bracket-time", r"^\[(?P<ts>[^\]]*\d:\d\d:\d\d[^\]]*)\]\s*", "generic"),
+    Shape("timeonly", rf"^{PID}?\[?(?P<ts>\d\d:\d\d:\d\d(?:[.,]\d{{1,6}})?)\]?\s+", "timeonly"),
+    Shape("pid-dated", rf"^{PID}(?P<ts>\d\d? [A-Z][a-z]{{2}}(?: \d{{4}})? \d\d:\d\d:\d\d(?:[.,]\d{{1,6}})?) +", "generic"),
+    Shape("bracket-time", r"^(?:(?P<level>[DIWEF]) )?\[(?P<ts>[^\]]*\d:\d\d:\d\d[^\]]*)\]\s*", "generic"),
     Shape("logfmt", r'^(?:[^"]*?\s)?(?:time|ts|timestamp|t)=(?:"(?P<ts>[^"]*)"|(?P<ts2>\S+))', "iso", rest=False),
     Shape("pylevel", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<service>[^:\s]+):", None, rest=False),
     Shape("levelonly", r"^\[?(?P<level>(?i:trace|debug|info|notice|warn|warning|error|severe|fatal|critical))\]?(?::\s*|\s+)", None, rest=False),
@@ -109,6 +116,13 @@ SHAPE_BY_NAME = {s.name: s for s in SHAPES}
 
 LEVEL_SEARCH = r"^.{0,60}?\b(?P<lvl>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|ALERT|EMERG)\b"
 """Level words trusted anywhere near the start of a line (abbreviations like ERR or PANIC are not)."""
+PADDING = " " * 8
+"""A run of padding (a thread column padded to 100 characters) does not count towards "near": such lines are
+searched again with the runs squeezed (a plain substring test finds them first, so others pay nothing)."""
+
+ESX_LEVEL = r"^(?P<whole>(?P<code>Em|Al|Cr|Er|Wa|No|In|Db|Vb)\(\d+\) +)"
+"""VMware ESXi 7+ writes the severity as a two-letter code and the syslog priority right after the time: `In(166)`."""
+_ESX_WORDS = {"Em": "EMERG", "Al": "ALERT", "Cr": "CRIT", "Er": "ERROR", "Wa": "WARN", "No": "NOTICE", "In": "INFO", "Db": "DEBUG", "Vb": "VERBOSE"}
 
 LOGFMT_FIELDS = {
     "level": r'(?:^|\s)(?:level|lvl|severity)="?(?P<v>[A-Za-z]+)',
@@ -224,8 +238,23 @@ def _take_host_token(msg: pa.Array, service: pa.Array, sample: int = 200) -> tup
     return slice_from(msg, starts), host
 
 
-def _strip_logger_prefix(msg: pa.Array, sample: int = 200, share: float = 0.1) -> tuple[pa.Array, pa.Array | None]:
-    """Take a leading `pkg.Class: ` / `pkg.module [ctx] ` off messages, when the sample says the input writes them."""
+def _strip_logger_prefix(msg: pa.Array, named: pa.Array | None = None, sample: int = 200, share: float = 0.1) -> tuple[pa.Array, pa.Array | None]:
+    """Take a leading `pkg.Class: ` / `pkg.module [ctx] ` off messages, when the sample says the input writes them.
+
+    Not where the header already named the program (`cts[258]: org.example.job.daily: ...`):
+    after a program, a dotted name is the message's own subject."""
+    if named is not None:
+        free = pc.is_null(named)
+        if not pc.any(free).as_py():
+            return msg, None
+        if not pc.all(free).as_py():
+            at = np.flatnonzero(np.asarray(free.to_numpy(zero_copy_only=False), dtype=bool))
+            stripped, logger = _strip_logger_prefix(msg.take(pa.array(at)), None, sample, share)
+            if logger is None:
+                return msg, None
+            out = pc.replace_with_mask(msg, free, stripped)
+            full = pc.replace_with_mask(pa.nulls(len(msg), pa.string()), free, logger.cast(pa.string()))
+            return out, full
     head = msg.slice(0, sample)
     if len(head) == 0 or (pc.sum(pc.match_substring_regex(head, LOGGER_PREFIX)).as_py() or 0) < share * len(head):
         return msg, None
@@ -245,15 +274,23 @@ PROGRAM_PREFIX = (
     r"|(?P<cprog>[A-Za-z_][\w.$/-]*)(?:\[\d+\])?: )"
 )
 """`program - msg` / `component: msg` / `prog[42]: msg` right after a header: the program or component is the service."""
+HOSTED_PROGRAM = r"^(?:[\w.@/#-]*[\d.@/-][\w.@/#-]* )(?P<cprog>/?[A-Za-z_][\w.$/-]*(?:\([\w.-]+\))?)(?:\[\d+\])?: "
+"""The same with a host-like word (digit, dot, dash or @ in it) first: `rack7/rack7 backupd(pam_env)[291]: msg`;
+tried only when the sample does not have the plain form (the plain regex stays the cheap one)."""
 _NOT_PROGRAM = rf"^(?i:{LEVEL_WORDS}|warning|information|caused by|note|https?)$|(?:Exception|Error|Throwable|Warning)$"
 
 
 def _strip_program_prefix(msg: pa.Array, service: pa.Array | None, sample: int = 200, share: float = 0.5) -> tuple[pa.Array, pa.Array | None]:
     """Take a `program - ` / `component: ` prefix off messages that have no service yet, when most of a sample has one."""
     head = msg.slice(0, sample)
-    if len(head) == 0 or (pc.sum(pc.match_substring_regex(head, PROGRAM_PREFIX)).as_py() or 0) < share * len(head):
+    if len(head) == 0:
         return msg, service
-    st = pc.extract_regex(msg, "^(?P<whole>" + PROGRAM_PREFIX[1:] + ")")
+    for pattern in (PROGRAM_PREFIX, HOSTED_PROGRAM):
+        if (pc.sum(pc.match_substring_regex(head, pattern)).as_py() or 0) >= share * len(head):
+            break
+    else:
+        return msg, service
+    st = pc.extract_regex(msg, "^(?P<whole>" + pattern[1:] + ")")
     prog = _coalesce(_field(st, "dprog"), _field(st, "cprog"))
     bad = pc.fill_null(pc.match_substring_regex(prog, _NOT_PROGRAM), True)
     logger = pc.fill_null(pc.match_substring_regex(prog, LOGGER_NAME), False)
@@ -268,6 +305,46 @@ def _strip_program_prefix(msg: pa.Array, service: pa.Array | None, sample: int =
     named = np.asarray(pc.invert(logger).to_numpy(zero_copy_only=False), dtype=bool) & take
     prog = pc.if_else(pa.array(named), prog, pa.scalar(None, pa.string()))
     return slice_from(msg, starts), _coalesce(service, prog)
+
+
+def _search_level(msg: pa.Array) -> pa.Array | None:
+    found = _field(pc.extract_regex(msg, LEVEL_SEARCH), "lvl")
+    padded = pc.and_(pc.is_null(found), pc.match_substring(msg, PADDING)) if found is not None else pc.match_substring(msg, PADDING)
+    if not pc.any(padded).as_py():
+        return found
+    at = np.flatnonzero(np.asarray(padded.to_numpy(zero_copy_only=False), dtype=bool))
+    squeezed = pc.replace_substring_regex(msg.take(pa.array(at)), r"\s{2,}", " ")
+    again = pd.Series(_field(pc.extract_regex(squeezed, LEVEL_SEARCH), "lvl"), dtype=STR).to_numpy()
+    out = pd.Series(found, dtype=STR) if found is not None else pd.Series(pd.NA, index=range(len(msg)), dtype=STR)
+    out.iloc[at] = again
+    return pa.array(out, pa.string(), from_pandas=True)
+
+
+_FACILITY_SERVICE = rf"^{FACILITY}\.(?P<sev>{SEVERITY}) (?P<service>.+)$"
+
+
+def _facility_levels(service: pa.Array, sample: int = 200) -> tuple[pa.Array, pa.Array | None]:
+    """`host daemon.err mcad[42]:`: the service column read `daemon.err mcad`; the severity is the header's level."""
+    if not pc.any(pc.match_substring_regex(service.slice(0, sample), _FACILITY_SERVICE)).as_py():
+        return service, None
+    st = pc.extract_regex(service, _FACILITY_SERVICE)
+    has = pc.is_valid(st)
+    sev = pc.if_else(has, st.field("sev"), pa.scalar(None, pa.string()))
+    return pc.if_else(has, st.field("service"), service), sev
+
+
+def _esx_levels(msg: pa.Array, level: pa.Array | None, sample: int = 200) -> tuple[pa.Array, pa.Array | None]:
+    """`In(166) Hostd[42]: msg` after the time: the level, taken off the message (checked only when a sample has one)."""
+    if not pc.any(pc.match_substring_regex(msg.slice(0, sample), ESX_LEVEL)).as_py():
+        return msg, level
+    st = pc.extract_regex(msg, ESX_LEVEL)
+    code = _field(st, "code")
+    if level is not None:
+        code = pc.if_else(pc.is_valid(level), pa.scalar(None, pa.string()), code)
+    words = pa.array(list(_ESX_WORDS.values()), pa.string())
+    found = pc.take(words, pc.index_in(code, pa.array(list(_ESX_WORDS), pa.string())))
+    starts = np.asarray(pc.fill_null(pc.if_else(pc.is_valid(code), pc.utf8_length(st.field("whole")), 0), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return slice_from(msg, starts), _coalesce(level, found)
 
 
 def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa.Array]]:
@@ -292,17 +369,23 @@ def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa
             cols[name] = value
     if shape.rest:
         level = _coalesce(cols.get("level"), *(_field(sub, g) for g in ("lvl", "blvl", "alvl")))
+        if shape.name == "bracket-time":  # `[DEBUG 2015-05-20 12:22:19 main]`: the level inside the bracket
+            level = _coalesce(level, _field(pc.extract_regex(cols["ts"], LEVEL_SEARCH), "lvl"))
+        if shape.name == "syslog" and cols.get("service") is not None:
+            cols["service"], sev = _facility_levels(cols["service"])
+            level = _coalesce(sev, level)
+        cols["msg"], level = _esx_levels(cols["msg"], level)
         missing = pc.is_null(level)
         if pc.any(missing).as_py():
             mask = np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)
-            searched = _field(pc.extract_regex(cols["msg"].filter(missing), LEVEL_SEARCH), "lvl")
+            searched = _search_level(cols["msg"].filter(missing))
             merged = pd.Series(level, dtype=STR)
             merged[mask] = pd.Series(searched, dtype=STR).to_numpy()
             level = pa.array(merged, pa.string(), from_pandas=True)
         cols["level"] = level
         # A logger (`c.e.checkout.OrderService`, `org.apache.spark.Executor: `) names code, not a
         # service: it is taken off the message but does not fill the service column.
-        cols["msg"], prefixed = _strip_logger_prefix(cols["msg"])
+        cols["msg"], prefixed = _strip_logger_prefix(cols["msg"], cols.get("service") if shape.name == "syslog" else None)
         bracketed = _service_from_brackets(_field(sub, "t2"))
         cols["service"] = _coalesce(_not_logger(cols.get("service")), _not_logger(_field(sub, "logger")),
                                     _not_logger(prefixed), bracketed)
@@ -351,12 +434,27 @@ def pri_levels(pri: pa.Array) -> pd.Series:
 INFER_TOKENS = 12
 INFER_SHARE = 0.8
 INFER_MAX_START = 4  # the time must start within the first tokens
-_PROSE = re.compile(r"^[a-z]{2,}[,:;.]?$")
+_CODE = re.compile(r"['\"=<>]")
+_PROSE_OR_CODE = re.compile(r"^[a-z]{2,}[,:;.]?$|['\"=<>]")
+CLOCK_SPAN = 5 * 365 * 86400  # seconds: the epochs of one log's sample lie within a few years; ids spread wider
+
+
+def _clock_like(rows: list[list[str]], at: int) -> bool:
+    values = []
+    for r in rows:
+        if len(r) > at and _EPOCH_TOKEN.match(r[at]):
+            v = float(r[at].strip("[]()"))
+            values.append(v / 1000 if v > 1e11 else v)
+    return len(values) >= 3 and max(values) - min(values) <= CLOCK_SPAN
 _TIME_TOKEN = re.compile(r"\d:\d\d:\d\d|\d{4}[-./]?\d\d[-./]?\d\d[-T_.:]\d\d[.:]\d\d[.:]\d\d")
-_DATE_TOKEN = re.compile(r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{8}|\d\d?[-./]\d\d?)[\])]?$")
+_DATE_TOKEN = re.compile(
+    r"^[\[(]?(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{8}|\d\d?[-./]\d\d?"
+    r"|\d\d?[-./](?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-./]\d{4})[\])]?$"
+)
 _EPOCH_TOKEN = re.compile(r"^[\[(]?[12]\d{9}(?:\d{3})?(?:\.\d{1,9})?[\])]?$")  # 2001-2039, seconds or ms
 _LEVEL_TOKEN = re.compile(rf"^[\[<(]?(?:{LEVEL_WORDS}|(?i:info|warn|warning|error|debug|fatal|trace|critical))[\]>):]*$")
 _DATE_WORD = re.compile(r"^[\[(]?(?:(?i:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*,?|\d{1,2},?)$")
+_YEAR = re.compile(r"^\d{4},?$")
 _ZONE_OR_YEAR = re.compile(r"^(?:UTC|GMT|Z|[A-Z][A-Z]?[SD]?T|[+-]\d\d:?\d\d|\d{4})[\])]?$")
 _NAME_TOKEN = re.compile(r"^[A-Za-z_][\w.$/:-]*$")
 _CONTINUES = re.compile(f"{folding.CONTINUATION}|{folding.EXCEPTION_LINE}|{folding.PANIC_START}")
@@ -393,7 +491,8 @@ def _pick_ts(rows: list[list[str]], total: int) -> tuple[int, int, int, str] | N
     if first - 1 in dates:
         first -= 1
     words = _positions(rows, lambda t: bool(_DATE_WORD.match(t)), total)
-    while first - 1 in words:  # `Thu Nov 26 10:00:07`
+    years = _positions(rows, lambda t: bool(_YEAR.match(t)), total)
+    while first - 1 in words or (first - 1 in years and first - 2 in words):  # `Thu Nov 26 10:00:07`, `02 Dec 2026 09:10:11`
         first -= 1
     zones = _positions(rows, lambda t: bool(_ZONE_OR_YEAR.match(t)), total)
     while last + 1 in zones:  # `10:00:07 UTC 2026`
@@ -432,8 +531,10 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
     if got is None:
         return None
     t0, anchor, t1, kind = got
-    if t0 > INFER_MAX_START or sum(not any(_PROSE.match(t) for t in r[:t0]) for r in rows) < INFER_SHARE * len(rows):
-        return None  # `retrying in 00:00:05 ...`: a time inside a sentence is no header
+    # An epoch column whose values lie close together is a clock even after words (`52001 rack-3 disk health 1764753011`).
+    prose = _CODE if kind == "epoch" and _clock_like(rows, t0) else _PROSE_OR_CODE
+    if t0 > INFER_MAX_START or sum(not any(prose.search(t) for t in r[:t0]) for r in rows) < INFER_SHARE * len(rows):
+        return None  # `retrying in 00:00:05 ...`, `WHERE at > '2026-01-01 00:00:00'`: a time inside text or code is no header
     timeish = _positions(rows, _timeish, len(lines))
     dates = _positions(rows, lambda t: bool(_DATE_TOKEN.match(t)), len(lines))
     levels = [i for i in _positions(rows, lambda t: bool(_LEVEL_TOKEN.match(t)), len(lines)) if not t0 <= i <= t1]
@@ -443,6 +544,7 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
     if (level is not None and level - 1 > t1 and level - 1 not in timeish
             and level - 1 in _positions(rows, lambda t: bool(_NAME_TOKEN.match(t)) and not _timeish(t), len(lines))):
         service = level - 1
+    letter = level is None and _letter_after_ids(rows, t1, len(lines))
     parts, i = [], 0
     while i <= end:
         if i == t0:
@@ -452,7 +554,22 @@ def _infer_tokens(lines: list[str]) -> Shape | None:
             continue
         parts.append(r"(?P<level>\S+)" if i == level else r"(?P<service>\S+)" if i == service else r"\S+")
         i += 1
-    return Shape("inferred-tokens", "^" + r"\s+".join(parts) + r"(?:\s+|$)", kind, rest=False)
+    end_of_header = r"(?:(?:\s+\d+)*\s+(?P<level>[VDIWEF])(?:\s+|/)|\s+|$)" if letter else r"(?:\s+|$)"
+    return Shape("inferred-tokens", "^" + r"\s+".join(parts) + end_of_header, kind, rest=False)
+
+
+_LETTER_LEVEL = re.compile(r"^[VDIWEF](?:/|$)")
+
+
+def _letter_after_ids(rows: list[list[str]], t1: int, total: int) -> bool:
+    """Android logcat's `time pid tid E Tag: msg`: a level letter as the first token after the time and the
+    numeric id columns, in nearly every line (a letter that only some messages start with is a word)."""
+    def letter(row: list[str]) -> bool:
+        i = t1 + 1
+        while i < len(row) and row[i].isdigit():
+            i += 1
+        return i < len(row) and bool(_LETTER_LEVEL.match(row[i]))
+    return sum(letter(r) for r in rows) >= INFER_SHARE * total
 
 
 def infer_shape(sample: pa.Array) -> Shape | None:
