@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from triage.events import EVENT_COLUMNS, MAX_RAW_CHARS, STR, LoadReport
 from triage.parsing import folding, jsonblock, jsonlines, logtime, textshapes, wrappers
-from triage.parsing.levels import normalise_levels
+from triage.parsing.levels import ERROR_WORDS, normalise_levels
 from triage.parsing.linereader import to_line_array
 
 SAMPLE_LINES = 200
@@ -301,7 +301,7 @@ def _frame(cols: _Columns, idx: np.ndarray, message: pa.Array, raw: pa.Array, li
 
 UNTIMED = "events without a readable timestamp (kept, untimed)"
 
-_ERRORISH = r"(?i)\b(?:error|errors|fatal|fail|failed|failure|exception|traceback|panic|critical|severe)\b|\w(?:Exception|Error):"
+_ERRORISH = ERROR_WORDS
 """Words that make an un-levelled line look bad: such a line is left without a level, never defaulted to info."""
 
 
