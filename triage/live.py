@@ -199,7 +199,21 @@ class LiveIncident:
                     if note not in report.notes:
                         report.notes.append(note)
             self.incident = replace(inc, events=grown, after=self.after_for(grown), report=report)
+            self._extend_prepared(inc, self.incident)
             return self.incident
+
+    def _extend_prepared(self, old: Incident, new: Incident) -> None:
+        """The analysis arrays of `new` from those of `old` plus the appended events (not from scratch)."""
+        from triage.analysis import extend_prepared, prepare
+
+        if getattr(new, "counts", None) is not None:  # source-side counts: prepare() rebuilds them whole
+            return
+        prev = prepare(old)
+        scale = new.report.scale if new.report.estimated else 1.0
+        if prev.scale != scale:
+            return
+        prep = extend_prepared(prev, new.events, len(old.events), scale)
+        new.__dict__["_prepared"] = (new.events, len(new.events), prep)
 
     def mark_rollback(self, when: datetime) -> None:
         """Later steps keep the marker (they copy the incident)."""
