@@ -166,7 +166,7 @@ class TriageApp(App[None]):
         self.set_state(*load_state(message.incident))
         if first:
             self.drafts.restore(message.incident)
-        self.follow.start(message.incident)
+        self.follow.start(message.incident, message.prepared)
         if self.follow.following:
             self.set_state(self.follow.state(), "bold cyan")
         self.analyzer.recompute(now=True)
