@@ -709,7 +709,7 @@ def _outliers(count, volume, groups) -> np.ndarray:
     """
     count, volume = np.asarray(count, dtype=float), np.asarray(volume, dtype=float)
     out = np.zeros(count.size, dtype=bool)
-    p, ratio, tested = [], [], []
+    ratio, tested, peers_count, peers_volume = [], [], [], []
     for g in np.unique(groups):
         idx = np.flatnonzero(groups == g)
         if idx.size < 2 or count[idx].sum() == 0:
@@ -721,11 +721,13 @@ def _outliers(count, volume, groups) -> np.ndarray:
                 continue
             share_peers = peers_c[j] / peers_v[j]
             tested.append(i)
-            p.append(float(poisson_rate_test(c[j], peers_c[j], v[j], peers_v[j])))
+            peers_count.append(peers_c[j])
+            peers_volume.append(peers_v[j])
             ratio.append(np.inf if share_peers == 0 else (c[j] / v[j]) / share_peers)
     if tested:
-        q = benjamini_hochberg(np.array(p))
         idx = np.array(tested)
+        p = poisson_rate_test(count[idx], np.array(peers_count), volume[idx], np.array(peers_volume))  # one call
+        q = benjamini_hochberg(p)
         hit = (q < ALPHA) & (np.array(ratio) >= OUTLIER_MIN_RATIO) & (count[idx] >= OUTLIER_MIN_COUNT)
         out[idx[hit]] = True
     return out
