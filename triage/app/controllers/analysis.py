@@ -6,6 +6,7 @@ detail runs on a `DetailJob`. Results come back as messages and are drawn on the
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -194,6 +195,8 @@ class AnalysisController:
         self.expanded = False
         self.follow_view: FollowView | None = None  # replaced (never mutated) on the UI thread
         self._detail_at = 0.0  # when a follow step last refreshed the detail pane
+        self.idle = threading.Event()  # clear while a job the user asked for runs: the follow worker waits
+        self.idle.set()
         self._later = Debouncer(app)
 
     @property
@@ -270,12 +273,14 @@ class AnalysisController:
         if self.incident is None or self.prepared is None or self.span is None:
             return
         job = AnalysisJob(generation, self.incident, self.prepared, self.span, self.tz)
+        self.idle.clear()
         self.app.run_worker(lambda: self.app.post_message(run_analysis(job)), thread=True, exclusive=True,
                             exit_on_error=False, group="analysis", name="analysis")
 
     def show_analysis(self, message: AnalysisReady) -> None:
         if message.generation != self.generation:
             return
+        self.idle.set()
         self._show(message.analysis, message.timelines)
 
     def _show(self, analysis, timelines, follow: bool = False) -> None:
@@ -383,12 +388,14 @@ class AnalysisController:
             return
         start, end = sample_window(self.signature_row(signature).get("status"), self.span)
         job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end, self.analysis)
+        self.idle.clear()
         self.app.run_worker(lambda: self.app.post_message(run_detail(job)), thread=True, exclusive=True,
                             exit_on_error=False, group="detail", name="detail")
 
     def show_detail(self, message: DetailReady) -> None:
         if message.signature != self.selected or self.prepared is None:
             return
+        self.idle.set()
         main = self.app.main
         counts, deploy_bin = message.histogram
         row = self.signature_row(message.signature)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from triage.app.app import TriageApp
 
 MAX_WAIT_FOR_UI = 5.0  # seconds: a stuck analysis must not stop following for good
+MAX_YIELD = 0.5  # seconds a step waits for a job the user started (a lost result must not stall it)
 
 
 class FollowController:
@@ -63,10 +64,13 @@ class FollowController:
             self._consumed.wait(MAX_WAIT_FOR_UI)  # the poll interval runs while the app draws
             if not wait(max(0.0, begun + interval - time.monotonic()), lambda: worker.is_cancelled):
                 return
+            idle = self.app.analyzer.idle
+            idle.wait(MAX_YIELD)  # what the user asked for (a row's detail, new windows) goes first
             begun = time.monotonic()
             grown = live.step()
             if grown is None or worker.is_cancelled:
                 continue
+            idle.wait(MAX_YIELD)
             prepared = prepared.extended(grown) if prepared is not None else self.prepare(grown)
             view = self.app.analyzer.follow_view
             result = run_follow_analysis(view, grown, prepared) if view is not None else None
