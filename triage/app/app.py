@@ -218,7 +218,7 @@ class TriageApp(App[None]):
     @on(msg.SignatureHighlighted)
     @needs_main
     def _signature_highlighted(self, message: msg.SignatureHighlighted) -> None:
-        self.analyzer.select(message.signature)
+        self.analyzer.highlighted(message.signature)
 
     @on(msg.SignatureOpened)
     @needs_main

@@ -195,6 +195,7 @@ class AnalysisController:
         self.expanded = False
         self.follow_view: FollowView | None = None  # replaced (never mutated) on the UI thread
         self._detail_at = 0.0  # when a follow step last refreshed the detail pane
+        self._detail_asked: str | None = None  # the signature of the last detail job started
         self.idle = threading.Event()  # clear while a job the user asked for runs: the follow worker waits
         self.idle.set()
         self._later = Debouncer(app)
@@ -378,6 +379,15 @@ class AnalysisController:
         else:
             self._run_detail(signature, bins)
 
+    def highlighted(self, signature: str) -> None:
+        """The table's cursor is on `signature`: a key moved it, or a redraw put it back on its row
+        (passing the first row on the way). A detail shown or being made for it is still right."""
+        if signature in (self.detail_shown, self._detail_asked) and self.incident is not None:
+            self._later.cancel("detail")  # the passing row's
+            self.selected = signature
+            return
+        self.select(signature)
+
     def reselect(self) -> None:
         """Redraw the selected signature's detail (the pane changed size or trace expansion)."""
         if self.selected:
@@ -389,6 +399,7 @@ class AnalysisController:
         start, end = sample_window(self.signature_row(signature).get("status"), self.span)
         job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end, self.analysis)
         self.idle.clear()
+        self._detail_asked = signature
         self.app.run_worker(lambda: self.app.post_message(run_detail(job)), thread=True, exclusive=True,
                             exit_on_error=False, group="detail", name="detail")
 
