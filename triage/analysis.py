@@ -664,10 +664,19 @@ def _counted_split(c: Counted, w: Windows, k: int) -> tuple[np.ndarray, np.ndarr
 
 def _dimension_table(prep, w: Windows) -> pd.DataFrame:
     frames = []
+    rows, side = w.rows, w.side
+    measures = [(measure, mask[rows]) for measure, mask in (("errors", prep.is_error), ("5xx", prep.is_5xx), ("4xx", prep.is_4xx))]
+    with_status = prep.has_status[rows]
     for dimension, codes, keys in (("overall", None, ["all"]), ("service", prep.service_codes, prep.services),
                                    ("host", prep.host_codes, prep.hosts)):
-        for measure, mask in (("errors", prep.is_error), ("5xx", prep.is_5xx), ("4xx", prep.is_4xx)):
-            frames.append(_measure_rows(dimension, codes, keys, measure, mask, prep, w))
+        k = len(keys)
+        codes = np.zeros(rows.size, dtype=np.int64) if codes is None else codes[rows]
+        volumes = {}  # events per key after the deploy (all, or those with an HTTP status): the outliers' exposure
+        if dimension != "overall":
+            volumes["errors"] = _split_counts(codes, side, k)[1]
+            volumes["5xx"] = volumes["4xx"] = _split_counts(codes[with_status], side[with_status], k)[1]
+        for measure, hit in measures:
+            frames.append(_measure_rows(dimension, codes, keys, measure, hit, volumes.get(measure), prep, w))
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=DIMENSION_COLUMNS)
@@ -675,14 +684,10 @@ def _dimension_table(prep, w: Windows) -> pd.DataFrame:
     return out[DIMENSION_COLUMNS]
 
 
-def _measure_rows(dimension, codes, keys, measure, mask, prep, w: Windows) -> pd.DataFrame:
+def _measure_rows(dimension, codes, keys, measure, hit, volume, prep, w: Windows) -> pd.DataFrame:
+    """One measure's rows; `codes`, `hit` are per window row, `volume` per key (None for overall)."""
     k = len(keys)
-    rows = w.rows
-    codes = np.zeros(rows.size, dtype=np.int64) if codes is None else codes[rows]
-    hit = mask[rows]
     b, a = _split_counts(codes[hit], w.side[hit], k)
-    exposure = prep.has_status[rows] if measure != "errors" else slice(None)
-    _, volume = _split_counts(codes[exposure], w.side[exposure], k)
     keep = np.ones(k, dtype=bool) if dimension == "overall" else (a + b) > 0
     if dimension != "overall" and not keep.any():
         return pd.DataFrame(columns=DIMENSION_COLUMNS)
