@@ -479,19 +479,26 @@ def compare_counts(a, b, w: Windows, *, ci: bool = True, phi=None) -> dict[str, 
                 p=p, q=q, expected=expected, status=status)
 
 
-def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None) -> Analysis:
-    """Deltas for the given windows (defaults: the incident's own)."""
+def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None,
+            keep: Analysis | None = None) -> Analysis:
+    """Deltas for the given windows (defaults: the incident's own).
+
+    `keep`: an earlier analysis of this incident with fewer events (follow mode, at most a
+    second old) whose stories, judgement columns and service/host table are kept instead of
+    worked out again; counts, rates, tests, statuses and ranks are computed afresh, and a
+    signature it did not have has no story yet.
+    """
     deploy = incident.deploy if deploy is None else deploy
     before = incident.before if before is None else before
     after = incident.after if after is None else after
     prep = prepare(incident)
     w = windows_for(prep, deploy, before, after)
     warnings = list(w.warnings(tz))
-    sigs, stories = _signature_table(prep, w, events=incident.events)
+    sigs, stories = _signature_table(prep, w, events=incident.events, keep=keep)
     rollback = getattr(incident, "rollback", None)
     if rollback is not None:
         sigs = since_rollback(sigs, prep, rollback, w)
-    dims = _dimension_table(prep, w)
+    dims = keep.dimensions if keep is not None else _dimension_table(prep, w)
     # metrics are judged on their own points (each window needs a few), whatever the logs hold
     mets = metric_deltas(incident.metrics, w.start.value, w.deploy.value, w.end.value)
     if len(incident.events) and w.comparable:
@@ -611,8 +618,9 @@ def before_dispersion(binning: Binning) -> np.ndarray:
     return dispersion(binning.counts[:, cols])
 
 
-def _signature_table(prep, w: Windows, binning: Binning | None = None, events=None) -> tuple[pd.DataFrame, list]:
-    """The signature table in story order (cause first, then its symptoms), and the stories."""
+def _signature_table(prep, w: Windows, binning: Binning | None = None, events=None,
+                     keep: Analysis | None = None) -> tuple[pd.DataFrame, list]:
+    """The signature table in story order (cause first, then its symptoms), and the stories (or `keep`'s)."""
     info = prep.signatures
     k = len(info)
     b, a = _split_counts(prep.sig_codes[w.rows], w.side, k)
@@ -640,7 +648,10 @@ def _signature_table(prep, w: Windows, binning: Binning | None = None, events=No
     from triage.judgement import judge
     from triage.judgement.stories import ROLE_ORDER
 
-    cols, stories = judge(prep, w, binning, table, events if events is not None else pd.DataFrame())
+    if keep is not None:
+        cols, stories = _kept_judgement(keep.signatures, table["signature"].to_numpy()), list(keep.stories)
+    else:
+        cols, stories = judge(prep, w, binning, table, events if events is not None else pd.DataFrame())
     for name, values in cols.items():
         table[name] = values
     changed = (table["status"] != "STEADY").to_numpy()
@@ -652,6 +663,26 @@ def _signature_table(prep, w: Windows, binning: Binning | None = None, events=No
     table = table.iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table[SIGNATURE_COLUMNS], stories
+
+
+def _kept_judgement(previous: pd.DataFrame, signatures: np.ndarray) -> dict:
+    """The judgement columns of an earlier table, for `signatures` (those it lacks: no story)."""
+    prev = previous.drop_duplicates("signature")
+    at = pd.Index(prev["signature"].astype(object)).get_indexer(signatures)
+    have, at = at >= 0, np.maximum(at, 0)
+
+    def column(name, fill, dtype):
+        values = prev[name].to_numpy(dtype=dtype)
+        return np.where(have, values[at] if len(values) else fill, fill).astype(dtype)
+
+    onset = pd.DatetimeIndex(prev["onset"]).asi8 if len(prev) else np.zeros(0, dtype=np.int64)
+    none = np.iinfo(np.int64).min
+    return {
+        "story": column("story", 0, np.int64), "role": column("role", "", object),
+        "severity": column("severity", "", object),
+        "onset": pd.to_datetime(np.where(have, onset[at] if len(onset) else none, none), utc=True),
+        "onset_s": column("onset_s", np.nan, float), "pre_deploy": column("pre_deploy", False, bool),
+    }
 
 
 def _counted_split(c: Counted, w: Windows, k: int) -> tuple[np.ndarray, np.ndarray]:
