@@ -214,3 +214,29 @@ def test_a_step_extends_the_analysis_arrays_to_what_a_fresh_analysis_gives(tmp_p
     sigs = a.signatures.set_index("template")
     assert sigs.loc["index shard <NUM> unavailable", "after"] == 2
     assert sigs.loc["slow query took <DUR>", "level"] == "error"  # its mode (warn at first) flipped with the last round
+
+
+def test_a_kept_judgement_leaves_counts_and_statuses_fresh(tmp_path):
+    import pandas as pd
+
+    log = tmp_path / "app.jsonl"
+    rows = [jline(m, "info", "api", "web-1", f"GET /orders/{m} 200", 200) for m in range(-30, 10)]
+    rows += [jline(m + 0.5, "error", "pay", "pay-1", f"payment failed for order {m}", 502) for m in range(0, 10)]
+    log.write_text("".join(rows))
+    inc, live = live_incident(log)
+    first = analyze(inc)
+    assert first.stories  # the payment failures are a story
+    pd.testing.assert_frame_equal(analyze(inc, keep=first).signatures, first.signatures)  # kept = what it would be
+    with open(log, "a") as fh:
+        fh.write("".join(jline(10 + i / 10, "error", "search", "search-1", f"index shard {i} unavailable", 503)
+                         for i in range(12)))
+    grown = live.step()
+    grown = live.step() or grown
+    kept, full = analyze(grown, keep=first), analyze(grown)
+    by_sig = ["signature", "before", "after", "status", "q"]
+    k, f = (x.sort_values("signature").reset_index(drop=True)[by_sig] for x in (kept.signatures, full.signatures))
+    pd.testing.assert_frame_equal(k, f)  # the new signature is counted and tested at once
+    new = kept.signatures.set_index("template").loc["index shard <NUM> unavailable"]
+    assert new["status"] == "NEW" and new["after"] == 12 and new["story"] == 0 and new["role"] == ""
+    assert [s.members for s in kept.stories] == [s.members for s in first.stories]
+    assert kept.dimensions is first.dimensions

@@ -39,6 +39,7 @@ SHIFT_STEP = timedelta(minutes=1)
 MIN_WINDOW = timedelta(minutes=1)
 ANALYSIS_DELAY = 0.03  # merges key repeats of [ ] + -
 FILTER_DELAY = 0.03  # a redraw costs ~10 ms; this only merges key repeats
+JUDGE_EVERY = 1.0  # seconds: while following, stories and the service/host table are redone at most this often
 FOLLOW_DETAIL_EVERY = 2.0  # seconds: while following, the selected signature's detail is redone at most this often
 
 
@@ -72,12 +73,14 @@ class AnalysisJob:
     prepared: Prepared
     span: Span
     tz: Any
+    keep: Any = None  # an earlier Analysis whose stories and service/host table are kept (engine.analyze)
 
 
 def run_analysis(job: AnalysisJob) -> AnalysisReady:
     """Worker body: deltas for the windows plus the sparkline bins of every row and metric."""
     span = job.span
-    result = engine.analyze(job.incident, deploy=span.deploy, before=span.before, after=span.after, tz=job.tz)
+    result = engine.analyze(job.incident, deploy=span.deploy, before=span.before, after=span.after, tz=job.tz,
+                            keep=job.keep)
     start, end = span.start, span.end
     table = job.prepared.timelines.counts(start, end, SPARK_BINS)
     metric_lines = metric_series_bins(job.incident.metrics, start, end, SPARK_BINS)
@@ -107,13 +110,22 @@ class FollowResult:
     span: Span
     analysis: Any
     timelines: Any
+    judged_at: float  # time.monotonic() of the analysis whose stories it shows
 
 
-def run_follow_analysis(view: FollowView, grown: Incident, prepared: Prepared) -> FollowResult:
-    """Worker body: the grown incident analysed for the windows on screen (its arrays were extended, not rebuilt)."""
+def run_follow_analysis(view: FollowView, grown: Incident, prepared: Prepared,
+                        last: FollowResult | None = None) -> FollowResult:
+    """Worker body: the grown incident analysed for the windows on screen (its arrays were extended, not rebuilt).
+
+    Stories, judgement and the service/host table are redone at most every JUDGE_EVERY seconds
+    (and whenever the windows on screen are not the ones `last` was made for); in between `last`'s are kept.
+    """
     span = view.span_for(grown)
-    ready = run_analysis(AnalysisJob(0, grown, prepared, span, view.tz))
-    return FollowResult(view, span, ready.analysis, ready.timelines)
+    now = time.monotonic()
+    fresh = last is None or now - last.judged_at >= JUDGE_EVERY or view.span != last.span
+    keep = None if fresh or last is None else last.analysis
+    ready = run_analysis(AnalysisJob(0, grown, prepared, span, view.tz, keep))
+    return FollowResult(view, span, ready.analysis, ready.timelines, now if fresh or last is None else last.judged_at)
 
 
 @dataclass(frozen=True)

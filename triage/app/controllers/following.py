@@ -6,7 +6,8 @@ rebuilding them, and the worker runs the analysis for the windows on screen (the
 the table cells that changed. A result for windows that changed meanwhile is not used (the
 UI analyses again); a newer message replaces an unprocessed older one.
 
-Backpressure keeps the UI responsive under a fast writer: the worker does not step again
+Stories and the service/host table are redone at most once a second (counts, tests and statuses
+every step). Backpressure keeps the UI responsive under a fast writer: the worker does not step again
 until the app has drawn the last result it posted (or a few seconds passed), so new lines
 are batched into the next step. The poll interval also stretches to the time a step took,
 so following takes at most about half of a core.
@@ -60,6 +61,7 @@ class FollowController:
     def _loop(self, live, prepared) -> None:
         worker = get_current_worker()
         interval, begun = live.interval, time.monotonic()
+        last = None
         while not worker.is_cancelled:
             self._consumed.wait(MAX_WAIT_FOR_UI)  # the poll interval runs while the app draws
             if not wait(max(0.0, begun + interval - time.monotonic()), lambda: worker.is_cancelled):
@@ -73,7 +75,8 @@ class FollowController:
             idle.wait(MAX_YIELD)
             prepared = prepared.extended(grown) if prepared is not None else self.prepare(grown)
             view = self.app.analyzer.follow_view
-            result = run_follow_analysis(view, grown, prepared) if view is not None else None
+            result = run_follow_analysis(view, grown, prepared, last) if view is not None else None
+            last = result or last
             interval = max(live.interval, time.monotonic() - begun)  # leave the UI at least as much time
             if worker.is_cancelled:
                 return
