@@ -210,6 +210,7 @@ class AnalysisController:
         self._detail_asked: str | None = None  # the signature of the last detail job started
         self.idle = threading.Event()  # clear while a job the user asked for runs: the follow worker waits
         self.idle.set()
+        self._busy: set[str] = set()  # "analysis", "detail": the jobs it waits for
         self._later = Debouncer(app)
 
     @property
@@ -247,7 +248,8 @@ class AnalysisController:
         self.incident, self.prepared = incident, prepared
         if result is not None and view is result.base and previous is view.incident and self.span == view.span:
             self.span = result.span
-            self.generation += 1
+            self.generation += 1  # an analysis still running is superseded
+            self._job("analysis", False)
             self.follow_view = FollowView(incident, result.span, self.tz)
             self.app.update_header()
             self._show(result.analysis, result.timelines, follow=True)
@@ -256,6 +258,16 @@ class AnalysisController:
             self.span = replace(self.span, after=incident.after)
         self.recompute()
         return False
+
+    def _job(self, kind: str, running: bool) -> None:
+        """Track the user's jobs: the follow worker steps while none runs."""
+        if running:
+            self._busy.add(kind)
+            self.idle.clear()
+        else:
+            self._busy.discard(kind)
+            if not self._busy:
+                self.idle.set()
 
     def forget(self) -> None:
         """A preset switch: the next load is a new incident with its own deploy."""
@@ -286,14 +298,14 @@ class AnalysisController:
         if self.incident is None or self.prepared is None or self.span is None:
             return
         job = AnalysisJob(generation, self.incident, self.prepared, self.span, self.tz)
-        self.idle.clear()
+        self._job("analysis", True)
         self.app.run_worker(lambda: self.app.post_message(run_analysis(job)), thread=True, exclusive=True,
                             exit_on_error=False, group="analysis", name="analysis")
 
     def show_analysis(self, message: AnalysisReady) -> None:
         if message.generation != self.generation:
             return
-        self.idle.set()
+        self._job("analysis", False)
         self._show(message.analysis, message.timelines)
 
     def _show(self, analysis, timelines, follow: bool = False) -> None:
@@ -410,7 +422,7 @@ class AnalysisController:
             return
         start, end = sample_window(self.signature_row(signature).get("status"), self.span)
         job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end, self.analysis)
-        self.idle.clear()
+        self._job("detail", True)
         self._detail_asked = signature
         self.app.run_worker(lambda: self.app.post_message(run_detail(job)), thread=True, exclusive=True,
                             exit_on_error=False, group="detail", name="detail")
@@ -418,7 +430,7 @@ class AnalysisController:
     def show_detail(self, message: DetailReady) -> None:
         if message.signature != self.selected or self.prepared is None:
             return
-        self.idle.set()
+        self._job("detail", False)
         main = self.app.main
         counts, deploy_bin = message.histogram
         row = self.signature_row(message.signature)
