@@ -2,7 +2,9 @@
 
 `analyze` is pure and vectorised: everything that does not depend on the windows
 (signature codes, levels, first/last seen, top service/host) is computed once per
-incident and cached, so a window change costs a few bincounts.
+incident and cached, so a window change costs a few bincounts. In follow mode those arrays
+grow with the appended events (`extend_prepared`) instead of being rebuilt, and
+`analyze(keep=...)` can keep an earlier analysis' stories between two judgements.
 """
 
 from __future__ import annotations

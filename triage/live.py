@@ -5,8 +5,9 @@ what was appended to a local file (a pipe is copied to one first), `PollFollower
 asks any Source for the time since its last event (CloudWatch, Elasticsearch).
 `LiveIncident.step()` gives the new events the signatures their kind already had
 (same masked key -> same id; only never-seen keys are grouped anew), appends them and
-stretches the after window to the newest event. No Textual import: the app calls
-`step()` from a worker.
+stretches the after window to the newest event. The analysis arrays of the grown
+incident are the old ones extended by the new events (`triage.analysis.extend_prepared`),
+not rebuilt over everything. No Textual import: the app calls `step()` from a worker.
 """
 
 from __future__ import annotations
