@@ -877,7 +877,7 @@ def signature_detail(incident: Incident, signature: str, *, samples: int = 5, st
     prep = prepare(incident)
     code = prep.code_of(signature)
     member = prep.sig_codes == code if code >= 0 else np.zeros(len(ev), dtype=bool)
-    rows = ev[member]
+    rows = ev if member.all() else ev[member]  # the detail pane passes just this signature's events
     info = prep.signatures
     meta = info.iloc[code] if code >= 0 else None
     pool = member
@@ -886,9 +886,9 @@ def signature_detail(incident: Incident, signature: str, *, samples: int = 5, st
         hi = _to_ns(end) if end is not None else np.iinfo(np.int64).max
         windowed = member & prep.has_ts & (prep.ts >= lo) & (prep.ts < hi)
         pool = windowed if windowed.any() else member
-    candidates = ev[pool]
+    candidates = np.flatnonzero(pool)  # positions: only the picked rows are read
     picks = _sample_positions(len(candidates), samples)
-    sample_dicts = sorted((_sample(candidates.iloc[i]) for i in picks), key=_sample_time)
+    sample_dicts = sorted((_sample(ev.iloc[int(candidates[i])]) for i in picks), key=_sample_time)
 
     def counts(col):
         vc = rows[col].dropna().astype(str).value_counts()
