@@ -191,7 +191,7 @@ class LiveIncident:
             events = pd.concat(new, ignore_index=True) if len(new) > 1 else new[0]
             events = self.memory.assign(events[list(EVENT_COLUMNS)])
             inc = self.incident
-            grown = pd.concat([inc.events, events], ignore_index=True)
+            grown = _compact(pd.concat([inc.events, events], ignore_index=True))
             self.arrived += len(events)
             report = LoadReport()
             report.merge(inc.report)
@@ -227,6 +227,35 @@ class LiveIncident:
         if pd.isna(newest):
             return self.base_after
         return max(self.base_after, newest.to_pydatetime() - self.incident.deploy + timedelta(seconds=1))
+
+
+MAX_CHUNKS = 16  # Arrow chunks per column before the small appended ones are merged
+
+
+def _compact(events: pd.DataFrame) -> pd.DataFrame:
+    """Arrow-backed columns with many chunks (one per step) merged into few.
+
+    Taking rows (samples, details, stories) from a column costs per chunk; a follow session
+    would add one chunk per step. The merge keeps chunks shrinking by 4x at least (the last
+    is merged into the one before while it is a quarter of it or more), so a column holds
+    O(log n) chunks and each event is copied O(log n) times over the session.
+    """
+    out = None
+    for name in events.columns:
+        values = events[name].array
+        data = getattr(values, "_pa_array", None)
+        if not isinstance(data, pa.ChunkedArray) or data.num_chunks <= MAX_CHUNKS:
+            continue
+        merged: list[pa.Array] = []
+        for chunk in data.chunks:
+            merged.append(chunk)
+            while len(merged) > 1 and 4 * len(merged[-1]) >= len(merged[-2]):
+                last = merged.pop()
+                merged[-1] = pa.concat_arrays([merged[-1], last])
+        if out is None:
+            out = events.copy(deep=False)
+        out[name] = pd.Series(type(values)(pa.chunked_array(merged, type=data.type)), index=events.index, name=name)
+    return events if out is None else out
 
 
 def now_utc() -> datetime:

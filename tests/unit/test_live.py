@@ -240,3 +240,20 @@ def test_a_kept_judgement_leaves_counts_and_statuses_fresh(tmp_path):
     assert new["status"] == "NEW" and new["after"] == 12 and new["story"] == 0 and new["role"] == ""
     assert [s.members for s in kept.stories] == [s.members for s in first.stories]
     assert kept.dimensions is first.dimensions
+
+
+def test_many_steps_do_not_leave_a_chunk_per_step(tmp_path):
+    from triage.live import MAX_CHUNKS
+
+    log = tmp_path / "app.log"
+    base_log(log)
+    inc, live = live_incident(log)
+    for i in range(3 * MAX_CHUNKS):
+        with open(log, "a") as fh:
+            fh.write(line(40 + i / 100, f"ERROR payment failed for order {7000 + i}"))
+        live.step()
+    live.step()  # the file is quiet: the held-back last line is complete
+    events = live.incident.events
+    assert events["message"].tolist()[len(inc.events):] == [f"payment failed for order {7000 + i}" for i in range(3 * MAX_CHUNKS)]
+    assert events["message"].array._pa_array.num_chunks <= MAX_CHUNKS
+    assert str(events["message"].dtype) == str(inc.events["message"].dtype)
