@@ -2,7 +2,9 @@
 
 `analyze` is pure and vectorised: everything that does not depend on the windows
 (signature codes, levels, first/last seen, top service/host) is computed once per
-incident and cached, so a window change costs a few bincounts.
+incident and cached, so a window change costs a few bincounts. In follow mode those arrays
+grow with the appended events (`extend_prepared`) instead of being rebuilt, and
+`analyze(keep=...)` can keep an earlier analysis' stories between two judgements.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ class Prepared:
     source_spans: pd.DataFrame  # index source, columns min/max (ns)
     scale: float
     counted: Counted | None = None
+    tallies: Tallies | None = None  # what extend_prepared() needs to grow these arrays
     _index: dict = field(default_factory=dict)
     cache: dict = field(default_factory=dict)  # window-independent extras (triage.judgement.evidence)
 
@@ -213,101 +216,177 @@ def _level_ranks(level: pd.Series, status: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _prepare(ev: pd.DataFrame, scale: float) -> Prepared:
+    return _grow(None, ev, scale)
+
+
+def extend_prepared(prep: Prepared, events: pd.DataFrame, start: int, scale: float = 1.0) -> Prepared:
+    """`prep` (for events[:start]) grown by events[start:]: the arrays prepare() would build from scratch.
+
+    Follow mode appends a few thousand events to hundreds of thousands: their codes, levels,
+    first/last seen and modes extend the old ones (new values get the next codes, in order of
+    first appearance, as dictionary encoding of the whole would give them).
+    """
+    if prep.tallies is None or start > len(events):
+        return _grow(None, events, scale)
+    return _grow(prep, events.iloc[start:], scale)
+
+
+_PAIR = np.int64(1 << 32)  # key of a (code, value) pair: code * 2**32 + value
+
+
+@dataclass
+class Tallies:
+    """Counts behind the per-signature modes and spans of a Prepared, so appended events can extend it."""
+
+    sig_index: dict[str, int]
+    service_index: dict[str, int]
+    host_index: dict[str, int]
+    source_index: dict[str, int]
+    templates: list
+    level: tuple[np.ndarray, np.ndarray]  # (pair key, count): signature x level rank
+    service: tuple[np.ndarray, np.ndarray]  # signature x service
+    host: tuple[np.ndarray, np.ndarray]  # signature x host
+    host_service: tuple[np.ndarray, np.ndarray]  # host x service
+    first_ts: np.ndarray  # per signature, int64 ns (int64 max when none)
+    last_ts: np.ndarray
+    source_lo: np.ndarray  # per source code, int64 ns
+    source_hi: np.ndarray
+
+
+def _grow(prev: Prepared | None, ev: pd.DataFrame, scale: float) -> Prepared:
+    """Prepared arrays for `ev` appended to what `prev` prepared (None: from nothing)."""
+    t = prev.tallies if prev is not None else None
     n = len(ev)
     ts_series = ev["timestamp"]
     has_ts = ts_series.notna().to_numpy()
     ts = ts_series.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).view(np.int64).copy()
-    ts_min = int(ts[has_ts].min()) if has_ts.any() else None
-    ts_max = int(ts[has_ts].max()) if has_ts.any() else None
+    sig_index = dict(t.sig_index) if t is not None else {}
     if "signature" in ev.columns:
-        sig_codes, sig_names = _codes(ev["signature"])
+        sig_codes = _extend_codes(ev["signature"], sig_index)
     else:
-        sig_codes, sig_names = np.full(n, -1, dtype=np.int64), []
+        sig_codes = np.full(n, -1, dtype=np.int64)
+    k_old, k = (len(t.sig_index) if t is not None else 0), len(sig_index)
     status = ev["http_status"].to_numpy(dtype="float64", na_value=np.nan)
     level_rank, is_error = _level_ranks(ev["level"], status)
-    service_codes, services = _codes(ev["service"])
-    host_codes, hosts = _codes(ev["host"])
+    service_index = dict(t.service_index) if t is not None else {}
+    host_index = dict(t.host_index) if t is not None else {}
+    source_index = dict(t.source_index) if t is not None else {}
+    service_codes = _extend_codes(ev["service"], service_index)
+    host_codes = _extend_codes(ev["host"], host_index)
+    source_codes = _extend_codes(ev["source"], source_index)
     status0 = np.nan_to_num(status, nan=0)
     is_5xx = status0 >= 500
     is_4xx = (status0 >= 400) & ~is_5xx
-    info = _signature_info(ev, sig_codes, sig_names, ts, has_ts, level_rank, service_codes, services, host_codes, hosts)
-    source_spans = _source_spans(ev, ts, has_ts)
     has_status = ~np.isnan(status)
-    modes = _mode_per_code(host_codes, service_codes, list(range(len(services))), len(hosts))
+
+    templates = list(t.templates) if t is not None else []
+    if k > k_old:  # the template of a new signature: the one of its first event
+        pos = np.flatnonzero(sig_codes >= k_old)
+        uniq, first = np.unique(sig_codes[pos], return_index=True)
+        shown = (ev["template"].iloc[pos[first]].astype(object).tolist()
+                 if "template" in ev.columns else [""] * len(uniq))
+        templates.extend(s if isinstance(s, str) else "" for s in shown)
+    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    first_ts = _resized(t.first_ts if t is not None else None, k, big)
+    last_ts = _resized(t.last_ts if t is not None else None, k, small)
+    tsok = (sig_codes >= 0) & has_ts
+    np.minimum.at(first_ts, sig_codes[tsok], ts[tsok])
+    np.maximum.at(last_ts, sig_codes[tsok], ts[tsok])
+    source_lo = _resized(t.source_lo if t is not None else None, len(source_index), big)
+    source_hi = _resized(t.source_hi if t is not None else None, len(source_index), small)
+    sok = has_ts & (source_codes >= 0)
+    np.minimum.at(source_lo, source_codes[sok], ts[sok])
+    np.maximum.at(source_hi, source_codes[sok], ts[sok])
+    tallies = Tallies(
+        sig_index, service_index, host_index, source_index, templates,
+        _merge_tally(t.level if t is not None else None, _tally(sig_codes, level_rank.astype(np.int64))),
+        _merge_tally(t.service if t is not None else None, _tally(sig_codes, service_codes)),
+        _merge_tally(t.host if t is not None else None, _tally(sig_codes, host_codes)),
+        _merge_tally(t.host_service if t is not None else None, _tally(host_codes, service_codes)),
+        first_ts, last_ts, source_lo, source_hi)
+
+    if prev is not None:
+        ts, has_ts = np.concatenate([prev.ts, ts]), np.concatenate([prev.has_ts, has_ts])
+        sig_codes = np.concatenate([prev.sig_codes, sig_codes])
+        service_codes = np.concatenate([prev.service_codes, service_codes])
+        host_codes = np.concatenate([prev.host_codes, host_codes])
+        is_error, is_5xx = np.concatenate([prev.is_error, is_error]), np.concatenate([prev.is_5xx, is_5xx])
+        is_4xx, has_status = np.concatenate([prev.is_4xx, is_4xx]), np.concatenate([prev.has_status, has_status])
+    ts_min = int(ts[has_ts].min()) if has_ts.any() else None
+    ts_max = int(ts[has_ts].max()) if has_ts.any() else None
+    services, hosts = list(service_index), list(host_index)
+    info = pd.DataFrame({
+        "signature": np.asarray(list(sig_index), dtype=object),
+        "template": np.asarray(templates, dtype=object),
+        "level": _modes(tallies.level, list(LEVEL_RANK), k),
+        "first_seen": _times(first_ts, big),
+        "last_seen": _times(last_ts, small),
+        "top_service": _modes(tallies.service, services, k),
+        "top_host": _modes(tallies.host, hosts, k),
+    })
+    seen = source_lo <= source_hi
+    if seen.any():
+        source_spans = pd.DataFrame({"min": source_lo[seen], "max": source_hi[seen]},
+                                    index=pd.Index(np.asarray(list(source_index), dtype=object)[seen], name="source"))
+    else:
+        source_spans = pd.DataFrame(columns=["min", "max"])
+    modes = _modes(tallies.host_service, list(range(len(services))), len(hosts))
     host_service = np.array([-1 if m is None else m for m in modes], dtype=np.int64)
     return Prepared(ts, has_ts, ts_min, ts_max, sig_codes, info, service_codes, services, host_codes, hosts,
-                    is_error, is_5xx, is_4xx, has_status, host_service, source_spans, float(scale))
+                    is_error, is_5xx, is_4xx, has_status, host_service, source_spans, float(scale), tallies=tallies)
 
 
-def _source_spans(ev: pd.DataFrame, ts: np.ndarray, has_ts: np.ndarray) -> pd.DataFrame:
-    """First and last event time (ns) per source, for the clock-skew check."""
-    codes, names = _codes(ev["source"])
-    ok = has_ts & (codes >= 0)
-    if not ok.any():
-        return pd.DataFrame(columns=["min", "max"])
-    k = len(names)
-    lo, hi = np.full(k, np.iinfo(np.int64).max), np.full(k, np.iinfo(np.int64).min)
-    np.minimum.at(lo, codes[ok], ts[ok])
-    np.maximum.at(hi, codes[ok], ts[ok])
-    seen = lo <= hi
-    return pd.DataFrame({"min": lo[seen], "max": hi[seen]}, index=pd.Index(np.asarray(names, dtype=object)[seen], name="source"))
+def _extend_codes(series: pd.Series, index: dict[str, int]) -> np.ndarray:
+    """Codes of `series` in `index` (extended in place by unseen values, in order of first appearance)."""
+    codes, names = _codes(series)
+    if not names:
+        return codes
+    mapping = np.array([index.setdefault(name, len(index)) for name in names], dtype=np.int64)
+    return np.where(codes >= 0, mapping[np.maximum(codes, 0)], -1)
 
 
-DENSE_MODE_CELLS = 4_000_000
-"""Signatures x values up to this many cells are counted in a dense table (fast); more by hashing."""
+def _resized(values: np.ndarray | None, k: int, fill: int) -> np.ndarray:
+    out = np.full(k, fill, dtype=np.int64)
+    if values is not None:
+        out[: len(values)] = values
+    return out
 
 
-def _mode_per_code(codes: np.ndarray, values: np.ndarray, names: list, k: int) -> np.ndarray:
-    """Most frequent value (by code) per signature code; None where no value."""
-    out = np.full(k, None, dtype=object)
+def _times(ns: np.ndarray, none: int) -> pd.DatetimeIndex:
+    return pd.to_datetime(np.where(ns == none, np.iinfo(np.int64).min, ns), utc=True)
+
+
+def _tally(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How often each (code, value) pair occurs where both are known."""
     ok = (codes >= 0) & (values >= 0)
-    if not ok.any() or not names:
+    if not ok.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    vc = pd.Series(codes[ok] * _PAIR + values[ok]).value_counts(sort=False)
+    return vc.index.to_numpy(dtype=np.int64), vc.to_numpy(dtype=np.int64)
+
+
+def _merge_tally(old, new):
+    if old is None or not len(old[0]):
+        return new
+    if not len(new[0]):
+        return old
+    keys, inverse = np.unique(np.concatenate([old[0], new[0]]), return_inverse=True)
+    counts = np.bincount(inverse, weights=np.concatenate([old[1], new[1]]), minlength=len(keys))
+    return keys, np.rint(counts).astype(np.int64)
+
+
+def _modes(tally, names: list, k: int) -> np.ndarray:
+    """Most frequent value per code (ties: the lowest value code); None where no value."""
+    out = np.full(k, None, dtype=object)
+    key, n = tally
+    if not len(key) or not names:
         return out
-    width = np.int64(max(len(names), int(values[ok].max()) + 1))
-    if k * int(width) <= DENSE_MODE_CELLS:  # a dense table: ties go to the smallest value code, as below
-        table = np.bincount(codes[ok] * width + values[ok], minlength=k * int(width)).reshape(k, int(width))
-        seen = table.max(axis=1) > 0
-        out[seen] = np.asarray(names, dtype=object)[table.argmax(axis=1)[seen]]
-        return out
-    vc = pd.Series(codes[ok] * width + values[ok]).value_counts(sort=False)
-    key, n = vc.index.to_numpy(), vc.to_numpy()
-    c, v = key // width, key % width
+    c, v = key // _PAIR, key % _PAIR
     order = np.lexsort((v, -n, c))
     c, v = c[order], v[order]
     first = np.r_[True, c[1:] != c[:-1]]
     out[c[first]] = np.asarray(names, dtype=object)[v[first]]
     return out
-
-
-def _signature_info(ev, sig_codes, sig_names, ts, has_ts, level_rank, service_codes, services, host_codes, hosts) -> pd.DataFrame:
-    k = len(sig_names)
-    ok = sig_codes >= 0
-    first_pos = np.full(k, -1, dtype=np.int64)
-    if ok.any():
-        pos = np.flatnonzero(ok)
-        earliest = np.full(k, len(sig_codes), dtype=np.int64)
-        np.minimum.at(earliest, sig_codes[pos], pos)
-        seen = earliest < len(sig_codes)
-        first_pos[seen] = earliest[seen]
-    templates = (np.asarray(ev["template"].iloc[first_pos].astype(object).to_numpy())
-                 if "template" in ev.columns and k else np.full(k, "", dtype=object))
-    levels = _mode_per_code(sig_codes, level_rank.astype(np.int64), list(LEVEL_RANK), k)
-    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
-    first_ts, last_ts = np.full(k, big, dtype=np.int64), np.full(k, small, dtype=np.int64)
-    tsok = ok & has_ts
-    np.minimum.at(first_ts, sig_codes[tsok], ts[tsok])
-    np.maximum.at(last_ts, sig_codes[tsok], ts[tsok])
-    first_seen = pd.to_datetime(np.where(first_ts == big, np.iinfo(np.int64).min, first_ts), utc=True)
-    last_seen = pd.to_datetime(np.where(last_ts == small, np.iinfo(np.int64).min, last_ts), utc=True)
-    return pd.DataFrame({
-        "signature": np.asarray(sig_names, dtype=object),
-        "template": np.asarray([t if isinstance(t, str) else "" for t in templates], dtype=object),
-        "level": levels,
-        "first_seen": first_seen,
-        "last_seen": last_seen,
-        "top_service": _mode_per_code(sig_codes, service_codes, services, k),
-        "top_host": _mode_per_code(sig_codes, host_codes, hosts, k),
-    })
 
 
 def windows_for(prep: Prepared, deploy, before: timedelta, after: timedelta) -> Windows:
@@ -402,19 +481,26 @@ def compare_counts(a, b, w: Windows, *, ci: bool = True, phi=None) -> dict[str, 
                 p=p, q=q, expected=expected, status=status)
 
 
-def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None) -> Analysis:
-    """Deltas for the given windows (defaults: the incident's own)."""
+def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None,
+            keep: Analysis | None = None) -> Analysis:
+    """Deltas for the given windows (defaults: the incident's own).
+
+    `keep`: an earlier analysis of this incident with fewer events (follow mode, at most a
+    second old) whose stories, judgement columns and service/host table are kept instead of
+    worked out again; counts, rates, tests, statuses and ranks are computed afresh, and a
+    signature it did not have has no story yet.
+    """
     deploy = incident.deploy if deploy is None else deploy
     before = incident.before if before is None else before
     after = incident.after if after is None else after
     prep = prepare(incident)
     w = windows_for(prep, deploy, before, after)
     warnings = list(w.warnings(tz))
-    sigs, stories = _signature_table(prep, w, events=incident.events)
+    sigs, stories = _signature_table(prep, w, events=incident.events, keep=keep)
     rollback = getattr(incident, "rollback", None)
     if rollback is not None:
         sigs = since_rollback(sigs, prep, rollback, w)
-    dims = _dimension_table(prep, w)
+    dims = keep.dimensions if keep is not None else _dimension_table(prep, w)
     # metrics are judged on their own points (each window needs a few), whatever the logs hold
     mets = metric_deltas(incident.metrics, w.start.value, w.deploy.value, w.end.value)
     if len(incident.events) and w.comparable:
@@ -534,8 +620,9 @@ def before_dispersion(binning: Binning) -> np.ndarray:
     return dispersion(binning.counts[:, cols])
 
 
-def _signature_table(prep, w: Windows, binning: Binning | None = None, events=None) -> tuple[pd.DataFrame, list]:
-    """The signature table in story order (cause first, then its symptoms), and the stories."""
+def _signature_table(prep, w: Windows, binning: Binning | None = None, events=None,
+                     keep: Analysis | None = None) -> tuple[pd.DataFrame, list]:
+    """The signature table in story order (cause first, then its symptoms), and the stories (or `keep`'s)."""
     info = prep.signatures
     k = len(info)
     b, a = _split_counts(prep.sig_codes[w.rows], w.side, k)
@@ -563,7 +650,10 @@ def _signature_table(prep, w: Windows, binning: Binning | None = None, events=No
     from triage.judgement import judge
     from triage.judgement.stories import ROLE_ORDER
 
-    cols, stories = judge(prep, w, binning, table, events if events is not None else pd.DataFrame())
+    if keep is not None:
+        cols, stories = _kept_judgement(keep.signatures, table["signature"].to_numpy()), list(keep.stories)
+    else:
+        cols, stories = judge(prep, w, binning, table, events if events is not None else pd.DataFrame())
     for name, values in cols.items():
         table[name] = values
     changed = (table["status"] != "STEADY").to_numpy()
@@ -577,6 +667,26 @@ def _signature_table(prep, w: Windows, binning: Binning | None = None, events=No
     return table[SIGNATURE_COLUMNS], stories
 
 
+def _kept_judgement(previous: pd.DataFrame, signatures: np.ndarray) -> dict:
+    """The judgement columns of an earlier table, for `signatures` (those it lacks: no story)."""
+    prev = previous.drop_duplicates("signature")
+    at = pd.Index(prev["signature"].astype(object)).get_indexer(signatures)
+    have, at = at >= 0, np.maximum(at, 0)
+
+    def column(name, fill, dtype):
+        values = prev[name].to_numpy(dtype=dtype)
+        return np.where(have, values[at] if len(values) else fill, fill).astype(dtype)
+
+    onset = pd.DatetimeIndex(prev["onset"]).asi8 if len(prev) else np.zeros(0, dtype=np.int64)
+    none = np.iinfo(np.int64).min
+    return {
+        "story": column("story", 0, np.int64), "role": column("role", "", object),
+        "severity": column("severity", "", object),
+        "onset": pd.to_datetime(np.where(have, onset[at] if len(onset) else none, none), utc=True),
+        "onset_s": column("onset_s", np.nan, float), "pre_deploy": column("pre_deploy", False, bool),
+    }
+
+
 def _counted_split(c: Counted, w: Windows, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Before/after sums of the buckets that start inside each window."""
     before = (c.ts >= w.start.value) & (c.ts < w.deploy.value)
@@ -587,10 +697,19 @@ def _counted_split(c: Counted, w: Windows, k: int) -> tuple[np.ndarray, np.ndarr
 
 def _dimension_table(prep, w: Windows) -> pd.DataFrame:
     frames = []
+    rows, side = w.rows, w.side
+    measures = [(measure, mask[rows]) for measure, mask in (("errors", prep.is_error), ("5xx", prep.is_5xx), ("4xx", prep.is_4xx))]
+    with_status = prep.has_status[rows]
     for dimension, codes, keys in (("overall", None, ["all"]), ("service", prep.service_codes, prep.services),
                                    ("host", prep.host_codes, prep.hosts)):
-        for measure, mask in (("errors", prep.is_error), ("5xx", prep.is_5xx), ("4xx", prep.is_4xx)):
-            frames.append(_measure_rows(dimension, codes, keys, measure, mask, prep, w))
+        k = len(keys)
+        codes = np.zeros(rows.size, dtype=np.int64) if codes is None else codes[rows]
+        volumes = {}  # events per key after the deploy (all, or those with an HTTP status): the outliers' exposure
+        if dimension != "overall":
+            volumes["errors"] = _split_counts(codes, side, k)[1]
+            volumes["5xx"] = volumes["4xx"] = _split_counts(codes[with_status], side[with_status], k)[1]
+        for measure, hit in measures:
+            frames.append(_measure_rows(dimension, codes, keys, measure, hit, volumes.get(measure), prep, w))
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=DIMENSION_COLUMNS)
@@ -598,14 +717,10 @@ def _dimension_table(prep, w: Windows) -> pd.DataFrame:
     return out[DIMENSION_COLUMNS]
 
 
-def _measure_rows(dimension, codes, keys, measure, mask, prep, w: Windows) -> pd.DataFrame:
+def _measure_rows(dimension, codes, keys, measure, hit, volume, prep, w: Windows) -> pd.DataFrame:
+    """One measure's rows; `codes`, `hit` are per window row, `volume` per key (None for overall)."""
     k = len(keys)
-    rows = w.rows
-    codes = np.zeros(rows.size, dtype=np.int64) if codes is None else codes[rows]
-    hit = mask[rows]
     b, a = _split_counts(codes[hit], w.side[hit], k)
-    exposure = prep.has_status[rows] if measure != "errors" else slice(None)
-    _, volume = _split_counts(codes[exposure], w.side[exposure], k)
     keep = np.ones(k, dtype=bool) if dimension == "overall" else (a + b) > 0
     if dimension != "overall" and not keep.any():
         return pd.DataFrame(columns=DIMENSION_COLUMNS)
@@ -632,7 +747,7 @@ def _outliers(count, volume, groups) -> np.ndarray:
     """
     count, volume = np.asarray(count, dtype=float), np.asarray(volume, dtype=float)
     out = np.zeros(count.size, dtype=bool)
-    p, ratio, tested = [], [], []
+    ratio, tested, peers_count, peers_volume = [], [], [], []
     for g in np.unique(groups):
         idx = np.flatnonzero(groups == g)
         if idx.size < 2 or count[idx].sum() == 0:
@@ -644,11 +759,13 @@ def _outliers(count, volume, groups) -> np.ndarray:
                 continue
             share_peers = peers_c[j] / peers_v[j]
             tested.append(i)
-            p.append(float(poisson_rate_test(c[j], peers_c[j], v[j], peers_v[j])))
+            peers_count.append(peers_c[j])
+            peers_volume.append(peers_v[j])
             ratio.append(np.inf if share_peers == 0 else (c[j] / v[j]) / share_peers)
     if tested:
-        q = benjamini_hochberg(np.array(p))
         idx = np.array(tested)
+        p = poisson_rate_test(count[idx], np.array(peers_count), volume[idx], np.array(peers_volume))  # one call
+        q = benjamini_hochberg(p)
         hit = (q < ALPHA) & (np.array(ratio) >= OUTLIER_MIN_RATIO) & (count[idx] >= OUTLIER_MIN_COUNT)
         out[idx[hit]] = True
     return out
@@ -772,7 +889,7 @@ def signature_detail(incident: Incident, signature: str, *, samples: int = 5, st
     prep = prepare(incident)
     code = prep.code_of(signature)
     member = prep.sig_codes == code if code >= 0 else np.zeros(len(ev), dtype=bool)
-    rows = ev[member]
+    rows = ev if member.all() else ev[member]  # the detail pane passes just this signature's events
     info = prep.signatures
     meta = info.iloc[code] if code >= 0 else None
     pool = member
@@ -781,9 +898,9 @@ def signature_detail(incident: Incident, signature: str, *, samples: int = 5, st
         hi = _to_ns(end) if end is not None else np.iinfo(np.int64).max
         windowed = member & prep.has_ts & (prep.ts >= lo) & (prep.ts < hi)
         pool = windowed if windowed.any() else member
-    candidates = ev[pool]
+    candidates = np.flatnonzero(pool)  # positions: only the picked rows are read
     picks = _sample_positions(len(candidates), samples)
-    sample_dicts = sorted((_sample(candidates.iloc[i]) for i in picks), key=_sample_time)
+    sample_dicts = sorted((_sample(ev.iloc[int(candidates[i])]) for i in picks), key=_sample_time)
 
     def counts(col):
         vc = rows[col].dropna().astype(str).value_counts()

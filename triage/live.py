@@ -5,8 +5,9 @@ what was appended to a local file (a pipe is copied to one first), `PollFollower
 asks any Source for the time since its last event (CloudWatch, Elasticsearch).
 `LiveIncident.step()` gives the new events the signatures their kind already had
 (same masked key -> same id; only never-seen keys are grouped anew), appends them and
-stretches the after window to the newest event. No Textual import: the app calls
-`step()` from a worker.
+stretches the after window to the newest event. The analysis arrays of the grown
+incident are the old ones extended by the new events (`triage.analysis.extend_prepared`),
+not rebuilt over everything. No Textual import: the app calls `step()` from a worker.
 """
 
 from __future__ import annotations
@@ -190,7 +191,7 @@ class LiveIncident:
             events = pd.concat(new, ignore_index=True) if len(new) > 1 else new[0]
             events = self.memory.assign(events[list(EVENT_COLUMNS)])
             inc = self.incident
-            grown = pd.concat([inc.events, events], ignore_index=True)
+            grown = _compact(pd.concat([inc.events, events], ignore_index=True))
             self.arrived += len(events)
             report = LoadReport()
             report.merge(inc.report)
@@ -199,7 +200,21 @@ class LiveIncident:
                     if note not in report.notes:
                         report.notes.append(note)
             self.incident = replace(inc, events=grown, after=self.after_for(grown), report=report)
+            self._extend_prepared(inc, self.incident)
             return self.incident
+
+    def _extend_prepared(self, old: Incident, new: Incident) -> None:
+        """The analysis arrays of `new` from those of `old` plus the appended events (not from scratch)."""
+        from triage.analysis import extend_prepared, prepare
+
+        if getattr(new, "counts", None) is not None:  # source-side counts: prepare() rebuilds them whole
+            return
+        prev = prepare(old)
+        scale = new.report.scale if new.report.estimated else 1.0
+        if prev.scale != scale:
+            return
+        prep = extend_prepared(prev, new.events, len(old.events), scale)
+        new.__dict__["_prepared"] = (new.events, len(new.events), prep)
 
     def mark_rollback(self, when: datetime) -> None:
         """Later steps keep the marker (they copy the incident)."""
@@ -212,6 +227,35 @@ class LiveIncident:
         if pd.isna(newest):
             return self.base_after
         return max(self.base_after, newest.to_pydatetime() - self.incident.deploy + timedelta(seconds=1))
+
+
+MAX_CHUNKS = 16  # Arrow chunks per column before the small appended ones are merged
+
+
+def _compact(events: pd.DataFrame) -> pd.DataFrame:
+    """Arrow-backed columns with many chunks (one per step) merged into few.
+
+    Taking rows (samples, details, stories) from a column costs per chunk; a follow session
+    would add one chunk per step. The merge keeps chunks shrinking by 4x at least (the last
+    is merged into the one before while it is a quarter of it or more), so a column holds
+    O(log n) chunks and each event is copied O(log n) times over the session.
+    """
+    out = None
+    for name in events.columns:
+        values = events[name].array
+        data = getattr(values, "_pa_array", None)
+        if not isinstance(data, pa.ChunkedArray) or data.num_chunks <= MAX_CHUNKS:
+            continue
+        merged: list[pa.Array] = []
+        for chunk in data.chunks:
+            merged.append(chunk)
+            while len(merged) > 1 and 4 * len(merged[-1]) >= len(merged[-2]):
+                last = merged.pop()
+                merged[-1] = pa.concat_arrays([merged[-1], last])
+        if out is None:
+            out = events.copy(deep=False)
+        out[name] = pd.Series(type(values)(pa.chunked_array(merged, type=data.type)), index=events.index, name=name)
+    return events if out is None else out
 
 
 def now_utc() -> datetime:

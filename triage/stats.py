@@ -104,21 +104,23 @@ def poisson_rate_test(a, b, t_after, t_before) -> np.ndarray:
 
     Given n = a + b, a ~ Binomial(n, t_after / (t_after + t_before)) under "no change";
     the p-value is twice the smaller tail (capped at 1), which matches Clopper-Pearson.
-    Exact up to EXACT_MAX_N events, continuity-corrected normal above.
+    Exact up to EXACT_MAX_N events, continuity-corrected normal above. The exposures may be
+    one pair for all counts or one per count (each test is computed on its own either way).
     """
-    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    t_after, t_before = np.asarray(t_after, dtype=float), np.asarray(t_before, dtype=float)
+    a, b, share = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float), t_after / (t_after + t_before))
     shape = a.shape
-    a, b = a.ravel(), b.ravel()
+    a, b, share = a.ravel(), b.ravel(), share.ravel()
     n = a + b
-    share = float(t_after) / float(t_after + t_before)
     p = np.ones(a.shape)
     exact = (n > 0) & (n <= EXACT_MAX_N)
     if exact.any():
-        pa = np.full(int(exact.sum()), share)
+        pa = share[exact]
         tails = np.minimum(binom_sf(a[exact], n[exact], pa), binom_cdf(a[exact], n[exact], pa))
         p[exact] = np.minimum(1.0, 2.0 * tails)
     big = n > EXACT_MAX_N
     if big.any():
+        share = share[big]
         mean, sd = n[big] * share, np.sqrt(n[big] * share * (1 - share))
         z = np.maximum(np.abs(a[big] - mean) - 0.5, 0.0) / sd
         p[big] = np.minimum(1.0, 2.0 * normal_sf(z))
@@ -193,6 +195,26 @@ def beta_ppf(q: float, a, b, iterations: int = 100, tol: float = 1e-12) -> np.nd
     return x
 
 
+_PPF_MEMORY: dict[tuple[float, float, float], float] = {}
+PPF_MEMORY_MAX = 100_000
+
+
+def _remembered_ppf(q: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """beta_ppf, remembering quantiles already found (each entry is solved on its own, so a
+    remembered one is the same number). Follow mode asks for the intervals of mostly unchanged
+    counts every step; a window change asks for many of the same again."""
+    keys = [(q, x, y) for x, y in zip(a.tolist(), b.tolist())]
+    out = np.array([_PPF_MEMORY.get(key, np.nan) for key in keys], dtype=float)
+    miss = np.isnan(out)
+    if miss.any():
+        found = beta_ppf(q, a[miss], b[miss])
+        out[miss] = found
+        if len(_PPF_MEMORY) > PPF_MEMORY_MAX:
+            _PPF_MEMORY.clear()
+        _PPF_MEMORY.update(zip((key for key, m in zip(keys, miss) if m), found.tolist()))
+    return out
+
+
 def clopper_pearson(k, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Exact (conservative) interval for a binomial proportion k/n.
 
@@ -205,9 +227,9 @@ def clopper_pearson(k, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     small = n <= EXACT_MAX_N
     has_low, has_high = small & (k > 0) & (n > 0), small & (k < n) & (n > 0)
     if has_low.any():
-        low[has_low] = beta_ppf(alpha / 2, k[has_low], n[has_low] - k[has_low] + 1)
+        low[has_low] = _remembered_ppf(alpha / 2, k[has_low], n[has_low] - k[has_low] + 1)
     if has_high.any():
-        high[has_high] = beta_ppf(1 - alpha / 2, k[has_high] + 1, n[has_high] - k[has_high])
+        high[has_high] = _remembered_ppf(1 - alpha / 2, k[has_high] + 1, n[has_high] - k[has_high])
     big = ~small
     if big.any():
         low[big], high[big] = wilson_cc(k[big], n[big], alpha)

@@ -84,3 +84,30 @@ async def test_a_step_that_only_changes_counts_updates_the_drawn_cells_in_place(
         after = table.get_cell(sig, "after").plain.strip()
         want = view(app).analysis.signatures.set_index("signature").loc[sig, "after"]
         assert after == str(int(want))
+
+
+async def test_a_step_that_changes_ranks_moves_the_rows_and_keeps_the_cursor(tmp_path):
+    log = tmp_path / "live.log"
+    body = [line(m, f"INFO GET /orders/{m} 200") for m in range(-20, 5)]
+    body += [line(m + 0.5, f"WARN cache miss for key {m}") for m in range(-20, 5)]
+    log.write_text("".join(body))
+    app = open_app(tmp_path, str(log), "--deploy", DEPLOY.isoformat(), "--follow")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: count(app, "GET") >= 5 and count(app, "cache miss") >= 5)
+        table = app.main.query_one("#signatures")
+        order = [r.key.value for r in table.ordered_rows]
+        assert len(order) == 2
+        await pilot.press("down")
+        await until(pilot, lambda: view(app).detail_shown == order[1])
+        rebuilds = table.rebuilds
+        second = str(view(app).analysis.signatures.set_index("signature").loc[order[1], "template"])
+        kind, text = ("GET", "INFO GET /orders/{} 200") if second.startswith("GET") else ("cache miss", "WARN cache miss for key {}")
+        with open(log, "a") as fh:  # the second row's rate jumps after the deploy: it ranks first now
+            fh.write("".join(line(5 + i / 1000, text.format(100 + i)) for i in range(600)))
+        await until(pilot, lambda: count(app, kind) >= 605)
+        await pilot.pause(0.3)
+        assert [r.key.value for r in table.ordered_rows] == order[::-1]
+        assert table.rebuilds == rebuilds and table.reorders >= 1  # moved, not cleared and redrawn
+        assert table.selected_signature() == order[1] == view(app).selected  # the cursor went with its row
+        want = view(app).analysis.signatures.set_index("signature").loc[order[1], "after"]
+        assert table.get_cell(order[1], "after").plain.strip() == str(int(want))

@@ -166,7 +166,7 @@ class TriageApp(App[None]):
         self.set_state(*load_state(message.incident))
         if first:
             self.drafts.restore(message.incident)
-        self.follow.start(message.incident)
+        self.follow.start(message.incident, message.prepared)
         if self.follow.following:
             self.set_state(self.follow.state(), "bold cyan")
         self.analyzer.recompute(now=True)
@@ -218,7 +218,7 @@ class TriageApp(App[None]):
     @on(msg.SignatureHighlighted)
     @needs_main
     def _signature_highlighted(self, message: msg.SignatureHighlighted) -> None:
-        self.analyzer.select(message.signature)
+        self.analyzer.highlighted(message.signature)
 
     @on(msg.SignatureOpened)
     @needs_main

@@ -146,6 +146,7 @@ class IncidentGrew(Message, bubble=False):
     incident: Any
     prepared: Any
     arrived: int = 0  # events appended since the load
+    result: Any = None  # triage.app.controllers.analysis.FollowResult: the worker's analysis of it
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, IncidentGrew)

@@ -19,6 +19,17 @@ class TimelineIndex:
         self.codes = codes
         self.index = {sig: i for i, sig in enumerate(uniques)}
 
+    def extended(self, new: pd.DataFrame) -> TimelineIndex:
+        """This index plus appended events (follow mode): new signatures take the next codes."""
+        out = TimelineIndex.__new__(TimelineIndex)
+        ts = new["timestamp"]
+        valid = ts.notna().to_numpy()
+        out.index = dict(self.index)
+        codes = _extend_codes(new["signature"].astype(object).to_numpy()[valid], out.index)
+        out.times = np.concatenate([self.times, ts.to_numpy(dtype="datetime64[ns]")[valid].astype("int64")])
+        out.codes = np.concatenate([self.codes, codes])
+        return out
+
     def counts(self, start: datetime, end: datetime, bins: int) -> np.ndarray:
         """Array (n_signatures, bins) of event counts in [start, end)."""
         lo, hi = pd.Timestamp(start).value, pd.Timestamp(end).value
@@ -46,6 +57,21 @@ class SignatureRows:
         ts = events["timestamp"]
         self.start = ts.min() if ts.notna().any() else None
         self.end = ts.max() if ts.notna().any() else None
+
+    def extended(self, new: pd.DataFrame, start: int) -> SignatureRows:
+        """These positions plus those of events appended at `start` (a stable merge, as a fresh sort gives)."""
+        out = SignatureRows.__new__(SignatureRows)
+        out.index = dict(self.index)
+        codes = _extend_codes(new["signature"].astype(object).to_numpy(), out.index)
+        all_codes = np.concatenate([self.sorted_codes, codes])
+        order = np.argsort(all_codes, kind="stable")
+        out.order = np.concatenate([self.order, start + np.arange(len(new))])[order]
+        out.sorted_codes = all_codes[order]
+        ts = new["timestamp"]
+        lo, hi = (ts.min(), ts.max()) if ts.notna().any() else (None, None)
+        out.start = lo if self.start is None else (self.start if lo is None else min(self.start, lo))
+        out.end = hi if self.end is None else (self.end if hi is None else max(self.end, hi))
+        return out
 
     def rows(self, signature: str) -> np.ndarray:
         code = self.index.get(signature)
@@ -81,17 +107,50 @@ def metric_series_bins(metrics: pd.DataFrame, start: datetime, end: datetime, bi
     return {(str(k[0]), str(k[1])): means[i] for i, k in enumerate(keys)}
 
 
+def _extend_codes(values: np.ndarray, index: dict) -> np.ndarray:
+    """Codes of `values` in `index`, which unseen values join in order of first appearance (-1: missing)."""
+    codes, uniques = pd.factorize(values)
+    if not len(uniques):
+        return codes.astype(np.int64)
+    mapping = np.array([index.setdefault(u, len(index)) for u in uniques], dtype=np.int64)
+    return np.where(codes >= 0, mapping[np.maximum(codes, 0)], -1)
+
+
 class Prepared:
     """Per-load indexes (built in the load worker) so window changes and filters never rescan the events."""
 
     def __init__(self, incident):
         events = incident.events
+        self.size = len(events)
         self.timelines = TimelineIndex(events)
         self.rows = SignatureRows(events)
         self.by_service = _pairs(events, "service")
         self.by_host = _pairs(events, "host")
         self.services = sorted(set(self.by_service["service"].astype(object)))
         self.hosts = sorted(set(self.by_host["host"].astype(object)))
+
+    def extended(self, incident) -> Prepared:
+        """The indexes of `incident`, whose events are these plus appended ones (follow mode)."""
+        events = incident.events
+        if len(events) < self.size:
+            return Prepared(incident)
+        new = events.iloc[self.size:]
+        out = Prepared.__new__(Prepared)
+        out.size = len(events)
+        out.timelines = self.timelines.extended(new)
+        out.rows = self.rows.extended(new, self.size)
+        out.by_service = _more_pairs(self.by_service, new, "service")
+        out.by_host = _more_pairs(self.by_host, new, "host")
+        out.services = sorted(set(out.by_service["service"].astype(object)))
+        out.hosts = sorted(set(out.by_host["host"].astype(object)))
+        return out
+
+
+def _more_pairs(pairs: pd.DataFrame, new: pd.DataFrame, column: str) -> pd.DataFrame:
+    more = _pairs(new, column)
+    if not len(more):
+        return pairs
+    return pd.concat([pairs, more], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
 def _pairs(events: pd.DataFrame, column: str) -> pd.DataFrame:

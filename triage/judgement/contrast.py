@@ -121,17 +121,19 @@ def signature_contrast(incident, analysis, signature: str) -> list[Contrast]:
 
 
 def _features(ev, rows: np.ndarray) -> Counter:
-    sub = ev.iloc[rows]
     counts: Counter = Counter()
-    cols = {c: sub[c].astype(object).tolist() for c in ("service", "host", "http_status", "fields", "message") if c in sub.columns}
     n = len(rows)
+    none = [None] * n
+    cols = {c: (ev[c].iloc[rows].astype(object).tolist() if c in ev.columns else none)  # the five columns only
+            for c in ("service", "host", "http_status", "fields", "message")}
+    plain = [("service", cols["service"]), ("host", cols["host"]), ("status", cols["http_status"])]
     for i in range(n):
         seen = set()
-        for c in ("service", "host", "http_status"):
-            v = cols.get(c, [None] * n)[i]
-            if v is not None and not pd.isna(v):
-                seen.add(("status" if c == "http_status" else c, str(v)))
-        msg = cols.get("message", [None] * n)[i]
+        for name, values in plain:
+            v = values[i]
+            if v is not None and (isinstance(v, str) or not pd.isna(v)):
+                seen.add((name, str(v)))
+        msg = cols["message"][i]
         if isinstance(msg, str):
             first = msg.split("\n", 1)[0][:2000]
             lines = msg[:8000].split("\n")
@@ -141,7 +143,7 @@ def _features(ev, rows: np.ndarray) -> Counter:
             m = _REQUEST.search(whole)
             if m:
                 seen.add(("path", m.group(1)))
-        f = cols.get("fields", [None] * n)[i]
+        f = cols["fields"][i]
         if isinstance(f, str) and f.startswith("{"):
             try:
                 obj = json.loads(f)

@@ -311,10 +311,10 @@ def _status_and_path(codes: np.ndarray, w, events, prep) -> dict[int, tuple]:
     for c, rows in rows_by_code(prep, w, codes, limit=200).items():
         if rows.size == 0:
             continue
-        sub = events.iloc[rows]
-        st = sub["http_status"].dropna()
+        statuses, messages = events["http_status"], events["message"]  # two columns, not every column of the rows
+        st = statuses.iloc[rows].dropna()
         status = int(st.mode().iloc[0]) if len(st) else None
-        paths = [m.group(1) + " " + _path(m.group(2)) for m in (_REQUEST.search(str(t)) for t in sub["message"].tolist()) if m]
+        paths = [m.group(1) + " " + _path(m.group(2)) for m in (_REQUEST.search(str(t)) for t in messages.iloc[rows].tolist()) if m]
         path = pd.Series(paths).mode().iloc[0] if paths else None
         out[int(c)] = (status, path)
     return out

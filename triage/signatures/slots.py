@@ -31,6 +31,7 @@ Public API (engine only, no Textual):
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -186,7 +187,7 @@ def _counts(values: pa.Array) -> dict[str, int]:
 def _slot(i: int, ph: str, label: str, values: pa.Array, after: np.ndarray | None, top: int) -> SlotSummary:
     total = _counts(values)
     matched = sum(total.values())
-    ranked = sorted(total, key=lambda v: (-total[v], v))
+    ranked = heapq.nsmallest(top, total, key=lambda v: (-total[v], v))  # = sorted(...)[:top], without sorting them all
     before_c: dict[str, int] = {}
     after_c: dict[str, int] = {}
     if after is not None:
@@ -195,7 +196,7 @@ def _slot(i: int, ph: str, label: str, values: pa.Array, after: np.ndarray | Non
         before_c = _counts(values.filter(pc.invert(mask)))
         # The commonest values overall, plus the commonest after the deploy: a value that
         # appeared with the deploy (a mock host) must show even while it is still rare overall.
-        newer = sorted(after_c, key=lambda v: (-after_c[v], v))[: max(1, top // 2)]
+        newer = heapq.nsmallest(max(1, top // 2), after_c, key=lambda v: (-after_c[v], v))
         shown = list(dict.fromkeys(ranked[:top] + newer))
     else:
         shown = ranked[:top]

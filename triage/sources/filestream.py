@@ -324,7 +324,7 @@ def _split_last(cur: _Parsed, records: RecordStream, last: bool) -> tuple[_Parse
 
 def _take_back(report: LoadReport, held: bytes, records: RecordStream, untimed: bool) -> LoadReport:
     """Take the held lines' counts out of `report`; returned, to be counted if the record is emitted as it is."""
-    if not report.skipped:  # nothing was skipped in the block: nothing to move (and no need to parse again)
+    if not report.skipped:  # nothing was counted as skipped: nothing to take back (and no parse to find out)
         return LoadReport()
     again = LoadReport()
     parse_lines(bytes_to_lines(held, again), source=records.source, first_line=0, tz=records.tz, report=again)

@@ -6,6 +6,8 @@ detail runs on a `DetailJob`. Results come back as messages and are drawn on the
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,8 @@ SHIFT_STEP = timedelta(minutes=1)
 MIN_WINDOW = timedelta(minutes=1)
 ANALYSIS_DELAY = 0.03  # merges key repeats of [ ] + -
 FILTER_DELAY = 0.03  # a redraw costs ~10 ms; this only merges key repeats
+JUDGE_EVERY = 1.0  # seconds: while following, stories and the service/host table are redone at most this often
+FOLLOW_DETAIL_EVERY = 2.0  # seconds: while following, the selected signature's detail is redone at most this often
 
 
 @dataclass(frozen=True)
@@ -69,16 +73,59 @@ class AnalysisJob:
     prepared: Prepared
     span: Span
     tz: Any
+    keep: Any = None  # an earlier Analysis whose stories and service/host table are kept (engine.analyze)
 
 
 def run_analysis(job: AnalysisJob) -> AnalysisReady:
     """Worker body: deltas for the windows plus the sparkline bins of every row and metric."""
     span = job.span
-    result = engine.analyze(job.incident, deploy=span.deploy, before=span.before, after=span.after, tz=job.tz)
+    result = engine.analyze(job.incident, deploy=span.deploy, before=span.before, after=span.after, tz=job.tz,
+                            keep=job.keep)
     start, end = span.start, span.end
     table = job.prepared.timelines.counts(start, end, SPARK_BINS)
     metric_lines = metric_series_bins(job.incident.metrics, start, end, SPARK_BINS)
     return AnalysisReady(job.generation, result, (table, metric_lines))
+
+
+@dataclass(frozen=True)
+class FollowView:
+    """What the table shows, published by the UI thread for the follow worker (one immutable snapshot)."""
+
+    incident: Incident
+    span: Span
+    tz: Any
+
+    def span_for(self, grown: Incident) -> Span:
+        """An after window that reached the newest event keeps reaching it."""
+        if self.span.after >= self.incident.after:
+            return replace(self.span, after=grown.after)
+        return self.span
+
+
+@dataclass(frozen=True)
+class FollowResult:
+    """The follow worker's analysis of a grown incident, valid while the view is still `base`."""
+
+    base: FollowView
+    span: Span
+    analysis: Any
+    timelines: Any
+    judged_at: float  # time.monotonic() of the analysis whose stories it shows
+
+
+def run_follow_analysis(view: FollowView, grown: Incident, prepared: Prepared,
+                        last: FollowResult | None = None) -> FollowResult:
+    """Worker body: the grown incident analysed for the windows on screen (its arrays were extended, not rebuilt).
+
+    Stories, judgement and the service/host table are redone at most every JUDGE_EVERY seconds
+    (and whenever the windows on screen are not the ones `last` was made for); in between `last`'s are kept.
+    """
+    span = view.span_for(grown)
+    now = time.monotonic()
+    fresh = last is None or now - last.judged_at >= JUDGE_EVERY or view.span != last.span
+    keep = None if fresh or last is None else last.analysis
+    ready = run_analysis(AnalysisJob(0, grown, prepared, span, view.tz, keep))
+    return FollowResult(view, span, ready.analysis, ready.timelines, now if fresh or last is None else last.judged_at)
 
 
 @dataclass(frozen=True)
@@ -105,6 +152,11 @@ def run_detail(job: DetailJob) -> DetailReady:
 
         contrast = tuple(signature_contrast(job.incident, job.analysis, job.signature))
     return DetailReady(job.signature, detail, (counts, deploy_bin), contrast)
+
+
+def _row_counts(row: dict | None) -> tuple:
+    row = row or {}
+    return tuple(row.get(k) for k in ("status", "before", "after", "since_rollback"))
 
 
 def find_candidates(events) -> list:
@@ -153,6 +205,12 @@ class AnalysisController:
         self.sort_key, self.sort_reverse = "rank", False
         self.filter_text = filter_text
         self.expanded = False
+        self.follow_view: FollowView | None = None  # replaced (never mutated) on the UI thread
+        self._detail_at = 0.0  # when a follow step last refreshed the detail pane
+        self._detail_asked: str | None = None  # the signature of the last detail job started
+        self.idle = threading.Event()  # clear while a job the user asked for runs: the follow worker waits
+        self.idle.set()
+        self._busy: set[str] = set()  # "analysis", "detail": the jobs it waits for
         self._later = Debouncer(app)
 
     @property
@@ -176,13 +234,40 @@ class AnalysisController:
             self.span = Span(incident.deploy, incident.before, incident.after)
         return first
 
-    def grow(self, incident: Incident, prepared: Prepared) -> None:
-        """Follow mode: more events. An after window that reached the newest event keeps reaching it."""
+    def grow(self, incident: Incident, prepared: Prepared, result: FollowResult | None = None) -> bool:
+        """Follow mode: more events. An after window that reached the newest event keeps reaching it.
+
+        When the worker's `result` was computed for what is still on screen it is swapped in as is
+        (True); otherwise (the windows changed meanwhile) the analysis runs again.
+        """
         previous = self.incident
+        if previous is not None and previous.rollback is not None and incident.rollback is None:
+            incident.rollback = previous.rollback  # marked while the step ran
+            result = None
+        view = self.follow_view
         self.incident, self.prepared = incident, prepared
+        if result is not None and view is result.base and previous is view.incident and self.span == view.span:
+            self.span = result.span
+            self.generation += 1  # an analysis still running is superseded
+            self._job("analysis", False)
+            self.follow_view = FollowView(incident, result.span, self.tz)
+            self.app.update_header()
+            self._show(result.analysis, result.timelines, follow=True)
+            return True
         if self.span is not None and previous is not None and self.span.after >= previous.after:
             self.span = replace(self.span, after=incident.after)
         self.recompute()
+        return False
+
+    def _job(self, kind: str, running: bool) -> None:
+        """Track the user's jobs: the follow worker steps while none runs."""
+        if running:
+            self._busy.add(kind)
+            self.idle.clear()
+        else:
+            self._busy.discard(kind)
+            if not self._busy:
+                self.idle.set()
 
     def forget(self) -> None:
         """A preset switch: the next load is a new incident with its own deploy."""
@@ -201,6 +286,7 @@ class AnalysisController:
         if self.incident is None:
             return
         self.generation += 1
+        self.follow_view = FollowView(self.incident, self.span, self.tz) if self.span is not None else None
         self.app.update_header()
         if now:
             self._run_analysis(self.generation)
@@ -212,20 +298,43 @@ class AnalysisController:
         if self.incident is None or self.prepared is None or self.span is None:
             return
         job = AnalysisJob(generation, self.incident, self.prepared, self.span, self.tz)
+        self._job("analysis", True)
         self.app.run_worker(lambda: self.app.post_message(run_analysis(job)), thread=True, exclusive=True,
                             exit_on_error=False, group="analysis", name="analysis")
 
     def show_analysis(self, message: AnalysisReady) -> None:
         if message.generation != self.generation:
             return
-        self.analysis = message.analysis
-        self.timelines, self.metric_timelines = message.timelines
+        self._job("analysis", False)
+        self._show(message.analysis, message.timelines)
+
+    def _show(self, analysis, timelines, follow: bool = False) -> None:
+        """Draw a finished analysis. A follow step refreshes the detail pane at most every FOLLOW_DETAIL_EVERY."""
+        old_row = self.signature_row(self.selected) if follow and self.selected else None
+        self.analysis = analysis
+        self.timelines, self.metric_timelines = timelines
         self.refresh_table()
         self.refresh_metrics()
         self.update_notices()
         self.app.update_header()
-        if self.selected:
+        if not self.selected:
+            return
+        if not follow:
             self.select(self.selected, delay=0)
+            return
+        if _row_counts(old_row) == _row_counts(self.signature_row(self.selected)):
+            return
+        due = self._detail_at + FOLLOW_DETAIL_EVERY - time.monotonic()
+        selected = self.selected
+        if due <= 0:
+            self._follow_detail(selected)
+        else:
+            self._later("detail", due, lambda: self._follow_detail(selected))
+
+    def _follow_detail(self, signature: str) -> None:
+        if signature == self.selected:
+            self._detail_at = time.monotonic()
+            self.select(signature, delay=0)
 
     def refresh_table(self) -> None:
         if self.analysis is None or self.prepared is None or self.span is None:
@@ -294,6 +403,15 @@ class AnalysisController:
         else:
             self._run_detail(signature, bins)
 
+    def highlighted(self, signature: str) -> None:
+        """The table's cursor is on `signature`: a key moved it, or a redraw put it back on its row
+        (passing the first row on the way). A detail shown or being made for it is still right."""
+        if signature in (self.detail_shown, self._detail_asked) and self.incident is not None:
+            self._later.cancel("detail")  # the passing row's
+            self.selected = signature
+            return
+        self.select(signature)
+
     def reselect(self) -> None:
         """Redraw the selected signature's detail (the pane changed size or trace expansion)."""
         if self.selected:
@@ -304,12 +422,15 @@ class AnalysisController:
             return
         start, end = sample_window(self.signature_row(signature).get("status"), self.span)
         job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end, self.analysis)
+        self._job("detail", True)
+        self._detail_asked = signature
         self.app.run_worker(lambda: self.app.post_message(run_detail(job)), thread=True, exclusive=True,
                             exit_on_error=False, group="detail", name="detail")
 
     def show_detail(self, message: DetailReady) -> None:
         if message.signature != self.selected or self.prepared is None:
             return
+        self._job("detail", False)
         main = self.app.main
         counts, deploy_bin = message.histogram
         row = self.signature_row(message.signature)

@@ -1,13 +1,21 @@
-"""Follow mode: a thread worker steps the LiveIncident and posts the grown incident; `b` marks a rollback.
+"""Follow mode: a thread worker steps the LiveIncident, analyses it and posts the result; `b` marks a rollback.
 
-Backpressure keeps the UI responsive under a fast writer: the worker does not step again
-until the app has analysed the last incident it posted (or a few seconds passed), so new
-lines are batched into the next step instead of queueing up analyses. The poll interval
-also stretches to the time a step took.
+The step extends the analysis arrays and the app's indexes by the appended events instead of
+rebuilding them, and the worker runs the analysis for the windows on screen (the
+`FollowView` the UI thread published), so the UI thread only swaps the result in and updates
+the table cells that changed. A result for windows that changed meanwhile is not used (the
+UI analyses again); a newer message replaces an unprocessed older one.
+
+Stories and the service/host table are redone at most once a second (counts, tests and statuses
+every step). Backpressure keeps the UI responsive under a fast writer: the worker does not step again
+until the app has drawn the last result it posted (or a few seconds passed), so new lines
+are batched into the next step. The poll interval also stretches to the time a step took,
+so following takes at most about half of a core.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +24,7 @@ from typing import TYPE_CHECKING
 from textual.worker import Worker, get_current_worker
 
 from triage.app import format as fmt
+from triage.app.controllers.analysis import run_follow_analysis
 from triage.app.messages import IncidentGrew
 from triage.live import now_utc, wait
 
@@ -23,6 +32,7 @@ if TYPE_CHECKING:
     from triage.app.app import TriageApp
 
 MAX_WAIT_FOR_UI = 5.0  # seconds: a stuck analysis must not stop following for good
+MAX_YIELD = 0.5  # seconds a step waits for a job the user started (a lost result must not stall it)
 
 
 class FollowController:
@@ -39,38 +49,53 @@ class FollowController:
     def following(self) -> bool:
         return self.live is not None
 
-    def start(self, incident) -> None:
+    def start(self, incident, prepared=None) -> None:
         live = getattr(incident, "live", None)
         if live is None or live is self.live:
             return
         self.stop()
         self.live = live
         self._consumed.set()
-        self.worker = self.app.run_worker(lambda: self._loop(live), thread=True, exclusive=True,
+        # What is alive now (modules, the app, the loaded incident) lives on: frozen, the collector's
+        # full passes, which the steps' garbage keeps triggering, skip it (a pass over all of it
+        # stalls every thread for 100+ ms). Unfrozen when following stops.
+        gc.collect()
+        gc.freeze()
+        self.worker = self.app.run_worker(lambda: self._loop(live, prepared), thread=True, exclusive=True,
                                           exit_on_error=False, group="follow", name="follow")
 
-    def _loop(self, live) -> None:
+    def _loop(self, live, prepared) -> None:
         worker = get_current_worker()
         interval, begun = live.interval, time.monotonic()
+        last = None
         while not worker.is_cancelled:
-            self._consumed.wait(MAX_WAIT_FOR_UI)  # the poll interval runs while the app analyses
+            self._consumed.wait(MAX_WAIT_FOR_UI)  # the poll interval runs while the app draws
             if not wait(max(0.0, begun + interval - time.monotonic()), lambda: worker.is_cancelled):
                 return
+            idle = self.app.analyzer.idle
+            idle.wait(MAX_YIELD)  # what the user asked for (a row's detail, new windows) goes first
             begun = time.monotonic()
             grown = live.step()
             if grown is None or worker.is_cancelled:
                 continue
-            prepared = self.prepare(grown)
+            idle.wait(MAX_YIELD)
+            prepared = prepared.extended(grown) if prepared is not None else self.prepare(grown)
+            view = self.app.analyzer.follow_view
+            result = run_follow_analysis(view, grown, prepared, last) if view is not None else None
+            last = result or last
             interval = max(live.interval, time.monotonic() - begun)  # leave the UI at least as much time
+            if worker.is_cancelled:
+                return
             self._consumed.clear()
-            self.app.post_message(IncidentGrew(grown, prepared, live.arrived))
+            self.app.post_message(IncidentGrew(grown, prepared, live.arrived, result))
 
     def grown(self, message: IncidentGrew) -> None:
         """Hand the grown incident to the analysis (the after window keeps up with the newest event)."""
         view = self.app.analyzer
         if view.incident is None or self.live is None or message.incident.live is not self.live:
             return
-        view.grow(message.incident, message.prepared)
+        if view.grow(message.incident, message.prepared, message.result):
+            self.consumed()  # drawn; else the analysis it started sets it
         self.app.set_state(self.state(message.arrived), "bold cyan")
 
     def state(self, arrived: int | None = None) -> str:
@@ -99,6 +124,8 @@ class FollowController:
         self._consumed.set()
 
     def stop(self) -> None:
+        if self.live is not None:
+            gc.unfreeze()
         if self.worker is not None:
             self.worker.cancel()
         self.worker, self.live = None, None

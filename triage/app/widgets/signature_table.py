@@ -43,6 +43,7 @@ class SignatureTable(DataTable):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.rebuilds = 0  # full redraws (a follow step that only changes counts does not count)
+        self.reorders = 0  # the same rows sorted into a new order (a follow step that changed ranks)
         self._drawn: dict[str, tuple] = {}  # the cells drawn per signature, to update only what changed
 
     def on_mount(self) -> None:
@@ -100,14 +101,17 @@ class SignatureTable(DataTable):
             self.add_row(*cells, key=sig)
 
     def _update_in_place(self, rows: pd.DataFrame, timelines, index, deploy_bin, pinned) -> bool:
-        """Same signatures in the same order on the drawn rows: update the changed cells; False otherwise."""
+        """The drawn rows hold the same signatures (a follow step: counts and maybe ranks changed):
+        update the changed cells and, if the order changed, sort the rows; False otherwise."""
         drawn = self._drawn
         if not drawn or not self.row_count or len(rows) < self.row_count:
             return False
         shown = [row.key.value for row in self.ordered_rows]
         head = rows.iloc[:len(shown)]
-        if [str(s) for s in head["signature"].astype(object)] != shown:
+        order = [str(s) for s in head["signature"].astype(object)]
+        if order != shown and set(order) != set(shown):
             return False
+        current = self.selected_signature()
         self._source = (rows, timelines, index, deploy_bin, pinned)
         for rec in head.itertuples(index=False):
             sig = str(rec.signature)
@@ -118,6 +122,12 @@ class SignatureTable(DataTable):
                 if new != was:
                     self.update_cell(sig, key, new)
             drawn[sig] = cells
+        if order != shown:  # same rows, new ranks: moved, not redrawn (the first cell object is unique per row)
+            position = {id(self.get_row(sig)[0]): i for i, sig in enumerate(order)}
+            self.sort(key=lambda values: position[id(values[0])])
+            self.reorders += 1
+            if current is not None and self.get_row_index(current) != self.cursor_row:
+                self.move_cursor(row=self.get_row_index(current), animate=False)
         return True
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
