@@ -232,6 +232,8 @@ def extend_prepared(prep: Prepared, events: pd.DataFrame, start: int, scale: flo
 
 
 _PAIR = np.int64(1 << 32)  # key of a (code, value) pair: code * 2**32 + value
+DENSE_TALLY_CELLS = 4_000_000
+"""Pairs are counted in a dense table when codes x values fit in this many cells; by hashing otherwise."""
 
 
 @dataclass
@@ -282,9 +284,10 @@ def _grow(prev: Prepared | None, ev: pd.DataFrame, scale: float) -> Prepared:
     templates = list(t.templates) if t is not None else []
     if k > k_old:  # the template of a new signature: the one of its first event
         pos = np.flatnonzero(sig_codes >= k_old)
-        uniq, first = np.unique(sig_codes[pos], return_index=True)
-        shown = (ev["template"].iloc[pos[first]].astype(object).tolist()
-                 if "template" in ev.columns else [""] * len(uniq))
+        first = np.full(k - k_old, len(sig_codes), dtype=np.int64)  # every new code occurs in `ev`
+        np.minimum.at(first, sig_codes[pos] - k_old, pos)
+        shown = (ev["template"].iloc[first].astype(object).tolist()
+                 if "template" in ev.columns else [""] * len(first))
         templates.extend(s if isinstance(s, str) else "" for s in shown)
     big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     first_ts = _resized(t.first_ts if t is not None else None, k, big)
@@ -361,7 +364,13 @@ def _tally(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
     ok = (codes >= 0) & (values >= 0)
     if not ok.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    vc = pd.Series(codes[ok] * _PAIR + values[ok]).value_counts(sort=False)
+    c, v = codes[ok], values[ok]
+    width, rows = int(v.max()) + 1, int(c.max()) + 1
+    if rows * width <= DENSE_TALLY_CELLS:  # few codes x values: one bincount, no hashing
+        table = np.bincount(c * width + v, minlength=rows * width)
+        cell = np.flatnonzero(table)
+        return (cell // width) * _PAIR + cell % width, table[cell].astype(np.int64)
+    vc = pd.Series(c * _PAIR + v).value_counts(sort=False)
     return vc.index.to_numpy(dtype=np.int64), vc.to_numpy(dtype=np.int64)
 
 
