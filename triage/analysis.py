@@ -881,7 +881,11 @@ def rollback_bin(incident: Incident, *, bins: int = 60, start=None, end=None) ->
     when = getattr(incident, "rollback", None)
     if when is None:
         return None
-    lo, hi = _range(prepare(incident), incident, start, end)
+    if start is not None and end is not None:
+        lo, hi = _to_ns(start), _to_ns(end)
+        lo, hi = (lo, hi) if hi > lo else (lo, lo + 1)
+    else:
+        lo, hi = _range(prepare(incident), incident, start, end)
     r = _to_ns(when)
     if r < lo or r > hi:
         return None

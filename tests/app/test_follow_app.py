@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app_support import open_app, settle
+from triage.app.widgets.signature_table import COLUMNS
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("state_dir")]
 
@@ -52,13 +53,26 @@ async def test_appended_lines_are_counted_live_and_b_marks_a_rollback(tmp_path):
         await pilot.press("b")
         await until(pilot, lambda: view(app).analysis is not None
                     and "since_rollback" in view(app).analysis.signatures.columns)
+        failing = str(view(app).analysis.signatures.query("template.str.startswith('payment failed')")["signature"].iloc[0])
+        await until(pilot, lambda: failing in app.main.query_one("#signatures").rows)  # a new signature gets its row
+        view(app).select(failing, delay=0)
         with open(log, "a") as fh:
-            fh.write(line(60 * 24 * 400, "ERROR payment failed for order 99"))  # far future: after the rollback
+            soon = (datetime.now(timezone.utc) + timedelta(minutes=2) - DEPLOY) / timedelta(minutes=1)
+            fh.write(line(soon, "ERROR payment failed for order 99"))  # after the rollback (marked now)
         await until(pilot, lambda: count(app, "payment failed") == 4)
         assert "following" in app.state and "rollback" in app.state
         a = view(app).analysis.signatures
         row = a[a["template"].astype(str).str.startswith("payment failed")].iloc[0]
         assert int(row["since_rollback"]) == 1
+        # the rollback is on the timelines: the table's sparklines and the detail's histogram
+        table = app.main.query_one("#signatures")
+
+        def spark() -> str:
+            return table.get_cell_at((0, [k for k, _, _ in COLUMNS].index("timeline"))).plain if table.row_count else ""
+
+        await until(pilot, lambda: "↩" in spark())
+        assert spark().index("│") <= spark().index("↩") and len(spark()) == 14  # 12 bins, both marks
+        await until(pilot, lambda: "rollback at ↩" in str(app.main.query_one("#detail-body").render()))
         app.follow.stop()
         await settle(pilot)
         assert app.follow.worker is None and not app.follow.following

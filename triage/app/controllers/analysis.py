@@ -65,6 +65,13 @@ class Span:
         total = (self.before + self.after).total_seconds()
         return round(SPARK_BINS * self.before.total_seconds() / total) if total else SPARK_BINS // 2
 
+    def bin_of(self, when: datetime | None) -> int | None:
+        """The sparkline column of a marker (the rollback); None when unmarked or outside the windows."""
+        total = (self.before + self.after).total_seconds()
+        if when is None or not total or not self.start <= when <= self.end:
+            return None
+        return min(SPARK_BINS - 1, int(SPARK_BINS * (when - self.start).total_seconds() / total))
+
 
 @dataclass(frozen=True)
 class AnalysisJob:
@@ -146,12 +153,13 @@ def run_detail(job: DetailJob) -> DetailReady:
     incident = replace(job.incident, events=job.incident.events.take(rows.rows(job.signature)), deploy=job.deploy)
     detail = engine.signature_detail(incident, job.signature, samples=5, start=job.samples_from, end=job.samples_to)
     counts, deploy_bin = engine.timeline(incident, job.signature, bins=job.bins, start=rows.start, end=rows.end)
+    rollback_bin = engine.rollback_bin(incident, bins=job.bins, start=rows.start, end=rows.end)
     contrast: tuple = ()
     if job.analysis is not None and job.samples_from is not None:  # changed: NEW/SPIKE/GONE/DROP
         from triage.judgement import signature_contrast
 
         contrast = tuple(signature_contrast(job.incident, job.analysis, job.signature))
-    return DetailReady(job.signature, detail, (counts, deploy_bin), contrast)
+    return DetailReady(job.signature, detail, (counts, deploy_bin, rollback_bin), contrast)
 
 
 def _row_counts(row: dict | None) -> tuple:
@@ -344,7 +352,7 @@ class AnalysisController:
         self.table_refreshes += 1
         table = main.query_one("#signatures", SignatureTable)
         table.populate(rows, self.timelines, self.prepared.timelines, self.span.deploy_bin,
-                      self.app.drafts.pinned_keys())
+                      self.app.drafts.pinned_keys(), rollback_bin=self.span.bin_of(self._rollback()))
         total, shown = len(self.analysis.signatures), len(rows)
         subtitle = f"{shown:,} of {total:,} signatures" if shown < total else f"{total:,} signatures"
         arrow = "↑" if self.sort_reverse else ""
@@ -356,6 +364,9 @@ class AnalysisController:
             main.query_one("#detail", DetailPanel).show_empty("No signature matches." if total else "No events.")
         elif sig != self.selected:
             self.select(sig, delay=0)
+
+    def _rollback(self) -> datetime | None:
+        return getattr(self.incident, "rollback", None) if self.incident is not None else None
 
     def visible_rows(self) -> pd.DataFrame:
         prepared = self.prepared
@@ -370,7 +381,7 @@ class AnalysisController:
             return
         table = self.app.main.query_one("#metrics", MetricsTable)
         table.populate(self.analysis.metrics, self.analysis.dimensions, self.metric_timelines,
-                       self.span.deploy_bin, self.app.drafts.pinned_keys())
+                       self.span.deploy_bin, self.app.drafts.pinned_keys(), rollback_bin=self.span.bin_of(self._rollback()))
 
     def show_pins(self, pinned: set[str]) -> None:
         """The pinned marks in both tables after the draft's findings changed."""
@@ -432,7 +443,7 @@ class AnalysisController:
             return
         self._job("detail", False)
         main = self.app.main
-        counts, deploy_bin = message.histogram
+        counts, deploy_bin, rollback_bin = message.histogram
         row = self.signature_row(message.signature)
         panel = main.query_one("#detail", DetailPanel)
         panel.border_title = inert("Detail: " + str(message.detail.template), limit=90)
@@ -441,7 +452,7 @@ class AnalysisController:
                    status=row.get("status", ""), before=row.get("before"), after=row.get("after"),
                    span=(self.prepared.rows.start, self.prepared.rows.end),
                    compact=main.maximized is not panel,
-                   judgement=(row, story, message.contrast, self._templates()))
+                   judgement=(row, story, message.contrast, self._templates()), rollback_bin=rollback_bin)
         self.detail_shown = message.signature
 
     def signature_row(self, signature: str) -> dict:

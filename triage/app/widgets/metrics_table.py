@@ -32,14 +32,14 @@ class MetricsTable(DataTable):
             self.add_column(Text(label, end=""), key=key, width=width)
 
     def populate(self, metrics: pd.DataFrame, dimensions: pd.DataFrame, timelines: dict,
-                 deploy_bin: int | None, pinned: set[str]) -> None:
+                 deploy_bin: int | None, pinned: set[str], *, rollback_bin: int | None = None) -> None:
         current = self.selected_key()
         self.clear()
         for rec in metrics.itertuples(index=False):
             finding = f"metric:{rec.metric}"
             dims = str(rec.dimensions) if isinstance(rec.dimensions, str) else ""
             series = timelines.get((str(rec.metric), dims))
-            self.add_row(*_metric_cells(rec, series, deploy_bin, finding in pinned),
+            self.add_row(*_metric_cells(rec, series, deploy_bin, finding in pinned, rollback_bin),
                          key=f"{finding}{SEP}{dims}", height=2)
         for rec in hotspots(dimensions).itertuples(index=False):
             key = f"dimension:{rec.dimension}:{rec.key}"
@@ -82,14 +82,14 @@ def _two(top: Text | str, bottom: Text | str, style: str = "") -> Text:
     return text
 
 
-def _metric_cells(rec, series, deploy_bin, pinned) -> tuple:
+def _metric_cells(rec, series, deploy_bin, pinned, rollback_bin=None) -> tuple:
     unit = str(rec.unit) if isinstance(rec.unit, str) and rec.unit else ""
     significant = rec.status in ("UP", "DOWN")
     name = Text(clean(str(rec.metric), 60) + (f" {unit}" if unit else ""), style="bold" if significant else "")
     dims = str(rec.dimensions) if isinstance(rec.dimensions, str) else ""
     if dims:
         name.append(" " + clean(dims, 60), "dim")
-    spark = sparkline(series, deploy_bin, zero_based=False) if series is not None else Text("")
+    spark = sparkline(series, deploy_bin, zero_based=False, rollback_index=rollback_bin) if series is not None else Text("")
     values = _two(f"μ {fmt.number(rec.before_mean)}→{fmt.number(rec.after_mean)}",
                   f"p95 {fmt.number(rec.before_p95)}→{fmt.number(rec.after_p95)}")
     change = _two(fmt.badge(rec.status), Text(f" {fmt.change(rec.change)}", style="bold" if significant else "dim"))

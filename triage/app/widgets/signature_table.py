@@ -28,7 +28,7 @@ COLUMNS = [
     ("rate", "/min", 5),
     ("ratio", "Ratio", 5),
     ("q", "q", 5),
-    ("timeline", "Timeline", SPARK_BINS + 1),
+    ("timeline", "Timeline", SPARK_BINS + 2),  # the bins, the deploy mark and room for a rollback mark
     ("template", "Template", 30),
 ]
 FIXED_WIDTH = sum(w for _, _, w in COLUMNS[:-1]) + 2 * len(COLUMNS) + 1  # cell padding + scrollbar
@@ -45,6 +45,7 @@ class SignatureTable(DataTable):
         self.rebuilds = 0  # full redraws (a follow step that only changes counts does not count)
         self.reorders = 0  # the same rows sorted into a new order (a follow step that changed ranks)
         self._drawn: dict[str, tuple] = {}  # the cells drawn per signature, to update only what changed
+        self._rollback_bin: int | None = None  # the sparkline column of a marked rollback
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -67,13 +68,14 @@ class SignatureTable(DataTable):
             self.refresh()
 
     def populate(self, rows: pd.DataFrame, timelines: np.ndarray | None, index, deploy_bin: int | None,
-                 pinned: set[str]) -> None:
+                 pinned: set[str], *, rollback_bin: int | None = None) -> None:
         """Replace the rows and keep the cursor on the same signature (drawing pages up to it).
 
         When the drawn rows keep their order (a follow step that only changed counts), only
         the cells that changed are updated, so the UI thread does little per step.
         """
         current = self.selected_signature()
+        self._rollback_bin = rollback_bin
         if self._update_in_place(rows, timelines, index, deploy_bin, pinned):
             return
         self.clear()
@@ -96,7 +98,7 @@ class SignatureTable(DataTable):
         for rec in rows.iloc[start:start + count].itertuples(index=False):
             sig = str(rec.signature)
             series = index.row(timelines, sig) if (index is not None and timelines is not None) else None
-            cells = _cells(rec, series, deploy_bin, sig in pinned)
+            cells = _cells(rec, series, deploy_bin, sig in pinned, self._rollback_bin)
             drawn[sig] = cells
             self.add_row(*cells, key=sig)
 
@@ -116,7 +118,7 @@ class SignatureTable(DataTable):
         for rec in head.itertuples(index=False):
             sig = str(rec.signature)
             series = index.row(timelines, sig) if (index is not None and timelines is not None) else None
-            cells = _cells(rec, series, deploy_bin, sig in pinned)
+            cells = _cells(rec, series, deploy_bin, sig in pinned, self._rollback_bin)
             old = drawn.get(sig, ())
             for (key, _, _), new, was in zip(COLUMNS, cells, old or (None,) * len(cells)):
                 if new != was:
@@ -128,6 +130,9 @@ class SignatureTable(DataTable):
             self.reorders += 1
             if current is not None and self.get_row_index(current) != self.cursor_row:
                 self.move_cursor(row=self.get_row_index(current), animate=False)
+        missing = min(len(rows), PAGE_ROWS) - self.row_count
+        if missing > 0:  # signatures new since the last step, ranked below the drawn ones
+            self._add_rows(missing)
         return True
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -152,9 +157,9 @@ class SignatureTable(DataTable):
                 self._drawn[signature] = (cell, *self._drawn[signature][1:])
 
 
-def _cells(rec, series, deploy_bin, pinned) -> tuple:
+def _cells(rec, series, deploy_bin, pinned, rollback_bin=None) -> tuple:
     level = str(rec.level) if isinstance(rec.level, str) else "-"
-    spark = sparkline(series, deploy_bin) if series is not None else Text("", end="")
+    spark = sparkline(series, deploy_bin, rollback_index=rollback_bin) if series is not None else Text("", end="")
     return (
         Text("●" if pinned else " ", style="bold yellow", end=""),
         fmt.badge(rec.status, width=6),
