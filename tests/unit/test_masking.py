@@ -25,9 +25,12 @@ from triage.signatures.masking import mask_text
         ("open /var/data/orders/1234.json failed", "open <PATH> failed"),
         ("GET https://api.example.com/v1/orders/42?x=1 ok", "GET <URL> ok"),
         ("login user=alice status=ok", "login user=<*> status=<*>"),
-        ("KeyError: 'currency'", "KeyError: '<*>'"),
+        ("tag=\"View\" set", "tag=\"<*>\" set"),
+        ("tag='View' set", "tag='<*>' set"),
         ("generating core.1234", "generating core.<NUM>"),
         ("worker-17 stopped", "<*> stopped"),
+        (r"copy C:\Users\a1\f.txt done", "copy <PATH> done"),
+        (r"mount \\?\Volume2\x failed", "mount <PATH> failed"),
     ],
 )
 def test_variable_parts_are_masked(text, expected):
@@ -40,6 +43,7 @@ def test_variable_parts_are_masked(text, expected):
         "connection refused",
         "GET /health",  # a path without an id is a constant
         "pool exhausted: waiting for connection",
+        "KeyError: 'currency'",  # a quoted word alone: the merge decides whether it is a value
     ],
 )
 def test_constant_text_is_kept(text):

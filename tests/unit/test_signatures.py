@@ -300,3 +300,31 @@ def test_masked_tokens_that_vary_together_merge():
     assert len(set(group_messages(msgs).ids.to_pylist())) == 1
     two = [f"skipping dir file [{n}]{n}.{e}, current file [{n}]{n}.{e}" for n, e in enumerate(["txt", "xml"] * 3)]
     assert len(set(group_messages(two).ids.to_pylist())) == 2  # two kinds of file may be two events
+
+
+def test_messages_made_only_of_key_value_pairs_still_merge_their_values():
+    """The keys of masked values ("uid=") are the constant words such a message keeps."""
+    msgs = ["lock=1, ws=WorkSource{10}, uid=7", "lock=2, ws=null, uid=8", "lock=3, ws=WorkSource{4}, uid=9"]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 1
+
+
+def test_partly_masked_tokens_differing_in_words_stay_separate_events():
+    reasons = [f"link lost, reason = {r}:code:{i}" for r in ("Denied", "Expired", "Revoked") for i in range(5)]
+    assert len(set(group_messages(reasons).ids.to_pylist())) == 3
+    nodes = [f"link lost, reason = node-{r}:code:{i}" for r in range(3) for i in range(5)]
+    assert len(set(group_messages(nodes).ids.to_pylist())) == 1  # the varying part is an id: one event
+
+
+def test_quoted_lower_case_values_merge_but_quoted_states_stay_apart():
+    keys = group_messages(["KeyError: 'currency'", "KeyError: 'amount'", "KeyError: 'user_id'"])
+    assert len(keys.templates) == 1
+    states = group_messages([f"job moved to state '{s}'" for s in ["RUNNING"] * 50 + ["FAILED"] * 2 + ["KILLED"]])
+    assert sorted(states.templates.values()) == [f"job moved to state '{s}'" for s in ("FAILED", "KILLED", "RUNNING")]
+    tags = group_messages([f'acquire lock tag="{t}" uid={n}' for n, t in enumerate(["AudioMix", "WakeLock", "Sync"])])
+    assert len(tags.templates) == 1  # a quoted value after "key=" is data whatever it looks like
+
+
+def test_windows_paths_with_an_id_are_one_value():
+    msgs = [r"open C:\Users\bob\a1.txt failed", r"open C:\Users\al\b22.log failed", r"open D:\x\7.dat failed"]
+    g = group_messages(msgs)
+    assert list(g.templates.values()) == ["open <PATH> failed"]

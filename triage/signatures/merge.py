@@ -9,9 +9,11 @@ number of events behind each.
    value varies across templates that agree everywhere else may be a variable.
    The shape of the values decides first: differently delimited forms of one
    token ("ws=<*>}" / "ws=<*>"), paths, booleans, level names (the shared
-   vocabulary of triage.parsing.levels), masked values next to words and
-   identifiers are data; otherwise Capitalised or UPPER words (GET/POST,
-   Started/Stopped) name events. Plain lower-case words are judged by the
+   vocabulary of triage.parsing.levels), quoted lower-case words ('currency'),
+   masked values next to words and identifiers are data; otherwise Capitalised
+   or UPPER words (GET/POST, Started/Stopped, quoted 'FAILED') name events.
+   Partly masked values are judged by the part that varies: "node-<*>" /
+   "disk-<*>" hold ids, "Denied:code:<*>" / "Expired:code:<*>" name events. Plain lower-case words are judged by the
    data: their event counts (a dominant value and a tail of rare ones is how
    names are spread; a few values of comparable counts are separate events,
    "opened"/"closed"), or a word before them that keys a masked value
@@ -65,6 +67,7 @@ _LEVEL = re.compile(rf"^(?:{LEVEL_WORDS})$")
 _FAILURE = re.compile(FAILURE_WORDS)
 _OPENING = "[({'\""  # brackets and quotes before a token
 _CLOSING = "])}'\",;:."  # and brackets, quotes, separators after it
+_QUOTED = re.compile(r"""^[(\[{]*(['"])[^'"\s]+\1[^\w'"]*$""")  # one quoted word, maybe bracketed
 
 
 def _kind(value: str) -> str:
@@ -74,7 +77,7 @@ def _kind(value: str) -> str:
         return "bool"
     if _BARE.match(value):
         return "bare"
-    if "/" in value:
+    if "/" in value or "\\" in value:
         return "path"
     if _IDENT.search(value):
         return "ident"
@@ -142,9 +145,10 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
     """Do these values at one slot (everything else equal), with their event counts, vary as data does?
 
     Structure first: values that differ only in the delimiters around them are
-    one token ("ws=<*>}" / "ws=<*>"); paths, booleans, levels, and masked values
-    beside plain words ("eth0" / "lo") merge from two; identifiers (dotted
-    names, host:port) and partly masked values from three. Otherwise
+    one token ("ws=<*>}" / "ws=<*>"); paths, booleans, levels, quoted lower-case
+    words and masked values beside plain words ("eth0" / "lo") merge from two;
+    identifiers (dotted names, host:port) and partly masked values from three,
+    unless the part that varies is a word ("Denied:<*>" / "Expired:<*>"). Otherwise
     Capitalised or UPPER words name events (GET/POST). Many distinct values are data whatever they
     look like. Between, plain lower-case words (three or more) are data when
     their counts have a dominant value and a tail of rare ones
@@ -156,14 +160,16 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
     n = len(values)
     if len({v.lstrip(_OPENING).rstrip(_CLOSING) for v in values}) == 1:
         return True  # one token, delimited differently: "ws=<*>}" / "ws=<*>", "done." / "done"
-    if any("/" in v for v in values):
+    if any("/" in v or "\\" in v for v in values):
         return True  # paths (a whole value, even where they share a leading "/")
-    if all(PLACEHOLDER in v for v in values):
-        return n >= MIN_DISTINCT  # partly masked already: identifiers with variable parts
     head, tail = shared_affixes(sorted(values))
+    if all(PLACEHOLDER in v for v in values) and any(PLACEHOLDER in v[len(head): len(v) - len(tail)] for v in values):
+        return n >= MIN_DISTINCT  # partly masked already: identifiers with variable parts
     kinds = {_kind(v[len(head): len(v) - len(tail)] or PLACEHOLDER) for v in values}
     if kinds <= {"level", "bool"}:
         return True
+    if kinds <= {"lower", "bare", "ident"} and all(_QUOTED.match(v) for v in values):
+        return True  # quoted values ("KeyError: 'currency'"); quoted 'Active'/'FAILED' name states: words
     if not kinds & {"word", "lower"}:
         return "bare" in kinds or n >= MIN_DISTINCT  # identifiers
     if pos == 0:
@@ -182,8 +188,11 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
 
 
 def _has_constant(tokens: list[str], pos: int) -> bool:
-    """A merge must leave a constant word, or every short message would become `<*>`."""
-    return any(PLACEHOLDER not in t for i, t in enumerate(tokens) if i != pos)
+    """A merge must leave a constant word, or every short message would become `<*>`.
+
+    The key of a masked value counts ("uid<*>,": "uid=" was masked with its value).
+    """
+    return any(not _BARE.match(t) for i, t in enumerate(tokens) if i != pos)
 
 
 def _slot_buckets(rows: list[list[str]], pos: int) -> list[list[int]]:
