@@ -328,3 +328,15 @@ def test_windows_paths_with_an_id_are_one_value():
     msgs = [r"open C:\Users\bob\a1.txt failed", r"open C:\Users\al\b22.log failed", r"open D:\x\7.dat failed"]
     g = group_messages(msgs)
     assert list(g.templates.values()) == ["open <PATH> failed"]
+
+
+def test_scoped_code_names_are_events_but_dotted_names_are_data():
+    code = [f"[drv] {f} entered" for f in ("Device::start", "Device::stop", "Driver::start") for _ in range(3)]
+    assert len(set(group_messages(code).ids.to_pylist())) == 3
+    pkgs = [f"[drv] {p} entered" for p in ("com.example.a", "org.example.b", "net.example.c") for _ in range(3)]
+    assert len(set(group_messages(pkgs).ids.to_pylist())) == 1
+
+
+def test_a_value_with_other_punctuation_around_it_is_still_one_value():
+    msgs = ["closing chat, peer = ******1234.", "closing chat, peer = 5678.", "closing chat, peer = 91011."]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 1

@@ -12,6 +12,8 @@ number of events behind each.
    vocabulary of triage.parsing.levels), quoted lower-case words ('currency'),
    masked values next to words and identifiers are data; otherwise Capitalised
    or UPPER words (GET/POST, Started/Stopped, quoted 'FAILED') name events.
+   A value with other punctuation around it ("<*>." / "******<*>") is one
+   value; a scoped name ("Device::start") is code, so an event.
    Partly masked values are judged by the part that varies: "node-<*>" /
    "disk-<*>" hold ids, "Denied:code:<*>" / "Expired:code:<*>" name events. Plain lower-case words are judged by the
    data: their event counts (a dominant value and a tail of rare ones is how
@@ -79,6 +81,8 @@ def _kind(value: str) -> str:
         return "bare"
     if "/" in value or "\\" in value:
         return "path"
+    if "::" in value and PLACEHOLDER not in value:
+        return "word"  # a scoped name ("Device::start") is code, the event itself, not data
     if _IDENT.search(value):
         return "ident"
     if value.islower():
@@ -162,6 +166,8 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
         return True  # one token, delimited differently: "ws=<*>}" / "ws=<*>", "done." / "done"
     if any("/" in v or "\\" in v for v in values):
         return True  # paths (a whole value, even where they share a leading "/")
+    if all(_BARE.match(v) for v in values):
+        return True  # one value with other punctuation around it: "<*>.", "(<*>)", "******<*>"
     head, tail = shared_affixes(sorted(values))
     if all(PLACEHOLDER in v for v in values) and any(PLACEHOLDER in v[len(head): len(v) - len(tail)] for v in values):
         return n >= MIN_DISTINCT  # partly masked already: identifiers with variable parts
