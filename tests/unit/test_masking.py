@@ -61,3 +61,12 @@ def test_markup_stays_literal_and_colour_codes_are_dropped():
 
 def test_quoted_request_line_keeps_its_shape():
     assert mask_text('"GET /a HTTP/1.1" status: 200') == '"GET /a HTTP/<NUM>" status: <NUM>'
+
+
+def test_a_name_keeps_its_letters_and_loses_its_short_number_in_the_key():
+    import pyarrow as pa
+
+    from triage.signatures.masking import key_mask_array
+
+    got = key_mask_array(pa.array(["up on eth0 worker17 IPV6 tc19060 e6200003 x86_64 ab12cd"], pa.large_string()))
+    assert got.to_pylist() == ["up on eth<*> worker<*> IPV<*> <*> <*> <*> <*>"]

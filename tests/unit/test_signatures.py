@@ -340,3 +340,19 @@ def test_scoped_code_names_are_events_but_dotted_names_are_data():
 def test_a_value_with_other_punctuation_around_it_is_still_one_value():
     msgs = ["closing chat, peer = ******1234.", "closing chat, peer = 5678.", "closing chat, peer = 91011."]
     assert len(set(group_messages(msgs).ids.to_pylist())) == 1
+
+
+def test_numbered_names_one_name_is_one_event_different_names_are_judged_as_words():
+    workers = [f"heartbeat missed from worker{n}" for n in range(1, 6)] * 4
+    assert len(set(group_messages(workers).ids.to_pylist())) == 1  # the number is an instance
+    ifaces = [f"link up on interface {i}" for i in ["ee0"] * 45 + ["alt0"] * 44 + ["scip0"] * 2]
+    assert len(set(group_messages(ifaces).ids.to_pylist())) == 3  # three interfaces, each about as often
+    family = [f"unable to qualify my own domain name ({h}admin1)" for h in "abcde"] * 2
+    assert len(set(group_messages(family).ids.to_pylist())) == 1  # hosts of one family: shared letters
+    many = [f"link up on interface {n}{k}" for k, n in enumerate(["ee", "alt", "scip", "lo", "br", "wl", "en", "ib"])]
+    assert len(set(group_messages(many).ids.to_pylist())) == 1  # many names: data whatever they look like
+
+
+def test_a_list_of_numbered_names_is_one_value_of_any_length():
+    msgs = ["cannot resolve source an14 an15 an16", "cannot resolve source bn1 bn2", "cannot resolve source cn7 cn8 cn9 cn10"]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 1

@@ -85,7 +85,16 @@ _KEY_SPECIAL = (
     # Byte strings like MACs (their letter-only pairs have no digit to catch).
     r"|\b(?:[0-9a-fA-F]{2}[:-]){4,}[0-9a-fA-F]{2}\b"
 )
-KEY_PATTERN = _KEY_SPECIAL + rf"|{_TOK}*[0-9]{_TOK}*"
+_OTHER = rf"[^{_D}.A-Za-z0-9]"  # a token character that is neither letter nor digit
+# A token holding a digit, except a name with a short number on its end ("eth0", "worker17",
+# "IPV6"): only that number goes ("eth<*>"), the name stays for the merge to judge. Five digits
+# or more are an id ("tc19060", hex "e6200003"). No look-around in RE2: no alternative starts
+# inside such a name, so the match begins at its number.
+_DIGIT_TOKEN = (
+    rf"[0-9]{_TOK}*|{_OTHER}{_TOK}*[0-9]{_TOK}*"
+    rf"|[A-Za-z]+{_OTHER}{_TOK}*[0-9]{_TOK}*|[A-Za-z]+[0-9]+[^{_D}.0-9]{_TOK}*|[A-Za-z]+[0-9]{{5,}}"
+)
+KEY_PATTERN = _KEY_SPECIAL + "|" + _DIGIT_TOKEN
 """One pass: the special shapes first (leftmost-first alternation), then any token holding a digit.
 pyarrow's regex replace costs mostly per string that matches, so one pass beats several."""
 _CHUNK = 65536

@@ -12,6 +12,11 @@ number of events behind each.
    vocabulary of triage.parsing.levels), quoted lower-case words ('currency'),
    masked values next to words and identifiers are data; otherwise Capitalised
    or UPPER words (GET/POST, Started/Stopped, quoted 'FAILED') name events.
+   Names with a short number ("eth<*>", the key mask keeps their letters)
+   are one event per name; different names are judged as words ("ee<*>" /
+   "alt<*>" are two interfaces), unless they share their start or end (hosts
+   "eadmin<*>" / "badmin<*>"); beside plain words they are data ("eth<*>" / "lo"),
+   and a list of them ("an<*> an<*> an<*>") is one value.
    A value with other punctuation around it ("<*>." / "******<*>") is one
    value; a scoped name ("Device::start") is code, so an event.
    Partly masked values are judged by the part that varies: "node-<*>" /
@@ -37,6 +42,8 @@ PLACEHOLDER = "<*>"
 _TYPED = re.compile(r"<(?:\*|[A-Z]{2,5})>")
 # Adjacent placeholders, whatever punctuation sits between them ("<*>:<*>",
 # "<*> (<*>)", "<*>, <*>"), are one value; so is a comparison sign before one ("<1 sec").
+# A list of one name with numbers ("an14 an15 an16") is a list of ids: one value, of any length.
+_NAMED_RUN = re.compile(r"(?<![\w<>])([A-Za-z]+)<\*>(?:[^\w<>\"']+\1<\*>)+(?![\w<>])")
 _RUN = re.compile(r"[<>~]?<\*>(?:[^\w<>\"']*<\*>)+|[<>~]<\*>")
 # A one-word note in parentheses right after a value is part of it:
 # "from <IP> (host.example.com)", "<SIZE> (<SIZE>)", "<IP> ()".
@@ -57,6 +64,7 @@ def normalise(template: str) -> str:
         return template
     key = _TYPED.sub(PLACEHOLDER, template)
     key = _ANNOTATION.sub(PLACEHOLDER, key)
+    key = _NAMED_RUN.sub(PLACEHOLDER, key)
     return _RUN.sub(PLACEHOLDER, key)
 
 
@@ -69,6 +77,7 @@ _LEVEL = re.compile(rf"^(?:{LEVEL_WORDS})$")
 _FAILURE = re.compile(FAILURE_WORDS)
 _OPENING = "[({'\""  # brackets and quotes before a token
 _CLOSING = "])}'\",;:."  # and brackets, quotes, separators after it
+_NUMBERED = re.compile(r"^[\[({'\"]*([A-Za-z]+)<\*>[\])}'\",;:.]*$")  # "eth<*>", "(worker<*>),"
 _QUOTED = re.compile(r"""^[(\[{]*(['"])[^'"\s]+\1[^\w'"]*$""")  # one quoted word, maybe bracketed
 
 
@@ -79,6 +88,8 @@ def _kind(value: str) -> str:
         return "bool"
     if _BARE.match(value):
         return "bare"
+    if _NUMBERED.match(value):
+        return "numbered"  # a name with a masked number: "eth<*>" (or a key with its value: "rhost<*>")
     if "/" in value or "\\" in value:
         return "path"
     if "::" in value and PLACEHOLDER not in value:
@@ -145,6 +156,17 @@ def _looks_like_data(counts: list[int]) -> bool:
     return tail >= 2 and tail > len(counts) - tail
 
 
+FAMILY = 3
+"""Letters numbered names share at their start or end to be one family of hosts ("eadmin1", "badmin2")."""
+
+
+def _one_family(stems: list[str]) -> bool:
+    """Names that differ only in a short part between shared letters are instances of one thing."""
+    head = os.path.commonprefix(stems)
+    tail = os.path.commonprefix([s[::-1] for s in stems])
+    return len(head) >= FAMILY or len(tail) >= FAMILY
+
+
 def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: ValueNames) -> bool:
     """Do these values at one slot (everything else equal), with their event counts, vary as data does?
 
@@ -166,12 +188,27 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
         return True  # one token, delimited differently: "ws=<*>}" / "ws=<*>", "done." / "done"
     if any("/" in v or "\\" in v for v in values):
         return True  # paths (a whole value, even where they share a leading "/")
+    numbered = [_NUMBERED.match(v) for v in values]
+    if all(numbered):
+        # names with a number ("ee<*>", "alt<*>"): the number is an instance, the names are
+        # judged as words ("worker<*>" is one event, "db<*>" and "cache<*>" may be two)
+        stems: Counter[str] = Counter()
+        for m, c in zip(numbered, values.values()):
+            stems[m.group(1)] += c  # type: ignore[union-attr]
+        return len(stems) == 1 or _one_family(list(stems)) or _is_variable(stems, pos, tokens, names)
     if all(_BARE.match(v) for v in values):
         return True  # one value with other punctuation around it: "<*>.", "(<*>)", "******<*>"
     head, tail = shared_affixes(sorted(values))
     if all(PLACEHOLDER in v for v in values) and any(PLACEHOLDER in v[len(head): len(v) - len(tail)] for v in values):
         return n >= MIN_DISTINCT  # partly masked already: identifiers with variable parts
     kinds = {_kind(v[len(head): len(v) - len(tail)] or PLACEHOLDER) for v in values}
+    if "numbered" in kinds:
+        # beside plain words a numbered name is data ("eth<*>" / "lo"), unless a word is the same
+        # name without its number: then it was a key and its value ("rhost<*>" / "rhost=")
+        named = {m.group(1) for m in numbered if m}
+        plain = [v.lstrip(_OPENING) for v, m in zip(values, numbered) if not m]
+        clash = any(p.startswith(stem) for p in plain for stem in named)
+        kinds = (kinds - {"numbered"}) | {"ident" if clash else "bare"}
     if kinds <= {"level", "bool"}:
         return True
     if kinds <= {"lower", "bare", "ident"} and all(_QUOTED.match(v) for v in values):
