@@ -29,6 +29,7 @@ from triage.signatures.masking import mask_text
         ("tag='View' set", "tag='<*>' set"),
         ("generating core.1234", "generating core.<NUM>"),
         ("worker-17 stopped", "<*> stopped"),
+        ("link on eth0 up, worker17 gone", "link on eth<NUM> up, worker<NUM> gone"),  # the name stays
         (r"copy C:\Users\a1\f.txt done", "copy <PATH> done"),
         (r"mount \\?\Volume2\x failed", "mount <PATH> failed"),
     ],

@@ -356,3 +356,8 @@ def test_numbered_names_one_name_is_one_event_different_names_are_judged_as_word
 def test_a_list_of_numbered_names_is_one_value_of_any_length():
     msgs = ["cannot resolve source an14 an15 an16", "cannot resolve source bn1 bn2", "cannot resolve source cn7 cn8 cn9 cn10"]
     assert len(set(group_messages(msgs).ids.to_pylist())) == 1
+
+
+def test_signatures_of_different_numbered_names_read_differently():
+    g = group_messages(["link on en0 up", "link on awdl0 up"])
+    assert sorted(g.templates.values()) == ["link on awdl<NUM> up", "link on en<NUM> up"]

@@ -51,6 +51,8 @@ MASK_RULES: list[tuple[str, str]] = [
     ("DUR", r"[-+]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs)\b"),
     ("SIZE", r"\d+(?:\.\d+)?\s?(?:[kKMGTP]i?[bB]|B|bytes|[kKMG])\b"),
     ("NUM", r"[-+]?\d+(?:\.\d+)?\b"),
+    # A name with a short number keeps its name, as in the key: "eth0" -> "eth<NUM>".
+    ("NAMED", r"([A-Za-z]+)[0-9]{1,4}\b"),
     # Hex ids made only of hex letters and digits, at least one of each.
     ("HEX", r"[0-9a-f]*[0-9][0-9a-f]*[a-f][0-9a-f]*\b"),
     ("HEX", r"[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b"),
@@ -66,7 +68,7 @@ MASK_RULES: list[tuple[str, str]] = [
 MAX_MASK_CHARS = 2000
 """Only this many characters (the first and last halves) of a message decide its key."""
 
-_REWRITE = {"KV": r"\1\2<*>", "SQUOTE": r"\1\2'<*>'", "DQUOTE": r'\1\2"<*>"'}
+_REWRITE = {"NAMED": r"\1\2<NUM>", "KV": r"\1\2<*>", "SQUOTE": r"\1\2'<*>'", "DQUOTE": r'\1\2"<*>"'}
 
 # The grouping key needs far fewer rules than the readable form: a token
 # with a digit becomes <*> anyway, and runs like "<*>.<*>:<*>" collapse later,
