@@ -20,9 +20,9 @@ number of events behind each.
    A value with other punctuation around it ("<*>." / "******<*>") is one
    value; a scoped name ("Device::start") is code, so an event.
    Partly masked values are judged by the part that varies: "node-<*>" /
-   "disk-<*>" hold ids, "Denied:code:<*>" / "Expired:code:<*>" name events. Plain lower-case words are judged by the
-   data: their event counts (a dominant value and a tail of rare ones is how
-   names are spread; a few values of comparable counts are separate events,
+   "disk-<*>" hold ids, "Denied:code:<*>" / "Expired:code:<*>" name events.
+   Plain lower-case words are judged by the data: their event counts (a
+   dominant value and a tail of rare ones is how names are spread; a few values of comparable counts are separate events,
    "opened"/"closed"), or a word before them that keys a masked value
    elsewhere in the same input ("user=<*>" makes "for user cyrus" a value).
    Many distinct values are data whatever they look like. No word lists.
