@@ -361,3 +361,15 @@ def test_a_list_of_numbered_names_is_one_value_of_any_length():
 def test_signatures_of_different_numbered_names_read_differently():
     g = group_messages(["link on en0 up", "link on awdl0 up"])
     assert sorted(g.templates.values()) == ["link on awdl<NUM> up", "link on en<NUM> up"]
+
+
+def test_a_missing_reading_is_not_a_value():
+    """"****" or "-" where a number belongs says the value is missing (a fan or sensor that failed)."""
+    failed = [f"fan speeds ( {3500 + n} {3400 + n} **** {3300 + n} )" for n in range(20)]
+    normal = [f"fan speeds ( {3500 + n} {3400 + n} {3450 + n} {3300 + n} )" for n in range(5)]
+    got = group_messages(failed + normal).ids.to_pylist()
+    assert len(set(got[:20])) == 1 and len(set(got[20:])) == 1 and got[0] != got[20]
+    sizes = group_messages([f"reply size {n} bytes" for n in range(5)] + ["reply size - bytes"] * 2)
+    assert len(sizes.templates) == 2
+    ranges = group_messages(["port range 10 - 20 open", "port range 5 open", "ids 1, 2, 3 gone", "ids 4 gone"])
+    assert len(ranges.templates) == 2  # punctuation between values still joins them into one list

@@ -18,7 +18,9 @@ number of events behind each.
    "eadmin<*>" / "badmin<*>"); beside plain words they are data ("eth<*>" / "lo"),
    and a list of them ("an<*> an<*> an<*>") is one value.
    A value with other punctuation around it ("<*>." / "******<*>") is one
-   value; a scoped name ("Device::start") is code, so an event.
+   value; punctuation alone ("****", "-") where others hold a value is a
+   missing value (a reading that failed), kept apart; a scoped name
+   ("Device::start") is code, so an event.
    Partly masked values are judged by the part that varies: "node-<*>" /
    "disk-<*>" hold ids, "Denied:code:<*>" / "Expired:code:<*>" name events.
    Plain lower-case words are judged by the data: their event counts (a
@@ -41,10 +43,11 @@ from triage.parsing.levels import FAILURE_WORDS, LEVEL_WORDS
 PLACEHOLDER = "<*>"
 _TYPED = re.compile(r"<(?:\*|[A-Z]{2,5})>")
 # Adjacent placeholders, whatever punctuation sits between them ("<*>:<*>",
-# "<*> (<*>)", "<*>, <*>"), are one value; so is a comparison sign before one ("<1 sec").
+# "<*> (<*>)", "<*>, <*>", "<*> - <*>"), are one value; so is a comparison sign before one
+# ("<1 sec"). A token of punctuation alone between them ("<*> **** <*>") is a missing value: it stays.
 # A list of one name with numbers ("an14 an15 an16") is a list of ids: one value, of any length.
 _NAMED_RUN = re.compile(r"(?<![\w<>])([A-Za-z]+)<\*>(?:[^\w<>\"']+\1<\*>)+(?![\w<>])")
-_RUN = re.compile(r"[<>~]?<\*>(?:[^\w<>\"']*<\*>)+|[<>~]<\*>")
+_RUN = re.compile(r"[<>~]?<\*>(?:[^\w<>\"'\s]*\s*(?:[^\w<>\"'\s]\s+)?[^\w<>\"'\s]*<\*>)+|[<>~]<\*>")
 # A one-word note in parentheses right after a value is part of it:
 # "from <IP> (host.example.com)", "<SIZE> (<SIZE>)", "<IP> ()".
 _ANNOTATION = re.compile(r"<\*>\s*\([^()\s]*\)")
@@ -96,6 +99,8 @@ def _kind(value: str) -> str:
         return "word"  # a scoped name ("Device::start") is code, the event itself, not data
     if _IDENT.search(value):
         return "ident"
+    if not any(c.isalnum() for c in value):
+        return "blank"  # no letter, no digit: no value at all ("****", "-")
     if value.islower():
         return "lower"  # a plain lower-case word: a value (user name) or the event (verb, dependency)
     return "word"  # Capitalised or UPPER words (GET/POST, Started/Stopped): the event itself
@@ -211,6 +216,8 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
         kinds = (kinds - {"numbered"}) | {"ident" if clash else "bare"}
     if kinds <= {"level", "bool"}:
         return True
+    if "blank" in kinds and n < MANY_DISTINCT:
+        return False  # "****" / "-" where others hold a value: no value at all (a reading that failed)
     if kinds <= {"lower", "bare", "ident"} and all(_QUOTED.match(v) for v in values):
         return True  # quoted values ("KeyError: 'currency'"); quoted 'Active'/'FAILED' name states: words
     if not kinds & {"word", "lower"}:
