@@ -25,9 +25,13 @@ from triage.signatures.masking import mask_text
         ("open /var/data/orders/1234.json failed", "open <PATH> failed"),
         ("GET https://api.example.com/v1/orders/42?x=1 ok", "GET <URL> ok"),
         ("login user=alice status=ok", "login user=<*> status=<*>"),
-        ("KeyError: 'currency'", "KeyError: '<*>'"),
+        ("tag=\"View\" set", "tag=\"<*>\" set"),
+        ("tag='View' set", "tag='<*>' set"),
         ("generating core.1234", "generating core.<NUM>"),
         ("worker-17 stopped", "<*> stopped"),
+        ("link on eth0 up, worker17 gone", "link on eth<NUM> up, worker<NUM> gone"),  # the name stays
+        (r"copy C:\Users\a1\f.txt done", "copy <PATH> done"),
+        (r"mount \\?\Volume2\x failed", "mount <PATH> failed"),
     ],
 )
 def test_variable_parts_are_masked(text, expected):
@@ -40,6 +44,7 @@ def test_variable_parts_are_masked(text, expected):
         "connection refused",
         "GET /health",  # a path without an id is a constant
         "pool exhausted: waiting for connection",
+        "KeyError: 'currency'",  # a quoted word alone: the merge decides whether it is a value
     ],
 )
 def test_constant_text_is_kept(text):
@@ -57,3 +62,12 @@ def test_markup_stays_literal_and_colour_codes_are_dropped():
 
 def test_quoted_request_line_keeps_its_shape():
     assert mask_text('"GET /a HTTP/1.1" status: 200') == '"GET /a HTTP/<NUM>" status: <NUM>'
+
+
+def test_a_name_keeps_its_letters_and_loses_its_short_number_in_the_key():
+    import pyarrow as pa
+
+    from triage.signatures.masking import key_mask_array
+
+    got = key_mask_array(pa.array(["up on eth0 worker17 IPV6 tc19060 e6200003 x86_64 ab12cd"], pa.large_string()))
+    assert got.to_pylist() == ["up on eth<*> worker<*> IPV<*> <*> <*> <*> <*>"]

@@ -300,3 +300,76 @@ def test_masked_tokens_that_vary_together_merge():
     assert len(set(group_messages(msgs).ids.to_pylist())) == 1
     two = [f"skipping dir file [{n}]{n}.{e}, current file [{n}]{n}.{e}" for n, e in enumerate(["txt", "xml"] * 3)]
     assert len(set(group_messages(two).ids.to_pylist())) == 2  # two kinds of file may be two events
+
+
+def test_messages_made_only_of_key_value_pairs_still_merge_their_values():
+    """The keys of masked values ("uid=") are the constant words such a message keeps."""
+    msgs = ["lock=1, ws=WorkSource{10}, uid=7", "lock=2, ws=null, uid=8", "lock=3, ws=WorkSource{4}, uid=9"]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 1
+
+
+def test_partly_masked_tokens_differing_in_words_stay_separate_events():
+    reasons = [f"link lost, reason = {r}:code:{i}" for r in ("Denied", "Expired", "Revoked") for i in range(5)]
+    assert len(set(group_messages(reasons).ids.to_pylist())) == 3
+    nodes = [f"link lost, reason = node-{r}:code:{i}" for r in range(3) for i in range(5)]
+    assert len(set(group_messages(nodes).ids.to_pylist())) == 1  # the varying part is an id: one event
+
+
+def test_quoted_lower_case_values_merge_but_quoted_states_stay_apart():
+    keys = group_messages(["KeyError: 'currency'", "KeyError: 'amount'", "KeyError: 'user_id'"])
+    assert len(keys.templates) == 1
+    states = group_messages([f"job moved to state '{s}'" for s in ["RUNNING"] * 50 + ["FAILED"] * 2 + ["KILLED"]])
+    assert sorted(states.templates.values()) == [f"job moved to state '{s}'" for s in ("FAILED", "KILLED", "RUNNING")]
+    tags = group_messages([f'acquire lock tag="{t}" uid={n}' for n, t in enumerate(["AudioMix", "WakeLock", "Sync"])])
+    assert len(tags.templates) == 1  # a quoted value after "key=" is data whatever it looks like
+
+
+def test_windows_paths_with_an_id_are_one_value():
+    msgs = [r"open C:\Users\bob\a1.txt failed", r"open C:\Users\al\b22.log failed", r"open D:\x\7.dat failed"]
+    g = group_messages(msgs)
+    assert list(g.templates.values()) == ["open <PATH> failed"]
+
+
+def test_scoped_code_names_are_events_but_dotted_names_are_data():
+    code = [f"[drv] {f} entered" for f in ("Device::start", "Device::stop", "Driver::start") for _ in range(3)]
+    assert len(set(group_messages(code).ids.to_pylist())) == 3
+    pkgs = [f"[drv] {p} entered" for p in ("com.example.a", "org.example.b", "net.example.c") for _ in range(3)]
+    assert len(set(group_messages(pkgs).ids.to_pylist())) == 1
+
+
+def test_a_value_with_other_punctuation_around_it_is_still_one_value():
+    msgs = ["closing chat, peer = ******1234.", "closing chat, peer = 5678.", "closing chat, peer = 91011."]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 1
+
+
+def test_numbered_names_one_name_is_one_event_different_names_are_judged_as_words():
+    workers = [f"heartbeat missed from worker{n}" for n in range(1, 6)] * 4
+    assert len(set(group_messages(workers).ids.to_pylist())) == 1  # the number is an instance
+    ifaces = [f"link up on interface {i}" for i in ["ee0"] * 45 + ["alt0"] * 44 + ["scip0"] * 2]
+    assert len(set(group_messages(ifaces).ids.to_pylist())) == 3  # three interfaces, each about as often
+    family = [f"unable to qualify my own domain name ({h}admin1)" for h in "abcde"] * 2
+    assert len(set(group_messages(family).ids.to_pylist())) == 1  # hosts of one family: shared letters
+    many = [f"link up on interface {n}{k}" for k, n in enumerate(["ee", "alt", "scip", "lo", "br", "wl", "en", "ib"])]
+    assert len(set(group_messages(many).ids.to_pylist())) == 1  # many names: data whatever they look like
+
+
+def test_a_list_of_numbered_names_is_one_value_of_any_length():
+    msgs = ["cannot resolve source an14 an15 an16", "cannot resolve source bn1 bn2", "cannot resolve source cn7 cn8 cn9 cn10"]
+    assert len(set(group_messages(msgs).ids.to_pylist())) == 1
+
+
+def test_signatures_of_different_numbered_names_read_differently():
+    g = group_messages(["link on en0 up", "link on awdl0 up"])
+    assert sorted(g.templates.values()) == ["link on awdl<NUM> up", "link on en<NUM> up"]
+
+
+def test_a_missing_reading_is_not_a_value():
+    """"****" or "-" where a number belongs says the value is missing (a fan or sensor that failed)."""
+    failed = [f"fan speeds ( {3500 + n} {3400 + n} **** {3300 + n} )" for n in range(20)]
+    normal = [f"fan speeds ( {3500 + n} {3400 + n} {3450 + n} {3300 + n} )" for n in range(5)]
+    got = group_messages(failed + normal).ids.to_pylist()
+    assert len(set(got[:20])) == 1 and len(set(got[20:])) == 1 and got[0] != got[20]
+    sizes = group_messages([f"reply size {n} bytes" for n in range(5)] + ["reply size - bytes"] * 2)
+    assert len(sizes.templates) == 2
+    ranges = group_messages(["port range 10 - 20 open", "port range 5 open", "ids 1, 2, 3 gone", "ids 4 gone"])
+    assert len(ranges.templates) == 2  # punctuation between values still joins them into one list

@@ -47,16 +47,20 @@ MASK_RULES: list[tuple[str, str]] = [
     ("HEX", r"0[xX][0-9a-fA-F]+\b"),
     # Paths that hold an id anywhere (a path without digits is a constant and stays).
     ("PATH", r"(?:~|\.{1,2})?/[^\s,;:\"'()\[\]]*\d[^\s,;:\"'()\[\]]*"),
+    ("PATH", r"(?:[A-Za-z]:)?\\[^\s,;:\"'()\[\]]*\d[^\s,;:\"'()\[\]]*"),  # Windows paths with an id
     ("DUR", r"[-+]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs)\b"),
     ("SIZE", r"\d+(?:\.\d+)?\s?(?:[kKMGTP]i?[bB]|B|bytes|[kKMG])\b"),
     ("NUM", r"[-+]?\d+(?:\.\d+)?\b"),
+    # A name with a short number keeps its name, as in the key: "eth0" -> "eth<NUM>".
+    ("NAMED", r"([A-Za-z]+)[0-9]{1,4}\b"),
     # Hex ids made only of hex letters and digits, at least one of each.
     ("HEX", r"[0-9a-f]*[0-9][0-9a-f]*[a-f][0-9a-f]*\b"),
     ("HEX", r"[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b"),
-    # key=value and single-word quoted values are data, whatever they look like.
+    # key=value values, quoted or not, are data whatever they look like.
     ("KV", r"([A-Za-z_][\w.-]*=)(?:<[A-Z]{2,5}>)*[^\s,;&\"')\]}<][^\s,;&\"')\]}]*"),
-    ("SQUOTE", r"'[^'\s<>]+'"),
-    ("DQUOTE", r'"[^"\s<>]+"'),
+    # Other quoted words are left to the merge, as in the key ('currency' is a value, 'FAILED' a state).
+    ("SQUOTE", r"([A-Za-z_][\w.-]*=)'[^'\s<>]*'"),
+    ("DQUOTE", r'([A-Za-z_][\w.-]*=)"[^"\s<>]*"'),
     # Anything else that still holds a digit is an id of some kind.
     ("ANY", rf"{_TOK}*[0-9]{_TOK}*"),
 ]
@@ -64,7 +68,7 @@ MASK_RULES: list[tuple[str, str]] = [
 MAX_MASK_CHARS = 2000
 """Only this many characters (the first and last halves) of a message decide its key."""
 
-_REWRITE = {"KV": r"\1\2<*>", "SQUOTE": r"\1'<*>'", "DQUOTE": r'\1"<*>"'}
+_REWRITE = {"NAMED": r"\1\2<NUM>", "KV": r"\1\2<*>", "SQUOTE": r"\1\2'<*>'", "DQUOTE": r'\1\2"<*>"'}
 
 # The grouping key needs far fewer rules than the readable form: a token
 # with a digit becomes <*> anyway, and runs like "<*>.<*>:<*>" collapse later,
@@ -73,16 +77,26 @@ _REWRITE = {"KV": r"\1\2<*>", "SQUOTE": r"\1'<*>'", "DQUOTE": r'\1"<*>"'}
 # varies). No capture groups, so RE2 stays on its fast DFA; the leftmost match
 # of a token pattern starts at the token start, so no look-behind is needed.
 _KEY_SPECIAL = (
-    # Values with spaces (ctime-like dates, "1.5 s", "12 KB"); URLs, paths with an id,
-    # emails, key=value values and single-word quoted values (no digit needed).
+    # Values with spaces (ctime-like dates, "1.5 s", "12 KB"); URLs, paths with an id (also
+    # Windows ones), emails, key=value values, quoted ones too (no digit needed). Other quoted
+    # words are left to the merge: 'currency' is a value, 'FAILED' a state.
     rf"\b(?:(?:{_DAY},?\s+)?{_MON}\s+\d{{1,2}},?\s+(?:\d{{4}}\s+)?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[.,]\d+)?(?:\s+\d{{4}})?"
     r"|\d+(?:\.\d+)?\s(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs|[kKMGTP]i?[bB]|B|bytes)\b)"
-    r"""|\b[a-zA-Z][\w+.-]*://[^\s"'<>]*|(?:~|\.{1,2})?/[^\s,;:"'()\[\]]*\d[^\s,;:"'()\[\]]*"""
-    r"""|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|=[^\s,;&"')\]}<=][^\s,;&"')\]}]*|'[^'\s<]+'|"[^"\s<]+\""""
+    r"""|\b[a-zA-Z][\w+.-]*://[^\s"'<>]*|(?:~|\.{1,2})?/[^\s,;:"'()\[\]]*\d[^\s,;:"'()\[\]]*|(?:\b[A-Za-z]:)?\\[^\s,;:"'()\[\]]*\d[^\s,;:"'()\[\]]*"""
+    r"""|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|=[^\s,;&"')\]}<=][^\s,;&"')\]}]*|='[^'\s<]*'|="[^"\s<]*\""""
     # Byte strings like MACs (their letter-only pairs have no digit to catch).
     r"|\b(?:[0-9a-fA-F]{2}[:-]){4,}[0-9a-fA-F]{2}\b"
 )
-KEY_PATTERN = _KEY_SPECIAL + rf"|{_TOK}*[0-9]{_TOK}*"
+_OTHER = rf"[^{_D}.A-Za-z0-9]"  # a token character that is neither letter nor digit
+# A token holding a digit, except a name with a short number on its end ("eth0", "worker17",
+# "IPV6"): only that number goes ("eth<*>"), the name stays for the merge to judge. Five digits
+# or more are an id ("tc19060", hex "e6200003"). No look-around in RE2: no alternative starts
+# inside such a name, so the match begins at its number.
+_DIGIT_TOKEN = (
+    rf"[0-9]{_TOK}*|{_OTHER}{_TOK}*[0-9]{_TOK}*"
+    rf"|[A-Za-z]+{_OTHER}{_TOK}*[0-9]{_TOK}*|[A-Za-z]+[0-9]+[^{_D}.0-9]{_TOK}*|[A-Za-z]+[0-9]{{5,}}"
+)
+KEY_PATTERN = _KEY_SPECIAL + "|" + _DIGIT_TOKEN
 """One pass: the special shapes first (leftmost-first alternation), then any token holding a digit.
 pyarrow's regex replace costs mostly per string that matches, so one pass beats several."""
 _CHUNK = 65536

@@ -9,11 +9,22 @@ number of events behind each.
    value varies across templates that agree everywhere else may be a variable.
    The shape of the values decides first: differently delimited forms of one
    token ("ws=<*>}" / "ws=<*>"), paths, booleans, level names (the shared
-   vocabulary of triage.parsing.levels), masked values next to words and
-   identifiers are data; otherwise Capitalised or UPPER words (GET/POST,
-   Started/Stopped) name events. Plain lower-case words are judged by the
-   data: their event counts (a dominant value and a tail of rare ones is how
-   names are spread; a few values of comparable counts are separate events,
+   vocabulary of triage.parsing.levels), quoted lower-case words ('currency'),
+   masked values next to words and identifiers are data; otherwise Capitalised
+   or UPPER words (GET/POST, Started/Stopped, quoted 'FAILED') name events.
+   Names with a short number ("eth<*>", the key mask keeps their letters)
+   are one event per name; different names are judged as words ("ee<*>" /
+   "alt<*>" are two interfaces), unless they share their start or end (hosts
+   "eadmin<*>" / "badmin<*>"); beside plain words they are data ("eth<*>" / "lo"),
+   and a list of them ("an<*> an<*> an<*>") is one value.
+   A value with other punctuation around it ("<*>." / "******<*>") is one
+   value; punctuation alone ("****", "-") where others hold a value is a
+   missing value (a reading that failed), kept apart; a scoped name
+   ("Device::start") is code, so an event.
+   Partly masked values are judged by the part that varies: "node-<*>" /
+   "disk-<*>" hold ids, "Denied:code:<*>" / "Expired:code:<*>" name events.
+   Plain lower-case words are judged by the data: their event counts (a
+   dominant value and a tail of rare ones is how names are spread; a few values of comparable counts are separate events,
    "opened"/"closed"), or a word before them that keys a masked value
    elsewhere in the same input ("user=<*>" makes "for user cyrus" a value).
    Many distinct values are data whatever they look like. No word lists.
@@ -32,8 +43,11 @@ from triage.parsing.levels import FAILURE_WORDS, LEVEL_WORDS
 PLACEHOLDER = "<*>"
 _TYPED = re.compile(r"<(?:\*|[A-Z]{2,5})>")
 # Adjacent placeholders, whatever punctuation sits between them ("<*>:<*>",
-# "<*> (<*>)", "<*>, <*>"), are one value; so is a comparison sign before one ("<1 sec").
-_RUN = re.compile(r"[<>~]?<\*>(?:[^\w<>\"']*<\*>)+|[<>~]<\*>")
+# "<*> (<*>)", "<*>, <*>", "<*> - <*>"), are one value; so is a comparison sign before one
+# ("<1 sec"). A token of punctuation alone between them ("<*> **** <*>") is a missing value: it stays.
+# A list of one name with numbers ("an14 an15 an16") is a list of ids: one value, of any length.
+_NAMED_RUN = re.compile(r"(?<![\w<>])([A-Za-z]+)<\*>(?:[^\w<>\"']+\1<\*>)+(?![\w<>])")
+_RUN = re.compile(r"[<>~]?<\*>(?:[^\w<>\"'\s]*\s*(?:[^\w<>\"'\s]\s+)?[^\w<>\"'\s]*<\*>)+|[<>~]<\*>")
 # A one-word note in parentheses right after a value is part of it:
 # "from <IP> (host.example.com)", "<SIZE> (<SIZE>)", "<IP> ()".
 _ANNOTATION = re.compile(r"<\*>\s*\([^()\s]*\)")
@@ -53,6 +67,7 @@ def normalise(template: str) -> str:
         return template
     key = _TYPED.sub(PLACEHOLDER, template)
     key = _ANNOTATION.sub(PLACEHOLDER, key)
+    key = _NAMED_RUN.sub(PLACEHOLDER, key)
     return _RUN.sub(PLACEHOLDER, key)
 
 
@@ -65,6 +80,8 @@ _LEVEL = re.compile(rf"^(?:{LEVEL_WORDS})$")
 _FAILURE = re.compile(FAILURE_WORDS)
 _OPENING = "[({'\""  # brackets and quotes before a token
 _CLOSING = "])}'\",;:."  # and brackets, quotes, separators after it
+_NUMBERED = re.compile(r"^[\[({'\"]*([A-Za-z]+)<\*>[\])}'\",;:.]*$")  # "eth<*>", "(worker<*>),"
+_QUOTED = re.compile(r"""^[(\[{]*(['"])[^'"\s]+\1[^\w'"]*$""")  # one quoted word, maybe bracketed
 
 
 def _kind(value: str) -> str:
@@ -74,10 +91,16 @@ def _kind(value: str) -> str:
         return "bool"
     if _BARE.match(value):
         return "bare"
-    if "/" in value:
+    if _NUMBERED.match(value):
+        return "numbered"  # a name with a masked number: "eth<*>" (or a key with its value: "rhost<*>")
+    if "/" in value or "\\" in value:
         return "path"
+    if "::" in value and PLACEHOLDER not in value:
+        return "word"  # a scoped name ("Device::start") is code, the event itself, not data
     if _IDENT.search(value):
         return "ident"
+    if not any(c.isalnum() for c in value):
+        return "blank"  # no letter, no digit: no value at all ("****", "-")
     if value.islower():
         return "lower"  # a plain lower-case word: a value (user name) or the event (verb, dependency)
     return "word"  # Capitalised or UPPER words (GET/POST, Started/Stopped): the event itself
@@ -138,13 +161,25 @@ def _looks_like_data(counts: list[int]) -> bool:
     return tail >= 2 and tail > len(counts) - tail
 
 
+FAMILY = 3
+"""Letters numbered names share at their start or end to be one family of hosts ("eadmin1", "badmin2")."""
+
+
+def _one_family(stems: list[str]) -> bool:
+    """Names that differ only in a short part between shared letters are instances of one thing."""
+    head = os.path.commonprefix(stems)
+    tail = os.path.commonprefix([s[::-1] for s in stems])
+    return len(head) >= FAMILY or len(tail) >= FAMILY
+
+
 def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: ValueNames) -> bool:
     """Do these values at one slot (everything else equal), with their event counts, vary as data does?
 
     Structure first: values that differ only in the delimiters around them are
-    one token ("ws=<*>}" / "ws=<*>"); paths, booleans, levels, and masked values
-    beside plain words ("eth0" / "lo") merge from two; identifiers (dotted
-    names, host:port) and partly masked values from three. Otherwise
+    one token ("ws=<*>}" / "ws=<*>"); paths, booleans, levels, quoted lower-case
+    words and masked values beside plain words ("eth0" / "lo") merge from two;
+    identifiers (dotted names, host:port) and partly masked values from three,
+    unless the part that varies is a word ("Denied:<*>" / "Expired:<*>"). Otherwise
     Capitalised or UPPER words name events (GET/POST). Many distinct values are data whatever they
     look like. Between, plain lower-case words (three or more) are data when
     their counts have a dominant value and a tail of rare ones
@@ -156,14 +191,35 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
     n = len(values)
     if len({v.lstrip(_OPENING).rstrip(_CLOSING) for v in values}) == 1:
         return True  # one token, delimited differently: "ws=<*>}" / "ws=<*>", "done." / "done"
-    if any("/" in v for v in values):
+    if any("/" in v or "\\" in v for v in values):
         return True  # paths (a whole value, even where they share a leading "/")
-    if all(PLACEHOLDER in v for v in values):
-        return n >= MIN_DISTINCT  # partly masked already: identifiers with variable parts
+    numbered = [_NUMBERED.match(v) for v in values]
+    if all(numbered):
+        # names with a number ("ee<*>", "alt<*>"): the number is an instance, the names are
+        # judged as words ("worker<*>" is one event, "db<*>" and "cache<*>" may be two)
+        stems: Counter[str] = Counter()
+        for m, c in zip(numbered, values.values()):
+            stems[m.group(1)] += c  # type: ignore[union-attr]
+        return len(stems) == 1 or _one_family(list(stems)) or _is_variable(stems, pos, tokens, names)
+    if all(_BARE.match(v) for v in values):
+        return True  # one value with other punctuation around it: "<*>.", "(<*>)", "******<*>"
     head, tail = shared_affixes(sorted(values))
+    if all(PLACEHOLDER in v for v in values) and any(PLACEHOLDER in v[len(head): len(v) - len(tail)] for v in values):
+        return n >= MIN_DISTINCT  # partly masked already: identifiers with variable parts
     kinds = {_kind(v[len(head): len(v) - len(tail)] or PLACEHOLDER) for v in values}
+    if "numbered" in kinds:
+        # beside plain words a numbered name is data ("eth<*>" / "lo"), unless a word is the same
+        # name without its number: then it was a key and its value ("rhost<*>" / "rhost=")
+        named = {m.group(1) for m in numbered if m}
+        plain = [v.lstrip(_OPENING) for v, m in zip(values, numbered) if not m]
+        clash = any(p.startswith(stem) for p in plain for stem in named)
+        kinds = (kinds - {"numbered"}) | {"ident" if clash else "bare"}
     if kinds <= {"level", "bool"}:
         return True
+    if "blank" in kinds and n < MANY_DISTINCT:
+        return False  # "****" / "-" where others hold a value: no value at all (a reading that failed)
+    if kinds <= {"lower", "bare", "ident"} and all(_QUOTED.match(v) for v in values):
+        return True  # quoted values ("KeyError: 'currency'"); quoted 'Active'/'FAILED' name states: words
     if not kinds & {"word", "lower"}:
         return "bare" in kinds or n >= MIN_DISTINCT  # identifiers
     if pos == 0:
@@ -182,8 +238,11 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
 
 
 def _has_constant(tokens: list[str], pos: int) -> bool:
-    """A merge must leave a constant word, or every short message would become `<*>`."""
-    return any(PLACEHOLDER not in t for i, t in enumerate(tokens) if i != pos)
+    """A merge must leave a constant word, or every short message would become `<*>`.
+
+    The key of a masked value counts ("uid<*>,": "uid=" was masked with its value).
+    """
+    return any(not _BARE.match(t) for i, t in enumerate(tokens) if i != pos)
 
 
 def _slot_buckets(rows: list[list[str]], pos: int) -> list[list[int]]:
