@@ -373,3 +373,11 @@ def test_a_missing_reading_is_not_a_value():
     assert len(sizes.templates) == 2
     ranges = group_messages(["port range 10 - 20 open", "port range 5 open", "ids 1, 2, 3 gone", "ids 4 gone"])
     assert len(ranges.templates) == 2  # punctuation between values still joins them into one list
+
+
+def test_a_quoted_value_gets_the_same_id_whatever_else_was_loaded_and_quoted_states_stay_apart():
+    alone = group_messages(["KeyError: 'currency'"] * 5)
+    both = group_messages(["KeyError: 'currency'"] * 5 + ["KeyError: 'amount'"] * 5)
+    assert set(alone.ids.to_pylist()) == set(both.ids.to_pylist())  # masked per event, not by the merge
+    states = group_messages([f"job {n} state 'FAILED'" for n in range(20)] + [f"job {n} state 'Active'" for n in range(20)])
+    assert len(states.templates) == 2

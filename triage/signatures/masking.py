@@ -58,9 +58,11 @@ MASK_RULES: list[tuple[str, str]] = [
     ("HEX", r"[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b"),
     # key=value values, quoted or not, are data whatever they look like.
     ("KV", r"([A-Za-z_][\w.-]*=)(?:<[A-Z]{2,5}>)*[^\s,;&\"')\]}<][^\s,;&\"')\]}]*"),
-    # Other quoted words are left to the merge, as in the key ('currency' is a value, 'FAILED' a state).
     ("SQUOTE", r"([A-Za-z_][\w.-]*=)'[^'\s<>]*'"),
     ("DQUOTE", r'([A-Za-z_][\w.-]*=)"[^"\s<>]*"'),
+    # Other quoted words are values unless they read as a state ('FAILED', 'Active'), as in the key.
+    ("QUOTED", r"'[^'\sA-Z<>][^'\s<>]*'"),
+    ("DQUOTED", r'"[^"\sA-Z<>][^"\s<>]*"'),
     # Anything else that still holds a digit is an id of some kind.
     ("ANY", rf"{_TOK}*[0-9]{_TOK}*"),
 ]
@@ -68,7 +70,8 @@ MASK_RULES: list[tuple[str, str]] = [
 MAX_MASK_CHARS = 2000
 """Only this many characters (the first and last halves) of a message decide its key."""
 
-_REWRITE = {"NAMED": r"\1\2<NUM>", "KV": r"\1\2<*>", "SQUOTE": r"\1\2'<*>'", "DQUOTE": r'\1\2"<*>"'}
+_REWRITE = {"NAMED": r"\1\2<NUM>", "KV": r"\1\2<*>", "SQUOTE": r"\1\2'<*>'", "DQUOTE": r'\1\2"<*>"',
+            "QUOTED": r"\1'<*>'", "DQUOTED": r'\1"<*>"'}
 
 # The grouping key needs far fewer rules than the readable form: a token
 # with a digit becomes <*> anyway, and runs like "<*>.<*>:<*>" collapse later,
@@ -78,12 +81,13 @@ _REWRITE = {"NAMED": r"\1\2<NUM>", "KV": r"\1\2<*>", "SQUOTE": r"\1\2'<*>'", "DQ
 # of a token pattern starts at the token start, so no look-behind is needed.
 _KEY_SPECIAL = (
     # Values with spaces (ctime-like dates, "1.5 s", "12 KB"); URLs, paths with an id (also
-    # Windows ones), emails, key=value values, quoted ones too (no digit needed). Other quoted
-    # words are left to the merge: 'currency' is a value, 'FAILED' a state.
+    # Windows ones), emails, key=value values, quoted ones too, and quoted words (no digit needed),
+    # each per event so ids never depend on what else was loaded; a quoted word that reads as a
+    # state ('FAILED', 'Active': it starts with a capital) is left to the merge, which keeps states apart.
     rf"\b(?:(?:{_DAY},?\s+)?{_MON}\s+\d{{1,2}},?\s+(?:\d{{4}}\s+)?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[.,]\d+)?(?:\s+\d{{4}})?"
     r"|\d+(?:\.\d+)?\s(?:ms|us|µs|ns|s|sec|secs|min|mins|h|hrs|[kKMGTP]i?[bB]|B|bytes)\b)"
     r"""|\b[a-zA-Z][\w+.-]*://[^\s"'<>]*|(?:~|\.{1,2})?/[^\s,;:"'()\[\]]*\d[^\s,;:"'()\[\]]*|(?:\b[A-Za-z]:)?\\[^\s,;:"'()\[\]]*\d[^\s,;:"'()\[\]]*"""
-    r"""|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|=[^\s,;&"')\]}<=][^\s,;&"')\]}]*|='[^'\s<]*'|="[^"\s<]*\""""
+    r"""|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|=[^\s,;&"')\]}<=][^\s,;&"')\]}]*|='[^'\s<]*'|="[^"\s<]*\"|'[^'\sA-Z<][^'\s<]*'|"[^"\sA-Z<][^"\s<]*\""""
     # Byte strings like MACs (their letter-only pairs have no digit to catch).
     r"|\b(?:[0-9a-fA-F]{2}[:-]){4,}[0-9a-fA-F]{2}\b"
 )
