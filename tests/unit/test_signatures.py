@@ -381,3 +381,8 @@ def test_a_quoted_value_gets_the_same_id_whatever_else_was_loaded_and_quoted_sta
     assert set(alone.ids.to_pylist()) == set(both.ids.to_pylist())  # masked per event, not by the merge
     states = group_messages([f"job {n} state 'FAILED'" for n in range(20)] + [f"job {n} state 'Active'" for n in range(20)])
     assert len(states.templates) == 2
+
+
+def test_ids_of_any_length_are_one_value_whether_masked_whole_or_in_part():
+    msgs = [f"user u{n} logged in" for n in (7, 42, 1234, 12345, 987654)]
+    assert len(group_messages(msgs).templates) == 1

@@ -203,6 +203,8 @@ def _is_variable(values: dict[str, int], pos: int, tokens: list[str], names: Val
         return len(stems) == 1 or _one_family(list(stems)) or _is_variable(stems, pos, tokens, names)
     if all(_BARE.match(v) for v in values):
         return True  # one value with other punctuation around it: "<*>.", "(<*>)", "******<*>"
+    if any(_BARE.match(v) for v in values) and all(m or _BARE.match(v) for m, v in zip(numbered, values)):
+        return True  # one value masked whole and in part: "u12345" -> "<*>", "u1234" -> "u<*>"
     head, tail = shared_affixes(sorted(values))
     if all(PLACEHOLDER in v for v in values) and any(PLACEHOLDER in v[len(head): len(v) - len(tail)] for v in values):
         return n >= MIN_DISTINCT  # partly masked already: identifiers with variable parts
