@@ -38,8 +38,16 @@ class Shape:
     @property
     def pattern(self) -> str:
         """Header and optional level prefix, wrapped in `whole` so its length says where the message starts."""
+        return self._build(_T2_FLAT)
+
+    @property
+    def nested_pattern(self) -> str:
+        """The same, reading a bracketed thread name with brackets inside it whole."""
+        return self._build(_T2_NESTED)
+
+    def _build(self, t2: str) -> str:
         inner = self.head[1:] if self.head.startswith("^") else self.head
-        return "^(?P<whole>" + inner + (REST if self.rest else "") + ")"
+        return "^(?P<whole>" + inner + (REST.replace("{t2}", t2) if self.rest else "") + ")"
 
 
 def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
@@ -65,8 +73,13 @@ def slice_from(arr: pa.Array, starts: np.ndarray) -> pa.Array:
 REST = (
     r"(?:[\s|:\-]*(?:\d+ +)?(?:\[(?P<t1>[^\]]*)\]\s*)?"
     rf"(?:(?P<lvl>{_LV})\b|\[(?:\w+:)?(?P<blvl>{_LV_ANYCASE})\]|<(?P<alvl>{_LV_ANYCASE})>)"
-    r"[\s|:\-]*(?:\[(?P<t2>(?:[^\[\]]|\[[^\]]*\])*)\]\s*(?:- +)?)?(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +)?)?"
+    r"[\s|:\-]*(?:\[" + "{t2}" + r"\]\s*(?:- +)?)?(?:(?P<logger>[A-Za-z_$][\w.$-]*) +- +)?)?"
 )
+_T2_FLAT = r"(?P<t2>[^\]]*)"
+_T2_NESTED = r"(?P<t2>[^\[\]]*(?:\[[^\]]*\][^\[\]]*)*)"
+"""A thread name may hold brackets (`QuorumPeer[myid=1]/0:0:0:0`): the nested form reads it whole, but
+costs RE2 about twice the flat one on every line, so it only runs again on lines whose flat match
+stopped at an inner bracket (see extract_shape)."""
 """Optional level prefix after a header: log4j/logback `LEVEL [thread] logger - `, `[thread] LEVEL`, oslo `PID LEVEL`,
 nginx `[error]`, Apache `[core:error]`, `<warn>`. Kept DFA-friendly: no counted repeats, no
 ambiguous leading words (Python's `name - LEVEL - ` layout is its own shape for that reason)."""
@@ -347,9 +360,23 @@ def _esx_levels(msg: pa.Array, level: pa.Array | None, sample: int = 200) -> tup
     return slice_from(msg, starts), _coalesce(level, found)
 
 
+def _nested_threads(arr: pa.Array, st: pa.StructArray, shape: Shape) -> pa.StructArray:
+    """Lines whose thread name stopped at an inner bracket (`[QuorumPeer[myid=1`), matched again nested."""
+    cut = pc.fill_null(pc.match_substring(st.field("t2"), "["), False)
+    if not pc.any(cut).as_py():
+        return st
+    idx = np.flatnonzero(np.asarray(cut.to_numpy(zero_copy_only=False), dtype=bool))
+    again = pc.extract_regex(arr.take(pa.array(idx)), shape.nested_pattern)
+    order = np.arange(len(st))
+    order[idx] = len(st) + np.arange(len(idx))
+    return pa.concat_arrays([st, again]).take(pa.array(order))
+
+
 def extract_shape(arr: pa.Array, shape: Shape) -> tuple[np.ndarray, dict[str, pa.Array]]:
     """Mask of matching lines and, for those lines, the raw field columns (ts text, level text, message...)."""
     st = pc.extract_regex(arr, shape.pattern)
+    if shape.rest:
+        st = _nested_threads(arr, st, shape)
     ok = np.asarray(pc.is_valid(st).to_numpy(zero_copy_only=False), dtype=bool)
     sub = st.filter(pa.array(ok)) if not ok.all() else st
     lines = arr.filter(pa.array(ok)) if not ok.all() else arr
