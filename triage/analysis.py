@@ -871,9 +871,12 @@ def _bin_counts(ts, lo, hi, bins) -> np.ndarray:
     return np.bincount(_bin_index(ts, lo, hi, bins), minlength=bins)[:bins].astype(np.int64)
 
 
+def _bin_of(ns: int, lo: int, hi: int, bins: int) -> int:
+    return int(np.clip(int((ns - lo) / (hi - lo) * bins), 0, bins - 1))
+
+
 def _deploy_bin(incident, lo, hi, bins) -> int:
-    d = _to_ns(incident.deploy)
-    return int(np.clip(int((d - lo) / (hi - lo) * bins), 0, bins - 1))
+    return _bin_of(_to_ns(incident.deploy), lo, hi, bins)
 
 
 def rollback_bin(incident: Incident, *, bins: int = 60, start=None, end=None) -> int | None:
@@ -881,15 +884,11 @@ def rollback_bin(incident: Incident, *, bins: int = 60, start=None, end=None) ->
     when = getattr(incident, "rollback", None)
     if when is None:
         return None
-    if start is not None and end is not None:
-        lo, hi = _to_ns(start), _to_ns(end)
-        lo, hi = (lo, hi) if hi > lo else (lo, lo + 1)
-    else:
-        lo, hi = _range(prepare(incident), incident, start, end)
+    # the events' span is only needed (and prepared) for a missing end of the range
+    prep = prepare(incident) if start is None or end is None else None
+    lo, hi = _range(prep, incident, start, end)
     r = _to_ns(when)
-    if r < lo or r > hi:
-        return None
-    return int(np.clip(int((r - lo) / (hi - lo) * bins), 0, bins - 1))
+    return _bin_of(r, lo, hi, bins) if lo <= r <= hi else None
 
 
 def signature_detail(incident: Incident, signature: str, *, samples: int = 5, start=None, end=None) -> SignatureDetail:

@@ -51,8 +51,7 @@ def marked(chars: str, marks: list[tuple[int | None, str]]) -> list[tuple[str, s
 
     Marks at the same bin keep their order (the deploy before a rollback right after it).
     """
-    cuts = sorted(((deploy_cut(len(chars), i), n, mark) for n, (i, mark) in enumerate(marks) if i is not None),
-                  key=lambda c: (c[0], c[1]))
+    cuts = sorted((deploy_cut(len(chars), i), n, mark) for n, (i, mark) in enumerate(marks) if i is not None)
     out: list[tuple[str, str | None]] = []
     at = 0
     for cut, _, mark in cuts:

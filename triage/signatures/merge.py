@@ -262,6 +262,14 @@ def _slot_buckets(rows: list[list[str]], pos: int) -> list[list[int]]:
     return list(groups.values())
 
 
+def _slot_values(rows: list[list[str]], weights: list[int], members: list[int], pos: int) -> Counter[str]:
+    """Events per value at `pos` among the member rows."""
+    values: Counter[str] = Counter()
+    for i in members:
+        values[rows[i][pos]] += weights[i]
+    return values
+
+
 def _merge_same_length(rows: list[list[str]], weights: list[int], names: ValueNames) -> None:
     """Replace variable slots by <*> in place, until nothing changes; `weights`: events per row."""
     if len(rows) < 2:
@@ -274,10 +282,7 @@ def _merge_same_length(rows: list[list[str]], weights: list[int], names: ValueNa
                 first = rows[members[0]]
                 if not any(rows[i][pos] != first[pos] for i in members) or not _has_constant(first, pos):
                     continue
-                values: Counter[str] = Counter()
-                for i in members:
-                    values[rows[i][pos]] += weights[i]
-                if _is_variable(values, pos, first, names):
+                if _is_variable(_slot_values(rows, weights, members, pos), pos, first, names):
                     for i in members:
                         rows[i][pos] = PLACEHOLDER
                     changed = True
@@ -299,13 +304,7 @@ def _merge_masked_together(rows: list[list[str]], weights: list[int], names: Val
         varying = [p for p in range(len(first)) if any(rows[i][p] != first[p] for i in members)]
         if len(varying) < 2 or not _has_constant(first, -1):
             continue
-        verdicts = []
-        for p in varying:
-            values: Counter[str] = Counter()
-            for i in members:
-                values[rows[i][p]] += weights[i]
-            verdicts.append(_is_variable(values, p, first, names))
-        if all(verdicts):
+        if all(_is_variable(_slot_values(rows, weights, members, p), p, first, names) for p in varying):
             for i in members:
                 for p in varying:
                     rows[i][p] = PLACEHOLDER

@@ -366,7 +366,7 @@ class AnalysisController:
             self.select(sig, delay=0)
 
     def _rollback(self) -> datetime | None:
-        return getattr(self.incident, "rollback", None) if self.incident is not None else None
+        return getattr(self.incident, "rollback", None)
 
     def visible_rows(self) -> pd.DataFrame:
         prepared = self.prepared
