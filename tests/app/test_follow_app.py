@@ -78,12 +78,17 @@ async def test_appended_lines_are_counted_live_and_b_marks_a_rollback(tmp_path):
         assert app.follow.worker is None and not app.follow.following
 
 
-async def test_a_step_that_only_changes_counts_updates_the_drawn_cells_in_place(tmp_path):
+def following_two(tmp_path, second: str):
+    """A log of GETs and one `second` message a minute before and around the deploy, opened with --follow."""
     log = tmp_path / "live.log"
     body = [line(m, f"INFO GET /orders/{m} 200") for m in range(-20, 5)]
-    body += [line(m + 0.5, f"ERROR payment failed for order {m}") for m in range(-20, 5)]
+    body += [line(m + 0.5, f"{second} {m}") for m in range(-20, 5)]
     log.write_text("".join(body))
-    app = open_app(tmp_path, str(log), "--deploy", DEPLOY.isoformat(), "--follow")
+    return log, open_app(tmp_path, str(log), "--deploy", DEPLOY.isoformat(), "--follow")
+
+
+async def test_a_step_that_only_changes_counts_updates_the_drawn_cells_in_place(tmp_path):
+    log, app = following_two(tmp_path, "ERROR payment failed for order")
     async with app.run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: count(app, "GET") >= 5)
         table = app.main.query_one("#signatures")
@@ -101,11 +106,7 @@ async def test_a_step_that_only_changes_counts_updates_the_drawn_cells_in_place(
 
 
 async def test_a_step_that_changes_ranks_moves_the_rows_and_keeps_the_cursor(tmp_path):
-    log = tmp_path / "live.log"
-    body = [line(m, f"INFO GET /orders/{m} 200") for m in range(-20, 5)]
-    body += [line(m + 0.5, f"WARN cache miss for key {m}") for m in range(-20, 5)]
-    log.write_text("".join(body))
-    app = open_app(tmp_path, str(log), "--deploy", DEPLOY.isoformat(), "--follow")
+    log, app = following_two(tmp_path, "WARN cache miss for key")
     async with app.run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: count(app, "GET") >= 5 and count(app, "cache miss") >= 5)
         table = app.main.query_one("#signatures")
