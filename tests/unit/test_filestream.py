@@ -194,3 +194,25 @@ def test_a_sorted_file_stops_at_the_window_end_with_blocks_in_flight(tmp_path):
     assert stats.skipped and stats.read_to < len(data) // 2  # the reading stopped early
     assert got["timestamp"].max() <= pd.Timestamp(end)
     assert len(got) == 301
+
+
+def test_keys_masked_on_the_parse_threads_give_the_signatures_of_masking_afterwards(tmp_path, monkeypatch):
+    """The reader masks messages on its threads; add_signatures uses that column, drops it, and the ids,
+    templates and rows are the ones masking from scratch gives (also for a table mixing frames without it)."""
+    import triage.sources.filestream as fs
+    from triage.signatures import KEY_COLUMN, add_signatures
+
+    monkeypatch.setattr(fs, "PARSE_THREADS", 2)
+    path = tmp_path / "odd.log"
+    path.write_bytes(_odd_log(4))
+    frames, _ = stream_file(str(path), report=LoadReport(), progress=Progress(), block_bytes=5000)
+    events = pd.concat(frames, ignore_index=True)
+    assert KEY_COLUMN in events and events[KEY_COLUMN].notna().all()
+    fresh = add_signatures(events.drop(columns=KEY_COLUMN))
+    reused = add_signatures(events)
+    assert KEY_COLUMN not in reused.columns and list(reused.columns) == list(fresh.columns)
+    pd.testing.assert_frame_equal(reused, fresh)
+    assert reused["signature"].nunique() >= 3
+    # half the rows from a reader that did not mask: the column is incomplete, so everything is masked again
+    mixed = pd.concat([events.iloc[:200], events.iloc[200:].drop(columns=KEY_COLUMN)], ignore_index=True)
+    pd.testing.assert_frame_equal(add_signatures(mixed), fresh)

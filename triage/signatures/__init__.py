@@ -16,9 +16,10 @@ import pyarrow as pa
 
 from triage.signatures.grouping import Grouping, group_arrow
 from triage.signatures.ids import signature_id
+from triage.signatures.masking import key_mask_block
 from triage.signatures.textin import to_string_array
 
-__all__ = ["Grouping", "group_messages", "add_signatures", "signature_id"]
+__all__ = ["Grouping", "KEY_COLUMN", "group_messages", "add_signatures", "mask_keys", "signature_id"]
 
 _STR = pd.ArrowDtype(pa.string())
 
@@ -33,11 +34,28 @@ def group_messages(messages: Sequence[str] | pd.Series | pa.Array | pa.ChunkedAr
     return group_arrow(to_string_array(messages))
 
 
+KEY_COLUMN = "_mask_key"
+"""Masked messages a reader may add while it loads (the file reader's parse threads do, where the
+GIL-free regex pass fills the second core); add_signatures uses and drops it."""
+
+
+def mask_keys(messages: pd.Series) -> pd.Series:
+    """The KEY_COLUMN for one block of events (see key_mask_array)."""
+    keys = key_mask_block(to_string_array(messages))
+    return pd.Series(pd.arrays.ArrowExtensionArray(keys), index=messages.index)
+
+
 def add_signatures(events: pd.DataFrame) -> pd.DataFrame:
     """The event table with `signature` and `template` columns (pyarrow strings) added."""
+    keys = None
+    if KEY_COLUMN in events:
+        keys = pa.array(events[KEY_COLUMN].array)
+        keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+        keys = keys.cast(pa.large_string()) if keys.null_count == 0 and len(keys) == len(events) else None
+        events = events.drop(columns=KEY_COLUMN)  # frames without it (another reader) left nulls: masked again
     out = events.copy()
     msgs = events["message"] if "message" in events else pd.Series([""] * len(events), dtype=_STR)
-    g = group_messages(msgs)
+    g = group_arrow(to_string_array(msgs), keys)
     out["signature"] = pd.Series(pd.arrays.ArrowExtensionArray(g.ids), index=events.index, dtype=_STR)
     out["template"] = pd.Series(pd.arrays.ArrowExtensionArray(g.template_array()), index=events.index, dtype=_STR)
     return out

@@ -176,11 +176,14 @@ def _with_constants(messages: pa.Array, row_sig: np.ndarray, shown: list[str | _
     return out
 
 
-def group_arrow(messages: pa.Array) -> Grouping:
-    """`messages`: large_string array without nulls (see textin.to_string_array)."""
+def group_arrow(messages: pa.Array, keys: pa.Array | None = None) -> Grouping:
+    """`messages`: large_string array without nulls (see textin.to_string_array).
+
+    `keys`: the messages already masked (key_mask_array), when the reader did it while loading.
+    """
     if len(messages) == 0:
         return Grouping(pa.array([], pa.string()), {})
-    enc = pc.dictionary_encode(key_mask_array(messages))
+    enc = pc.dictionary_encode(keys if keys is not None else key_mask_array(messages))
     raw_keys = enc.dictionary.to_pylist()
     codes = enc.indices.to_numpy(zero_copy_only=False)
     counts = np.bincount(codes, minlength=len(raw_keys))

@@ -151,6 +151,11 @@ def key_mask_array(messages: pa.Array) -> pa.Array:
         return pa.concat_arrays(list(pool.map(_key_pass, parts)))
 
 
+def key_mask_block(messages: pa.Array) -> pa.Array:
+    """key_mask_array for one block on the calling thread (the file reader's parse threads call it)."""
+    return _key_pass(_clip(messages))
+
+
 def clean_key(text: str) -> str:
     """First line, without colour codes or control characters, trimmed."""
     if "\n" in text:

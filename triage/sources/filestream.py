@@ -26,6 +26,7 @@ import pandas as pd
 from triage.events import LoadReport, Progress
 from triage.parsing.linereader import BLOCK_BYTES, NotText, bytes_to_lines, iter_blocks, looks_binary, open_stream
 from triage.parsing.lineshape import UNTIMED, parse_lines
+from triage.signatures import KEY_COLUMN, mask_keys
 from triage.sources import timeseek
 
 
@@ -266,6 +267,7 @@ def _parse_block(data: bytes, records: RecordStream) -> _Parsed:
     local = LoadReport()
     lines = bytes_to_lines(data, local)
     df = parse_lines(lines, source=records.source, first_line=0, content=records.content, tz=records.tz, report=local)
+    df[KEY_COLUMN] = mask_keys(df["message"])  # the signature pass's regex, here while the other core parses
     return _Parsed(data, df, len(lines), local)
 
 
