@@ -9,6 +9,7 @@ grow with the appended events (`extend_prepared`) instead of being rebuilt, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -82,12 +83,12 @@ SLOT_SAMPLE = 20000
 """Events read (evenly spread) for the value inspector of one signature: shares, not exact counts."""
 
 
-def _slot_report(incident: Incident, rows: pd.DataFrame, template: str) -> SlotReport | None:
+def _slot_report(incident: Incident, rows: pd.DataFrame, template: str, sample: int = SLOT_SAMPLE) -> SlotReport | None:
     """Top values of each variable slot, split at the deploy (events without a time count as before)."""
     if not len(rows) or "message" not in rows:
         return None
-    if len(rows) > SLOT_SAMPLE:
-        rows = rows.iloc[np.linspace(0, len(rows) - 1, SLOT_SAMPLE).astype(np.int64)]
+    if len(rows) > sample:
+        rows = rows.iloc[np.linspace(0, len(rows) - 1, sample).astype(np.int64)]
     after = None
     if "timestamp" in rows and incident.deploy is not None:
         ts = pd.to_datetime(rows["timestamp"], utc=True)
@@ -491,21 +492,25 @@ def compare_counts(a, b, w: Windows, *, ci: bool = True, phi=None) -> dict[str, 
 
 
 def analyze(incident: Incident, *, deploy=None, before=None, after=None, tz=None,
-            keep: Analysis | None = None) -> Analysis:
+            keep: Analysis | None = None, pause: Callable[[], object] | None = None) -> Analysis:
     """Deltas for the given windows (defaults: the incident's own).
 
     `keep`: an earlier analysis of this incident with fewer events (follow mode, at most a
     second old) whose stories, judgement columns and service/host table are kept instead of
     worked out again; counts, rates, tests, statuses and ranks are computed afresh, and a
     signature it did not have has no story yet.
+    `pause`: called between stages (follow mode: it waits while the user's own job runs).
     """
+    pause = pause or (lambda: None)
     deploy = incident.deploy if deploy is None else deploy
     before = incident.before if before is None else before
     after = incident.after if after is None else after
     prep = prepare(incident)
+    pause()
     w = windows_for(prep, deploy, before, after)
     warnings = list(w.warnings(tz))
     sigs, stories = _signature_table(prep, w, events=incident.events, keep=keep)
+    pause()
     rollback = getattr(incident, "rollback", None)
     if rollback is not None:
         sigs = since_rollback(sigs, prep, rollback, w)
@@ -891,11 +896,13 @@ def rollback_bin(incident: Incident, *, bins: int = 60, start=None, end=None) ->
     return _bin_of(r, lo, hi, bins) if lo <= r <= hi else None
 
 
-def signature_detail(incident: Incident, signature: str, *, samples: int = 5, start=None, end=None) -> SignatureDetail:
+def signature_detail(incident: Incident, signature: str, *, samples: int = 5, start=None, end=None,
+                     slot_sample: int = SLOT_SAMPLE) -> SignatureDetail:
     """Everything the detail pane and the note show about one signature.
 
     Samples are spread evenly over the signature's events in [start, end) when given
-    (e.g. the after window for a NEW signature), else over all of them.
+    (e.g. the after window for a NEW signature), else over all of them. `slot_sample`: events read
+    for the value inspector's shares (the app reads fewer, so a key press stays quick).
     """
     ev = incident.events
     prep = prepare(incident)
@@ -929,7 +936,7 @@ def signature_detail(incident: Incident, signature: str, *, samples: int = 5, st
         by_service=counts("service"),
         by_host=counts("host"),
         by_status=counts("http_status"),
-        slots=_slot_report(incident, rows, str(meta["template"]) if meta is not None else ""),
+        slots=_slot_report(incident, rows, str(meta["template"]) if meta is not None else "", slot_sample),
     )
 
 

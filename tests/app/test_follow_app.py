@@ -126,3 +126,29 @@ async def test_a_step_that_changes_ranks_moves_the_rows_and_keeps_the_cursor(tmp
         assert table.selected_signature() == order[1] == view(app).selected  # the cursor went with its row
         want = view(app).analysis.signatures.set_index("signature").loc[order[1], "after"]
         assert table.get_cell(order[1], "after").plain.strip() == str(int(want))
+
+
+async def test_a_result_waits_while_the_users_detail_is_made_and_the_collector_is_the_workers(tmp_path):
+    """A key's detail goes first: a follow result that arrives meanwhile is drawn after it. While
+    following, the collector's automatic passes are off (the worker collects); stop turns them on."""
+    import gc
+
+    log = tmp_path / "live.log"
+    log.write_text("".join(line(m, f"INFO GET /orders/{m} 200") for m in range(-20, 5)))
+    app = open_app(tmp_path, str(log), "--deploy", DEPLOY.isoformat(), "--follow")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: count(app, "GET") >= 5)
+        assert not gc.isenabled()
+        analyzer = view(app)
+        analyzer._job("detail", True)  # as a key does: the user's detail is being made
+        with open(log, "a") as fh:
+            fh.write(line(41, "ERROR payment failed for order 1"))
+        await until(pilot, lambda: app.follow._pending is not None)  # the worker's result arrived ...
+        await pilot.pause(0.3)
+        assert count(app, "payment failed") == 0  # ... and waits
+        analyzer._job("detail", False)  # the detail is shown
+        await until(pilot, lambda: count(app, "payment failed") == 1)
+        assert app.follow._pending is None
+        app.follow.stop()
+        await settle(pilot)
+        assert gc.isenabled()

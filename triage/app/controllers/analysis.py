@@ -41,6 +41,7 @@ ANALYSIS_DELAY = 0.03  # merges key repeats of [ ] + -
 FILTER_DELAY = 0.03  # a redraw costs ~10 ms; this only merges key repeats
 JUDGE_EVERY = 1.0  # seconds: while following, stories and the service/host table are redone at most this often
 FOLLOW_DETAIL_EVERY = 2.0  # seconds: while following, the selected signature's detail is redone at most this often
+DETAIL_SLOT_SAMPLE = 5000  # events the detail pane's value inspector reads (shares; the note reads SLOT_SAMPLE)
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,16 @@ class AnalysisJob:
     span: Span
     tz: Any
     keep: Any = None  # an earlier Analysis whose stories and service/host table are kept (engine.analyze)
+    pause: Any = None  # called between the engine's stages (the follow worker: waits for the user's jobs)
 
 
 def run_analysis(job: AnalysisJob) -> AnalysisReady:
     """Worker body: deltas for the windows plus the sparkline bins of every row and metric."""
     span = job.span
     result = engine.analyze(job.incident, deploy=span.deploy, before=span.before, after=span.after, tz=job.tz,
-                            keep=job.keep)
+                            keep=job.keep, pause=job.pause)
+    if job.pause is not None:
+        job.pause()
     start, end = span.start, span.end
     table = job.prepared.timelines.counts(start, end, SPARK_BINS)
     metric_lines = metric_series_bins(job.incident.metrics, start, end, SPARK_BINS)
@@ -121,7 +125,7 @@ class FollowResult:
 
 
 def run_follow_analysis(view: FollowView, grown: Incident, prepared: Prepared,
-                        last: FollowResult | None = None) -> FollowResult:
+                        last: FollowResult | None = None, pause=None) -> FollowResult:
     """Worker body: the grown incident analysed for the windows on screen (its arrays were extended, not rebuilt).
 
     Stories, judgement and the service/host table are redone at most every JUDGE_EVERY seconds
@@ -131,7 +135,7 @@ def run_follow_analysis(view: FollowView, grown: Incident, prepared: Prepared,
     now = time.monotonic()
     fresh = last is None or now - last.judged_at >= JUDGE_EVERY or view.span != last.span
     keep = None if fresh or last is None else last.analysis
-    ready = run_analysis(AnalysisJob(0, grown, prepared, span, view.tz, keep))
+    ready = run_analysis(AnalysisJob(0, grown, prepared, span, view.tz, keep, pause))
     return FollowResult(view, span, ready.analysis, ready.timelines, now if fresh or last is None else last.judged_at)
 
 
@@ -151,7 +155,8 @@ def run_detail(job: DetailJob) -> DetailReady:
     """Worker body. One signature's rows as a small incident: the engine works on thousands, not millions."""
     rows = job.prepared.rows
     incident = replace(job.incident, events=job.incident.events.take(rows.rows(job.signature)), deploy=job.deploy)
-    detail = engine.signature_detail(incident, job.signature, samples=5, start=job.samples_from, end=job.samples_to)
+    detail = engine.signature_detail(incident, job.signature, samples=5, start=job.samples_from, end=job.samples_to,
+                                     slot_sample=DETAIL_SLOT_SAMPLE)
     counts, deploy_bin = engine.timeline(incident, job.signature, bins=job.bins, start=rows.start, end=rows.end)
     rollback_bin = engine.rollback_bin(incident, bins=job.bins, start=rows.start, end=rows.end)
     contrast: tuple = ()
@@ -216,6 +221,7 @@ class AnalysisController:
         self.follow_view: FollowView | None = None  # replaced (never mutated) on the UI thread
         self._detail_at = 0.0  # when a follow step last refreshed the detail pane
         self._detail_asked: str | None = None  # the signature of the last detail job started
+        self.selected_at = 0.0  # time.monotonic() of the last selection (the follow worker's full GC waits)
         self.idle = threading.Event()  # clear while a job the user asked for runs: the follow worker waits
         self.idle.set()
         self._busy: set[str] = set()  # "analysis", "detail": the jobs it waits for
@@ -274,8 +280,9 @@ class AnalysisController:
             self.idle.clear()
         else:
             self._busy.discard(kind)
-            if not self._busy:
+            if not self._busy and not self.idle.is_set():
                 self.idle.set()
+                self.app.call_after_refresh(self.app.follow.resume)  # the detail is painted first
 
     def forget(self) -> None:
         """A preset switch: the next load is a new incident with its own deploy."""
@@ -408,6 +415,8 @@ class AnalysisController:
         if signature is None or self.incident is None:
             return
         self.selected = signature
+        self.selected_at = time.monotonic()
+        self._job("detail", True)  # from the key on, not only once the job runs: the follow worker waits
         bins = max(20, min(100, self.app.main.query_one("#detail").size.width - 10))
         if delay:
             self._later("detail", delay, lambda: self._run_detail(signature, bins))
@@ -420,6 +429,8 @@ class AnalysisController:
         if signature in (self.detail_shown, self._detail_asked) and self.incident is not None:
             self._later.cancel("detail")  # the passing row's
             self.selected = signature
+            if signature == self.detail_shown:
+                self._job("detail", False)  # nothing more to make for it (one in flight clears it when shown)
             return
         self.select(signature)
 
@@ -430,6 +441,7 @@ class AnalysisController:
 
     def _run_detail(self, signature: str, bins: int) -> None:
         if self.incident is None or self.prepared is None or self.span is None:
+            self._job("detail", False)
             return
         start, end = sample_window(self.signature_row(signature).get("status"), self.span)
         job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end, self.analysis)

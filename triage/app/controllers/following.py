@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 MAX_WAIT_FOR_UI = 5.0  # seconds: a stuck analysis must not stop following for good
 MAX_YIELD = 0.5  # seconds a step waits for a job the user started (a lost result must not stall it)
+FULL_GC_EVERY = 30.0  # seconds between the full collections the follow worker runs itself
+QUIET_FOR = 1.0  # ... and only when no row was selected for this long (a full pass stops every thread)
 
 
 class FollowController:
@@ -44,6 +46,8 @@ class FollowController:
         self.worker: Worker | None = None
         self._consumed = threading.Event()
         self._consumed.set()
+        self._full_gc_at = 0.0
+        self._pending: IncidentGrew | None = None  # a result that waits for the user's job (see grown)
 
     @property
     def following(self) -> bool:
@@ -59,8 +63,14 @@ class FollowController:
         # What is alive now (modules, the app, the loaded incident) lives on: frozen, the collector's
         # full passes, which the steps' garbage keeps triggering, skip it (a pass over all of it
         # stalls every thread for 100+ ms). Unfrozen when following stops.
+        # The collector's automatic passes are off while following: a full pass came every couple of
+        # seconds and held every thread for 30-110 ms, often in the middle of a key press. The
+        # worker collects the young generations before each step and does a full pass itself
+        # every FULL_GC_EVERY seconds, while the user is not moving through the table.
         gc.collect()
         gc.freeze()
+        gc.disable()
+        self._full_gc_at = time.monotonic()
         self.worker = self.app.run_worker(lambda: self._loop(live, prepared), thread=True, exclusive=True,
                                           exit_on_error=False, group="follow", name="follow")
 
@@ -74,14 +84,16 @@ class FollowController:
                 return
             idle = self.app.analyzer.idle
             idle.wait(MAX_YIELD)  # what the user asked for (a row's detail, new windows) goes first
+            self._collect()
             begun = time.monotonic()
             grown = live.step()
             if grown is None or worker.is_cancelled:
                 continue
             idle.wait(MAX_YIELD)
             prepared = prepared.extended(grown) if prepared is not None else self.prepare(grown)
+            idle.wait(MAX_YIELD)  # a key pressed meanwhile: its detail first
             view = self.app.analyzer.follow_view
-            result = run_follow_analysis(view, grown, prepared, last) if view is not None else None
+            result = run_follow_analysis(view, grown, prepared, last, self._yield) if view is not None else None
             last = result or last
             interval = max(live.interval, time.monotonic() - begun)  # leave the UI at least as much time
             if worker.is_cancelled:
@@ -90,7 +102,14 @@ class FollowController:
             self.app.post_message(IncidentGrew(grown, prepared, live.arrived, result))
 
     def grown(self, message: IncidentGrew) -> None:
-        """Hand the grown incident to the analysis (the after window keeps up with the newest event)."""
+        """Hand the grown incident to the analysis (the after window keeps up with the newest event).
+
+        While a detail the user asked for is being made, the result waits (its redraw would compete
+        with that job for the interpreter); `resume` hands it over once the detail is shown."""
+        if not self.app.analyzer.idle.is_set():
+            self._pending = message
+            return
+        self._pending = None
         view = self.app.analyzer
         if view.incident is None or self.live is None or message.incident.live is not self.live:
             return
@@ -119,14 +138,33 @@ class FollowController:
                         "'since rollback' window.", markup=False)
         view.recompute(now=True)
 
+    def _yield(self) -> None:
+        """Between the analysis stages: what the user asked for (a row's detail) goes first."""
+        self.app.analyzer.idle.wait(MAX_YIELD)
+
+    def resume(self) -> None:
+        """The user's job is done: a result that waited for it is drawn now."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.grown(pending)
+
+    def _collect(self) -> None:
+        gc.collect(1)  # the young generations: a few ms
+        now = time.monotonic()
+        if now - self._full_gc_at >= FULL_GC_EVERY and now - self.app.analyzer.selected_at >= QUIET_FOR:
+            gc.collect()
+            self._full_gc_at = time.monotonic()
+
     def consumed(self) -> None:
         """The app analysed the incident it was last given: the worker may step again."""
         self._consumed.set()
 
     def stop(self) -> None:
         if self.live is not None:
+            gc.enable()
             gc.unfreeze()
         if self.worker is not None:
             self.worker.cancel()
         self.worker, self.live = None, None
+        self._pending = None
         self._consumed.set()
