@@ -140,13 +140,13 @@ async def test_a_result_waits_while_the_users_detail_is_made_and_the_collector_i
         await until(pilot, lambda: count(app, "GET") >= 5)
         assert not gc.isenabled()
         analyzer = view(app)
-        analyzer._job("detail", True)  # as a key does: the user's detail is being made
+        analyzer._job("held", True)  # as a key does for its detail (a kind of its own: no detail ends it)
         with open(log, "a") as fh:
             fh.write(line(41, "ERROR payment failed for order 1"))
         await until(pilot, lambda: app.follow._pending is not None)  # the worker's result arrived ...
         await pilot.pause(0.3)
         assert count(app, "payment failed") == 0  # ... and waits
-        analyzer._job("detail", False)  # the detail is shown
+        analyzer._job("held", False)  # done
         await until(pilot, lambda: count(app, "payment failed") == 1)
         assert app.follow._pending is None
         app.follow.stop()
