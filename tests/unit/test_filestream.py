@@ -216,3 +216,35 @@ def test_keys_masked_on_the_parse_threads_give_the_signatures_of_masking_afterwa
     # half the rows from a reader that did not mask: the column is incomplete, so everything is masked again
     mixed = pd.concat([events.iloc[:200], events.iloc[200:].drop(columns=KEY_COLUMN)], ignore_index=True)
     pd.testing.assert_frame_equal(add_signatures(mixed), fresh)
+
+
+def test_a_sorted_file_is_read_only_to_a_bound_past_the_window_end(tmp_path, monkeypatch):
+    """The time seek also finds where the window ends: blocks parsed ahead on threads no longer read
+    the rest of the file, and the events are exactly the window's (an untimed stretch after the end,
+    where a probe finds no time, moves the bound later, never earlier)."""
+    import triage.sources.filestream as fs
+
+    monkeypatch.setattr(fs, "PARSE_THREADS", 2)
+    lines = make_log(30_000, extras=False).decode().splitlines(keepends=True)
+    cut = len(lines) * 6 // 10  # an untimed stretch (a huge trace) well after the window
+    trace = [f"    at com.example.Worker.step(Worker.java:{i})\n" for i in range(6000)]
+    data = "".join(lines[:cut] + trace + lines[cut:]).encode()
+    path = tmp_path / "big.log"
+    path.write_bytes(data)
+    start, end = T0 + timedelta(hours=3), T0 + timedelta(hours=3, minutes=30)
+    with open(path, "rb") as fh:
+        plan = timeseek.plan_read(fh, len(data), start, end, None)
+    assert plan.ordered and plan.offset < plan.stop < len(data) * 6 // 10
+    frames, stats = stream_file(str(path), start=start, end=end, report=LoadReport(), progress=Progress(),
+                                block_bytes=64 << 10, min_seek_bytes=0)
+    got = pd.concat(frames, ignore_index=True)
+    full = whole(data, str(path))
+    ts = full["timestamp"]
+    expected = full[(ts >= pd.Timestamp(start)) & (ts <= pd.Timestamp(end))]
+    assert cols(got) == cols(expected) and len(got) > 1000
+    assert stats.skipped and stats.read_to <= plan.stop
+    # probes that land in untimed text: the end bound stays after the window
+    with open(path, "rb") as fh:
+        late = timeseek.plan_read(fh, len(data), start, T0 + timedelta(hours=4, minutes=50), None)
+    t_stop = full[full["line"] >= data[:late.stop].count(b"\n")]["timestamp"].dropna().min()
+    assert late.stop is None or t_stop >= pd.Timestamp(T0 + timedelta(hours=4, minutes=50))

@@ -183,7 +183,8 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
         plan = _plan(stream, start, end, tz, records, min_seek_bytes)
         seeked = plan.offset > 0
         name = "stdin" if path == "-" else path
-        blocks = _Blocks(iter_blocks(stream.fh, block_bytes), block_bytes, path)
+        source = _Upto(stream.fh, plan.stop - plan.offset) if plan.stop is not None else stream.fh
+        blocks = _Blocks(iter_blocks(source, block_bytes), block_bytes, path)
         parsed = _in_order(blocks, records, hold_partial) if hold_partial or PARSE_THREADS < 2 \
             else _on_threads(blocks, records)
         for df in parsed:
@@ -200,7 +201,7 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
                             message=f"reading {name}: {records.line - 1:,} lines")
         parsed.close()  # a stop before the end: the threads in flight are cancelled
         broken = blocks.broken
-        stats.skipped = stats.skipped or plan.offset > 0
+        stats.skipped = stats.skipped or plan.offset > 0 or plan.stop is not None
         stats.read_to = plan.offset + records.consumed
         stats.next_line = records.line
         stats.plain = stream.seekable
@@ -212,6 +213,23 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
     finally:
         stream.close()
     return frames, stats
+
+
+class _Upto:
+    """The file read to `left` more bytes only (a line start past the window's end: timeseek.Plan.stop)."""
+
+    def __init__(self, fh, left: int) -> None:
+        self.fh, self.left = fh, left
+        self._read = getattr(fh, "read1", fh.read)
+
+    def read1(self, n: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        data = self._read(self.left if n < 0 else min(n, self.left))
+        self.left -= len(data)
+        return data
+
+    read = read1
 
 
 class _Blocks:

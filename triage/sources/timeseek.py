@@ -31,6 +31,7 @@ class Plan:
 
     offset: int = 0
     ordered: bool = False
+    stop: int | None = None  # a line start past the window's end (time-ordered files): read no further
     head: pd.Timestamp | None = None
     tail: pd.Timestamp | None = None
 
@@ -92,17 +93,31 @@ def plan_read(fh, size: int, start, end, tz) -> Plan:
     plan.ordered = True
     if start is not None and known[0] < pd.Timestamp(start) - SLACK:
         plan.offset = _search(fh, size, pd.Timestamp(start) - SLACK, tz, known[0], plan.tail)
+    after = pd.Timestamp(end) + 2 * SLACK if end is not None else None
+    if after is not None and plan.tail is not None and plan.tail > after:
+        # Blocks are parsed ahead on threads, so stopping at the first block past the end still read
+        # a few more; a bound found by the same search keeps the read to the window.
+        lo, t_lo = plan.offset, max(known[0], pd.Timestamp(start)) if start is not None else known[0]
+        _, hi = _bracket(fh, size, after, tz, t_lo, plan.tail, lo, early=False)
+        plan.stop = line_start(fh, hi) if hi < size else None
     return plan
 
 
 def _search(fh, size: int, target: pd.Timestamp, tz, head: pd.Timestamp, tail: pd.Timestamp | None) -> int:
-    """The start of a line a little before `target` (0 when none is).
+    """The start of a line a little before `target` (0 when none is)."""
+    return line_start(fh, _bracket(fh, size, target, tz, head, tail)[0])
+
+
+def _bracket(fh, size: int, target: pd.Timestamp, tz, head: pd.Timestamp, tail: pd.Timestamp | None,
+             lo: int = 0, early: bool = True) -> tuple[int, int]:
+    """Offsets lo < hi with times before `target` at lo and not before it at hi (hi = size: none found).
+    A probe without a time moves hi when `early` (a start: rather too early), else lo (an end: rather too late).
 
     Log time grows about linearly with the offset, so steps alternate between
     interpolation (few probes on steady logs) and bisection (bounded on bursty ones);
     the search stops within SEARCH_BYTES, which are then parsed and filtered as usual.
     """
-    lo, hi = 0, size
+    hi = size
     t_lo, t_hi = head, tail
     step, close = 0, max(PROBE_BYTES, min(SEARCH_BYTES, size // 64))
     while hi - lo > close:
@@ -114,9 +129,11 @@ def _search(fh, size: int, target: pd.Timestamp, tz, head: pd.Timestamp, tail: p
         t = probe_time(fh, mid, tz, size)
         if t is not None and t < target:
             lo, t_lo = mid, t
+        elif t is None and not early:  # no time to go by, looking for an end: stay on the late side
+            lo = mid
         else:  # later, or no time to go by (a long stack trace): stay on the early side
             hi, t_hi = mid, (t if t is not None else t_hi)
-    return line_start(fh, lo)
+    return lo, hi
 
 
 def line_start(fh, offset: int) -> int:
