@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from rich.text import Text
 from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from triage import analysis as engine
 from triage.app import format as fmt
@@ -42,6 +44,8 @@ FILTER_DELAY = 0.03  # a redraw costs ~10 ms; this only merges key repeats
 JUDGE_EVERY = 1.0  # seconds: while following, stories and the service/host table are redone at most this often
 FOLLOW_DETAIL_EVERY = 2.0  # seconds: while following, the selected signature's detail is redone at most this often
 DETAIL_SLOT_SAMPLE = 5000  # events the detail pane's value inspector reads (shares; the note reads SLOT_SAMPLE)
+PREFETCH_STALE = 3.0  # seconds: following, a prefetched detail this recent is shown at once (and redrawn when due)
+PREFETCH_ROWS = (1, -1, 2, -2)  # after a detail is shown, the rows next to it are made in the background (nearest first)
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,10 @@ class AnalysisController:
         self._detail_at = 0.0  # when a follow step last refreshed the detail pane
         self._detail_asked: str | None = None  # the signature of the last detail job started
         self.selected_at = 0.0  # time.monotonic() of the last selection (the follow worker's full GC waits)
+        self._prefetched: dict[str, tuple] = {}  # signature -> (DetailReady, _state(bins), made at)
+        self._last_row: int | None = None  # the table row of the last detail shown (the cursor's way)
+        self._went_up = False
+        self._prefetching: Any = None  # the prefetch worker (textual Worker)
         self.idle = threading.Event()  # clear while a job the user asked for runs: the follow worker waits
         self.idle.set()
         self._busy: set[str] = set()  # "analysis", "detail": the jobs it waits for
@@ -349,7 +357,7 @@ class AnalysisController:
     def _follow_detail(self, signature: str) -> None:
         if signature == self.selected:
             self._detail_at = time.monotonic()
-            self.select(signature, delay=0)
+            self.select(signature, delay=0, cached=False)
 
     def refresh_table(self) -> None:
         if self.analysis is None or self.prepared is None or self.span is None:
@@ -360,6 +368,8 @@ class AnalysisController:
         table = main.query_one("#signatures", SignatureTable)
         table.populate(rows, self.timelines, self.prepared.timelines, self.span.deploy_bin,
                       self.app.drafts.pinned_keys(), rollback_bin=self.span.bin_of(self._rollback()))
+        if self.selected is not None and self.detail_shown == self.selected:
+            self._prefetch_around(self.selected, moved=False)  # the rows may have moved: new neighbours
         total, shown = len(self.analysis.signatures), len(rows)
         subtitle = f"{shown:,} of {total:,} signatures" if shown < total else f"{total:,} signatures"
         arrow = "↑" if self.sort_reverse else ""
@@ -411,17 +421,94 @@ class AnalysisController:
         notices.display = bool(bits)
 
     # ---- selection and detail --------------------------------------------------------------
-    def select(self, signature: str | None, delay: float = 0.01) -> None:
+    def select(self, signature: str | None, delay: float = 0.01, cached: bool = True) -> None:
+        """Show `signature`'s detail: one prefetched for the state on screen when there is one
+        (`cached`), else made by a worker."""
         if signature is None or self.incident is None:
             return
         self.selected = signature
         self.selected_at = time.monotonic()
         self._job("detail", True)  # from the key on, not only once the job runs: the follow worker waits
-        bins = max(20, min(100, self.app.main.query_one("#detail").size.width - 10))
+        self.app.workers.cancel_group(self.app, "prefetch")  # the neighbours of the row left behind
+        bins = self._bins()
+        if cached and self._show_prefetched(signature, bins):
+            self._later.cancel("detail")
+            return
         if delay:
             self._later("detail", delay, lambda: self._run_detail(signature, bins))
         else:
             self._run_detail(signature, bins)
+
+    def _bins(self) -> int:
+        return max(20, min(100, self.app.main.query_one("#detail").size.width - 10))
+
+    # ---- prefetch: the rows next to the shown one -----------------------------------------
+    def _state(self, bins: int) -> tuple:
+        """What a detail was made from (weak references: a cached detail keeps no old incident alive)."""
+        refs = tuple(weakref.ref(o) if o is not None else None for o in (self.incident, self.prepared, self.analysis))
+        return (*refs, self.span, bins)
+
+    def _usable(self, entry: tuple, bins: int) -> bool:
+        """A detail made from the state on screen (or, following, a recent one: see below)."""
+        ready, state, made_at = entry
+        now = (self.incident, self.prepared, self.analysis)
+        if all((r() if r is not None else None) is o for r, o in zip(state[:3], now)) and state[3:] == (self.span, bins):
+            return True
+        # Following, the incident grows every step: a recent detail is about what the pane would show
+        # anyway (it is redrawn every FOLLOW_DETAIL_EVERY when its counts change), for the same deploy,
+        # windows start and width; _show_prefetched dates it so the next step redraws it when due.
+        span = self.span
+        old = state[3]
+        return (self.app.follow.following and span is not None and old is not None and state[4] == bins
+                and (old.deploy, old.before) == (span.deploy, span.before)
+                and time.monotonic() - made_at < PREFETCH_STALE)
+
+    def _show_prefetched(self, signature: str, bins: int) -> bool:
+        entry = self._prefetched.get(signature)
+        if entry is None or not self._usable(entry, bins):
+            return False
+        self._detail_asked = signature
+        self._detail_at = entry[2]  # following: the next step with changed counts redraws it when due
+        self.show_detail(entry[0])
+        return True
+
+    def _prefetch_around(self, signature: str, moved: bool = True) -> None:
+        """Make the details of the rows next to `signature` in the background (no user job: the follow
+        worker does not wait for it), so a cursor key shows one at once."""
+        if self.incident is None or self.prepared is None or self.span is None:
+            return
+        keys = [str(r.key.value) for r in self.app.main.query_one("#signatures", SignatureTable).ordered_rows]
+        if signature not in keys:
+            return
+        if not moved and self._prefetching is not None and self._prefetching.is_running:
+            return  # a redraw while the neighbours are being made: let that finish
+        at, bins = keys.index(signature), self._bins()
+        went_up = self._last_row is not None and self._last_row > at if moved else self._went_up
+        self._last_row, self._went_up = at, went_up
+        steps = tuple(-d for d in PREFETCH_ROWS) if went_up else PREFETCH_ROWS  # the way the cursor goes first
+        todo = [keys[at + d] for d in steps if 0 <= at + d < len(keys)]
+        todo = [k for k in todo if k not in self._prefetched or not self._usable(self._prefetched[k], bins)]
+        if not todo:
+            return
+        jobs = [DetailJob(k, bins, self.incident, self.prepared, self.span.deploy,
+                          *sample_window(self.signature_row(k).get("status"), self.span), self.analysis) for k in todo]
+        state = self._state(bins)
+
+        def work() -> None:
+            worker = get_current_worker()
+            for job in jobs:  # each kept as soon as it is made: the next key may come before the second
+                if worker.is_cancelled:
+                    return
+                self.app.call_from_thread(self._keep_prefetched, run_detail(job), state, time.monotonic())
+
+        reach = max(abs(d) for d in PREFETCH_ROWS)
+        near = set(keys[max(0, at - reach):at + reach + 1])
+        self._prefetched = {k: v for k, v in self._prefetched.items() if k in near}
+        self._prefetching = self.app.run_worker(work, thread=True, exclusive=True, exit_on_error=False,
+                                                group="prefetch", name="prefetch")
+
+    def _keep_prefetched(self, ready: DetailReady, state: tuple, made_at: float) -> None:
+        self._prefetched[ready.signature] = (ready, state, made_at)
 
     def highlighted(self, signature: str) -> None:
         """The table's cursor is on `signature`: a key moved it, or a redraw put it back on its row
@@ -447,8 +534,18 @@ class AnalysisController:
         job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end, self.analysis)
         self._job("detail", True)
         self._detail_asked = signature
-        self.app.run_worker(lambda: self.app.post_message(run_detail(job)), thread=True, exclusive=True,
-                            exit_on_error=False, group="detail", name="detail")
+        state = self._state(bins)
+
+        def work() -> None:
+            ready = run_detail(job)
+            self.app.post_message(ready)
+            self.app.call_from_thread(self._made, ready, state)
+
+        self.app.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="detail", name="detail")
+
+    def _made(self, ready: DetailReady, state: tuple) -> None:
+        """A detail the user asked for is kept too: going back to its row shows it at once."""
+        self._prefetched[ready.signature] = (ready, state, time.monotonic())
 
     def show_detail(self, message: DetailReady) -> None:
         if message.signature != self.selected or self.prepared is None:
@@ -466,6 +563,7 @@ class AnalysisController:
                    compact=main.maximized is not panel,
                    judgement=(row, story, message.contrast, self._templates()), rollback_bin=rollback_bin)
         self.detail_shown = message.signature
+        self._prefetch_around(message.signature)
 
     def signature_row(self, signature: str) -> dict:
         if self.analysis is None:
