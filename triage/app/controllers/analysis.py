@@ -322,6 +322,7 @@ class AnalysisController:
             return
         job = AnalysisJob(generation, self.incident, self.prepared, self.span, self.tz)
         self._job("analysis", True)
+        self.app.workers.cancel_group(self.app, "prefetch")  # details for the old windows: not wanted now
         self.app.run_worker(lambda: self.app.post_message(run_analysis(job)), thread=True, exclusive=True,
                             exit_on_error=False, group="analysis", name="analysis")
 
