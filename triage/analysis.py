@@ -15,10 +15,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from triage.events import COUNT_KINDS, LEVEL_RANK
+from triage.events import COUNT_KINDS, LEVEL_RANK, dictionary_codes
 from triage.metric_deltas import metric_deltas
 from triage.pipeline import Incident
 from triage.signatures.slots import SlotReport, summarise
@@ -182,33 +180,13 @@ def prepare(incident: Incident) -> Prepared:
     return prep
 
 
-def _codes(series: pd.Series) -> tuple[np.ndarray, list]:
-    """Integer code per row (-1 for missing) and the distinct values, via Arrow dictionary encoding."""
-    arr = pa.chunked_array([pa.array([], pa.string())]) if len(series) == 0 else _arrow(series)
-    enc = pc.dictionary_encode(arr).combine_chunks()
-    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, [str(v) for v in enc.dictionary.to_pylist()]
-
-
-def _arrow(series: pd.Series) -> pa.ChunkedArray:
-    values = series.array
-    data = getattr(values, "_pa_array", None)
-    if data is None:
-        data = pa.chunked_array([pa.array(series.astype(object).where(series.notna(), None).tolist(), pa.string())])
-    elif not isinstance(data, pa.ChunkedArray):
-        data = pa.chunked_array([data])
-    if not pa.types.is_string(data.type) and not pa.types.is_large_string(data.type):
-        data = data.cast(pa.string())
-    return data
-
-
 def _level_ranks(level: pd.Series, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rank of each event's level (-1 unknown) and whether it is error/fatal.
 
     Lines without a level take one from their HTTP status (5xx error, 4xx warn), so an
     access-log signature ranks like the failure it records.
     """
-    codes, names = _codes(level)
+    codes, names = dictionary_codes(level)
     table = np.array([LEVEL_RANK.get(str(n).lower(), -1) for n in names] + [-1], dtype=np.int64)
     raw = table[np.where(codes >= 0, codes, len(names))]
     is_error = raw >= LEVEL_RANK["error"]
@@ -342,7 +320,7 @@ def _grow(prev: Prepared | None, ev: pd.DataFrame, scale: float) -> Prepared:
 
 def _extend_codes(series: pd.Series, index: dict[str, int]) -> np.ndarray:
     """Codes of `series` in `index` (extended in place by unseen values, in order of first appearance)."""
-    codes, names = _codes(series)
+    codes, names = dictionary_codes(series)
     if not names:
         return codes
     mapping = np.array([index.setdefault(name, len(index)) for name in names], dtype=np.int64)

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
+
+from triage.events import arrow_strings
 
 VERSION_KEY = re.compile(
     r"(?i)(?:^|[._/-])(version|app[_.]?version|service[_.]version|release|image|image[_.]tag|tag|build(?:[_.]id)?|"
@@ -95,15 +96,8 @@ def _dedupe(items: list[DeploySuggestion]) -> list[DeploySuggestion]:
     return kept
 
 
-def _arrow(series: pd.Series) -> pa.ChunkedArray:
-    data = getattr(series.array, "_pa_array", None)
-    if data is None:
-        data = pa.chunked_array([pa.array(series.astype(object).where(series.notna(), None).tolist(), pa.string())])
-    return data
-
-
 def _matching_rows(series: pd.Series, pattern: str, timed: np.ndarray) -> np.ndarray:
-    hit = pc.match_substring_regex(_arrow(series), pattern).fill_null(False).to_numpy(zero_copy_only=False)
+    hit = pc.match_substring_regex(arrow_strings(series), pattern).fill_null(False).to_numpy(zero_copy_only=False)
     return np.flatnonzero(np.asarray(hit, dtype=bool) & timed)
 
 

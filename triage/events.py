@@ -12,7 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from triage.severity import LEVEL_RANK, LEVELS  # noqa: F401  (re-exported)
 
@@ -244,3 +247,23 @@ class SourceError(Exception):
     def __str__(self) -> str:
         base = super().__str__()
         return f"{base} ({self.hint})" if self.hint else base
+
+
+def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
+    """A string column as Arrow strings (zero-copy for pyarrow-backed columns)."""
+    data = getattr(series.array, "_pa_array", None)
+    if data is None:
+        data = pa.chunked_array([pa.array(series.astype(object).where(series.notna(), None).tolist(), pa.string())])
+    elif not isinstance(data, pa.ChunkedArray):
+        data = pa.chunked_array([data])
+    if not pa.types.is_string(data.type) and not pa.types.is_large_string(data.type):
+        data = data.cast(pa.string())
+    return data
+
+
+def dictionary_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer code per row (-1 for missing) and the distinct values, via Arrow dictionary encoding."""
+    arr = pa.chunked_array([pa.array([], pa.string())]) if len(series) == 0 else arrow_strings(series)
+    enc = pc.dictionary_encode(arr).combine_chunks()
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, [str(v) for v in enc.dictionary.to_pylist()]

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from triage.events import LEVEL_RANK, STR
+from triage.events import LEVEL_RANK, STR, dictionary_codes
 from triage.textsafe import UNSAFE, escape
 
 _JSON_UNSAFE = re.compile("[" + "".join(f"\\u{c:04x}" for c in sorted(UNSAFE) if c >= 0x7F) + "]")
@@ -57,44 +57,34 @@ def summarise(events: pd.DataFrame) -> pd.DataFrame:
     columns = ["signature", "count", "share", "level", "template", "example"]
     if events.empty:
         return pd.DataFrame(columns=columns)
-    sig = _encode(events["signature"])
-    codes = sig.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    k = len(sig.dictionary)
+    codes, signatures = dictionary_codes(events["signature"])
+    k = len(signatures)
     counts = np.bincount(codes, minlength=k)
     first = np.empty(k, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write wins: each code's first row
     order = np.lexsort((first, -counts))
-    level = _encode(events["level"])
-    names = np.array(level.dictionary.to_pylist(), dtype=object)
-    top_level = np.full(k, None, dtype=object)
-    if len(names):
+    level_codes, level_names = dictionary_codes(events["level"])
+    top_level = np.full(k, np.nan, dtype=object)
+    if level_names:
+        names = np.array(level_names, dtype=object)
         alpha = np.argsort(names.astype(str), kind="stable")  # column j holds the j-th level alphabetically
         rank = np.empty(len(names), dtype=np.int64)
         rank[alpha] = np.arange(len(names))
-        lv = level.indices.to_numpy(zero_copy_only=False)  # nulls come out as NaN (float) or are masked
-        valid = np.asarray(pc.is_valid(level.indices).to_numpy(zero_copy_only=False), dtype=bool)
-        cell = codes[valid] * len(names) + rank[np.asarray(lv[valid], dtype=np.int64)]
+        valid = level_codes >= 0
+        cell = codes[valid] * len(names) + rank[level_codes[valid]]
         table = np.bincount(cell, minlength=k * len(names)).reshape(k, len(names))
         has = table.max(axis=1) > 0
         top_level[has] = names[alpha[table[has].argmax(axis=1)]]
     rows = first[order]
     out = pd.DataFrame({
-        "signature": pd.Series(np.array(sig.dictionary.to_pylist(), dtype=object)[order], dtype=object).astype(str),
+        "signature": pd.Series(np.array(signatures, dtype=object)[order], dtype=object).astype(str),
         "count": counts[order].astype(np.int64),
         "share": counts[order] / len(events),
         "level": pd.Series(top_level[order], dtype=object),
         "template": events["template"].take(rows).to_numpy(dtype=object),
         "example": events["message"].take(rows).to_numpy(dtype=object),
     })
-    out["level"] = out["level"].where(out["level"].notna(), np.nan)
     return out[columns]
-
-
-def _encode(column: pd.Series) -> pa.DictionaryArray:
-    arr = pa.array(column.astype(STR).array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return pc.dictionary_encode(arr)
 
 
 def _first_line(text) -> str:
