@@ -6,6 +6,8 @@ windows); after a window change the detail is made again for the new windows.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import pytest
 
 from app_support import settle
@@ -34,12 +36,18 @@ def counting_jobs(monkeypatch) -> list[str]:
     return made
 
 
-async def test_a_cursor_key_shows_the_prefetched_neighbour_without_a_job(demo, tmp_path, monkeypatch):
-    made = counting_jobs(monkeypatch)
+@asynccontextmanager
+async def settled(demo, tmp_path):
+    """The demo app, started and settled: (pilot, app, its analysis controller)."""
     app = make_app(lambda progress: demo, export_dir=tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        a = app.analyzer
+        yield pilot, app, app.analyzer
+
+
+async def test_a_cursor_key_shows_the_prefetched_neighbour_without_a_job(demo, tmp_path, monkeypatch):
+    made = counting_jobs(monkeypatch)
+    async with settled(demo, tmp_path) as (pilot, app, a):
         order = list(a.visible_rows()["signature"].astype(str))
         assert a.detail_shown == order[0]
         assert {order[1], order[2]} <= set(a._prefetched)  # the rows below were made in the background
@@ -56,10 +64,7 @@ async def test_a_cursor_key_shows_the_prefetched_neighbour_without_a_job(demo, t
 
 async def test_a_window_change_makes_the_detail_again(demo, tmp_path, monkeypatch):
     made = counting_jobs(monkeypatch)
-    app = make_app(lambda progress: demo, export_dir=tmp_path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        a = app.analyzer
+    async with settled(demo, tmp_path) as (pilot, app, a):
         old = a.analysis
         await pilot.press("]")  # a wider after window: a new analysis
         await settle(pilot)

@@ -49,10 +49,9 @@ def add_signatures(events: pd.DataFrame) -> pd.DataFrame:
     """The event table with `signature` and `template` columns (pyarrow strings) added."""
     keys = None
     if KEY_COLUMN in events:
-        keys = pa.array(events[KEY_COLUMN].array)
-        keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
-        keys = keys.cast(pa.large_string()) if keys.null_count == 0 and len(keys) == len(events) else None
-        events = events.drop(columns=KEY_COLUMN)  # frames without it (another reader) left nulls: masked again
+        column = events[KEY_COLUMN]
+        keys = to_string_array(column) if column.notna().all() else None  # frames without it (another reader): masked again
+        events = events.drop(columns=KEY_COLUMN)
     out = events.copy()
     msgs = events["message"] if "message" in events else pd.Series([""] * len(events), dtype=_STR)
     g = group_arrow(to_string_array(msgs), keys)

@@ -97,8 +97,8 @@ def plan_read(fh, size: int, start, end, tz) -> Plan:
     if after is not None and plan.tail is not None and plan.tail > after:
         # Blocks are parsed ahead on threads, so stopping at the first block past the end still read
         # a few more; a bound found by the same search keeps the read to the window.
-        lo, t_lo = plan.offset, max(known[0], pd.Timestamp(start)) if start is not None else known[0]
-        _, hi = _bracket(fh, size, after, tz, t_lo, plan.tail, lo, early=False)
+        t_lo = max(known[0], pd.Timestamp(start)) if start is not None else known[0]
+        _, hi = _bracket(fh, size, after, tz, t_lo, plan.tail, plan.offset, early=False)
         plan.stop = line_start(fh, hi) if hi < size else None
     return plan
 

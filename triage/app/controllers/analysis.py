@@ -11,7 +11,7 @@ import time
 import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 from rich.text import Text
@@ -76,6 +76,22 @@ class Span:
         if when is None or not total or not self.start <= when <= self.end:
             return None
         return min(SPARK_BINS - 1, int(SPARK_BINS * (when - self.start).total_seconds() / total))
+
+
+class MadeFrom(NamedTuple):
+    """What a detail was made from (weak references: a kept detail keeps no old incident alive)."""
+
+    incident: Any
+    prepared: Any
+    analysis: Any
+    span: Any
+    bins: int
+
+
+class Prefetched(NamedTuple):
+    ready: DetailReady
+    made_from: MadeFrom
+    made_at: float  # time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -226,7 +242,7 @@ class AnalysisController:
         self._detail_at = 0.0  # when a follow step last refreshed the detail pane
         self._detail_asked: str | None = None  # the signature of the last detail job started
         self.selected_at = 0.0  # time.monotonic() of the last selection (the follow worker's full GC waits)
-        self._prefetched: dict[str, tuple] = {}  # signature -> (DetailReady, _state(bins), made at)
+        self._prefetched: dict[str, Prefetched] = {}  # details made for rows next to the shown one
         self._last_row: int | None = None  # the table row of the last detail shown (the cursor's way)
         self._went_up = False
         self._prefetching: Any = None  # the prefetch worker (textual Worker)
@@ -444,33 +460,34 @@ class AnalysisController:
         return max(20, min(100, self.app.main.query_one("#detail").size.width - 10))
 
     # ---- prefetch: the rows next to the shown one -----------------------------------------
-    def _state(self, bins: int) -> tuple:
-        """What a detail was made from (weak references: a cached detail keeps no old incident alive)."""
-        refs = tuple(weakref.ref(o) if o is not None else None for o in (self.incident, self.prepared, self.analysis))
-        return (*refs, self.span, bins)
+    def _state(self, bins: int) -> MadeFrom:
+        def ref(o):
+            return weakref.ref(o) if o is not None else None
 
-    def _usable(self, entry: tuple, bins: int) -> bool:
+        return MadeFrom(ref(self.incident), ref(self.prepared), ref(self.analysis), self.span, bins)
+
+    def _usable(self, entry: Prefetched, bins: int) -> bool:
         """A detail made from the state on screen (or, following, a recent one: see below)."""
-        ready, state, made_at = entry
-        now = (self.incident, self.prepared, self.analysis)
-        if all((r() if r is not None else None) is o for r, o in zip(state[:3], now)) and state[3:] == (self.span, bins):
+        made = entry.made_from
+        same = all((r() if r is not None else None) is o for r, o in
+                   ((made.incident, self.incident), (made.prepared, self.prepared), (made.analysis, self.analysis)))
+        if same and (made.span, made.bins) == (self.span, bins):
             return True
         # Following, the incident grows every step: a recent detail is about what the pane would show
         # anyway (it is redrawn every FOLLOW_DETAIL_EVERY when its counts change), for the same deploy,
         # windows start and width; _show_prefetched dates it so the next step redraws it when due.
-        span = self.span
-        old = state[3]
-        return (self.app.follow.following and span is not None and old is not None and state[4] == bins
+        span, old = self.span, made.span
+        return (self.app.follow.following and span is not None and old is not None and made.bins == bins
                 and (old.deploy, old.before) == (span.deploy, span.before)
-                and time.monotonic() - made_at < PREFETCH_STALE)
+                and time.monotonic() - entry.made_at < PREFETCH_STALE)
 
     def _show_prefetched(self, signature: str, bins: int) -> bool:
         entry = self._prefetched.get(signature)
         if entry is None or not self._usable(entry, bins):
             return False
         self._detail_asked = signature
-        self._detail_at = entry[2]  # following: the next step with changed counts redraws it when due
-        self.show_detail(entry[0])
+        self._detail_at = entry.made_at  # following: the next step with changed counts redraws it when due
+        self.show_detail(entry.ready)
         return True
 
     def _prefetch_around(self, signature: str, moved: bool = True) -> None:
@@ -508,8 +525,9 @@ class AnalysisController:
         self._prefetching = self.app.run_worker(work, thread=True, exclusive=True, exit_on_error=False,
                                                 group="prefetch", name="prefetch")
 
-    def _keep_prefetched(self, ready: DetailReady, state: tuple, made_at: float) -> None:
-        self._prefetched[ready.signature] = (ready, state, made_at)
+    def _keep_prefetched(self, ready: DetailReady, state: MadeFrom, made_at: float) -> None:
+        """A detail made in the background, or one the user asked for (going back to its row shows it at once)."""
+        self._prefetched[ready.signature] = Prefetched(ready, state, made_at)
 
     def highlighted(self, signature: str) -> None:
         """The table's cursor is on `signature`: a key moved it, or a redraw put it back on its row
@@ -533,20 +551,15 @@ class AnalysisController:
             return
         start, end = sample_window(self.signature_row(signature).get("status"), self.span)
         job = DetailJob(signature, bins, self.incident, self.prepared, self.span.deploy, start, end, self.analysis)
-        self._job("detail", True)
-        self._detail_asked = signature
+        self._detail_asked = signature  # (select marked the detail job as running)
         state = self._state(bins)
 
         def work() -> None:
             ready = run_detail(job)
             self.app.post_message(ready)
-            self.app.call_from_thread(self._made, ready, state)
+            self.app.call_from_thread(self._keep_prefetched, ready, state, time.monotonic())
 
         self.app.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="detail", name="detail")
-
-    def _made(self, ready: DetailReady, state: tuple) -> None:
-        """A detail the user asked for is kept too: going back to its row shows it at once."""
-        self._prefetched[ready.signature] = (ready, state, time.monotonic())
 
     def show_detail(self, message: DetailReady) -> None:
         if message.signature != self.selected or self.prepared is None:

@@ -60,13 +60,10 @@ class FollowController:
         self.stop()
         self.live = live
         self._consumed.set()
-        # What is alive now (modules, the app, the loaded incident) lives on: frozen, the collector's
-        # full passes, which the steps' garbage keeps triggering, skip it (a pass over all of it
-        # stalls every thread for 100+ ms). Unfrozen when following stops.
-        # The collector's automatic passes are off while following: a full pass came every couple of
-        # seconds and held every thread for 30-110 ms, often in the middle of a key press. The
-        # worker collects the young generations before each step and does a full pass itself
-        # every FULL_GC_EVERY seconds, while the user is not moving through the table.
+        # What is alive now (modules, the app, the loaded incident) lives on: frozen, full passes skip
+        # it. The automatic passes are off too: one came every couple of seconds and held every thread
+        # for 30-110 ms, often in the middle of a key press; the worker collects instead (_collect).
+        # Both are undone when following stops.
         gc.collect()
         gc.freeze()
         gc.disable()
@@ -82,16 +79,15 @@ class FollowController:
             self._consumed.wait(MAX_WAIT_FOR_UI)  # the poll interval runs while the app draws
             if not wait(max(0.0, begun + interval - time.monotonic()), lambda: worker.is_cancelled):
                 return
-            idle = self.app.analyzer.idle
-            idle.wait(MAX_YIELD)  # what the user asked for (a row's detail, new windows) goes first
+            self._yield()
             self._collect()
             begun = time.monotonic()
             grown = live.step()
             if grown is None or worker.is_cancelled:
                 continue
-            idle.wait(MAX_YIELD)
+            self._yield()
             prepared = prepared.extended(grown) if prepared is not None else self.prepare(grown)
-            idle.wait(MAX_YIELD)  # a key pressed meanwhile: its detail first
+            self._yield()
             view = self.app.analyzer.follow_view
             result = run_follow_analysis(view, grown, prepared, last, self._yield) if view is not None else None
             last = result or last
@@ -139,7 +135,8 @@ class FollowController:
         view.recompute(now=True)
 
     def _yield(self) -> None:
-        """Between the analysis stages: what the user asked for (a row's detail) goes first."""
+        """Between the worker's stages (and the analysis'): what the user asked for (a row's detail,
+        new windows) goes first."""
         self.app.analyzer.idle.wait(MAX_YIELD)
 
     def resume(self) -> None:
