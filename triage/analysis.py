@@ -186,12 +186,16 @@ def _level_ranks(level: pd.Series, status: np.ndarray) -> tuple[np.ndarray, np.n
     Lines without a level take one from their HTTP status (5xx error, 4xx warn), so an
     access-log signature ranks like the failure it records.
     """
-    codes, names = dictionary_codes(level)
-    table = np.array([LEVEL_RANK.get(str(n).lower(), -1) for n in names] + [-1], dtype=np.int64)
-    raw = table[np.where(codes >= 0, codes, len(names))]
+    codes, names = dictionary_codes(level, dtype=np.int32)
+    # ranks are small: one byte an event; code -1 (no level) takes the appended -1
+    table = np.array([LEVEL_RANK.get(str(n).lower(), -1) for n in names] + [-1], dtype=np.int8)
+    raw = table.take(codes)
+    del codes
     is_error = raw >= LEVEL_RANK["error"]
-    implied = np.where(status >= 500, LEVEL_RANK["error"], np.where(status >= 400, LEVEL_RANK["warn"], -1))
-    return np.where(raw >= 0, raw, implied), is_error
+    none = raw < 0
+    raw[none & (status >= 400)] = LEVEL_RANK["warn"]
+    raw[none & (status >= 500)] = LEVEL_RANK["error"]
+    return raw, is_error
 
 
 def _prepare(ev: pd.DataFrame, scale: float) -> Prepared:
@@ -247,18 +251,19 @@ def _grow(prev: Prepared | None, ev: pd.DataFrame, scale: float) -> Prepared:
     else:
         sig_codes = np.full(n, -1, dtype=np.int64)
     k_old, k = (len(t.sig_index) if t is not None else 0), len(sig_index)
+    # per-event temporaries are dropped as soon as they are used: at millions of events each is
+    # 8 bytes an event, and together they were the peak of a whole-file report
     status = ev["http_status"].to_numpy(dtype="float64", na_value=np.nan)
     level_rank, is_error = _level_ranks(ev["level"], status)
+    is_5xx = status >= 500  # NaN compares False
+    is_4xx = (status >= 400) & ~is_5xx
+    has_status = ~np.isnan(status)
+    del status
     service_index = dict(t.service_index) if t is not None else {}
     host_index = dict(t.host_index) if t is not None else {}
     source_index = dict(t.source_index) if t is not None else {}
     service_codes = _extend_codes(ev["service"], service_index)
     host_codes = _extend_codes(ev["host"], host_index)
-    source_codes = _extend_codes(ev["source"], source_index)
-    status0 = np.nan_to_num(status, nan=0)
-    is_5xx = status0 >= 500
-    is_4xx = (status0 >= 400) & ~is_5xx
-    has_status = ~np.isnan(status)
 
     templates = list(t.templates) if t is not None else []
     if k > k_old:  # the template of a new signature: the one of its first event
@@ -274,14 +279,13 @@ def _grow(prev: Prepared | None, ev: pd.DataFrame, scale: float) -> Prepared:
     tsok = (sig_codes >= 0) & has_ts
     np.minimum.at(first_ts, sig_codes[tsok], ts[tsok])
     np.maximum.at(last_ts, sig_codes[tsok], ts[tsok])
-    source_lo = _resized(t.source_lo if t is not None else None, len(source_index), big)
-    source_hi = _resized(t.source_hi if t is not None else None, len(source_index), small)
-    sok = has_ts & (source_codes >= 0)
-    np.minimum.at(source_lo, source_codes[sok], ts[sok])
-    np.maximum.at(source_hi, source_codes[sok], ts[sok])
+    del tsok
+    source_lo, source_hi = _source_spans(t, ev["source"], source_index, ts, has_ts)
+    level_tally = _tally(sig_codes, level_rank)
+    del level_rank
     tallies = Tallies(
         sig_index, service_index, host_index, source_index, templates,
-        _merge_tally(t.level if t is not None else None, _tally(sig_codes, level_rank.astype(np.int64))),
+        _merge_tally(t.level if t is not None else None, level_tally),
         _merge_tally(t.service if t is not None else None, _tally(sig_codes, service_codes)),
         _merge_tally(t.host if t is not None else None, _tally(sig_codes, host_codes)),
         _merge_tally(t.host_service if t is not None else None, _tally(host_codes, service_codes)),
@@ -318,13 +322,27 @@ def _grow(prev: Prepared | None, ev: pd.DataFrame, scale: float) -> Prepared:
                     is_error, is_5xx, is_4xx, has_status, host_service, source_spans, float(scale), tallies=tallies)
 
 
+def _source_spans(t: Tallies | None, source: pd.Series, index: dict[str, int], ts: np.ndarray,
+                  has_ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last time per source code (`index` extended by new sources), grown from `t`'s."""
+    codes = _extend_codes(source, index)
+    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    lo = _resized(t.source_lo if t is not None else None, len(index), big)
+    hi = _resized(t.source_hi if t is not None else None, len(index), small)
+    ok = has_ts & (codes >= 0)
+    np.minimum.at(lo, codes[ok], ts[ok])
+    np.maximum.at(hi, codes[ok], ts[ok])
+    return lo, hi
+
+
 def _extend_codes(series: pd.Series, index: dict[str, int]) -> np.ndarray:
     """Codes of `series` in `index` (extended in place by unseen values, in order of first appearance)."""
-    codes, names = dictionary_codes(series)
+    codes, names = dictionary_codes(series, dtype=np.int32)
     if not names:
-        return codes
-    mapping = np.array([index.setdefault(name, len(index)) for name in names], dtype=np.int64)
-    return np.where(codes >= 0, mapping[np.maximum(codes, 0)], -1)
+        return codes.astype(np.int64)
+    # one int64 array out: code -1 (missing) takes the appended -1, Python-style
+    mapping = np.array([index.setdefault(name, len(index)) for name in names] + [-1], dtype=np.int64)
+    return mapping.take(codes)
 
 
 def _resized(values: np.ndarray | None, k: int, fill: int) -> np.ndarray:

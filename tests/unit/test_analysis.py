@@ -282,3 +282,18 @@ def test_error_timeline_ignores_info_noise():
     span = dict(start=DEPLOY - timedelta(minutes=30), end=DEPLOY + timedelta(minutes=30))
     errors, dbin = timeline(inc, None, bins=2, errors_only=True, **span)
     assert errors.tolist() == [4, 9] and dbin == 1
+
+
+def test_level_ranks_take_the_level_else_the_http_status():
+    """Rank per event from its level; without one, 5xx ranks as error, 4xx as warn, else unknown."""
+    from triage.analysis import _level_ranks
+    from triage.severity import LEVEL_RANK
+
+    levels = pd.Series(["info", None, "ERROR", None, None, "warn", "fatal", None, "bogus"],
+                       dtype=pd.ArrowDtype(__import__("pyarrow").string()))
+    status = np.array([503, 502, np.nan, 404, 200, 500, 200, np.nan, 503])
+    rank, is_error = _level_ranks(levels, status)
+    want = [LEVEL_RANK["info"], LEVEL_RANK["error"], LEVEL_RANK["error"], LEVEL_RANK["warn"], -1,
+            LEVEL_RANK["warn"], LEVEL_RANK["fatal"], -1, LEVEL_RANK["error"]]
+    assert rank.tolist() == want
+    assert is_error.tolist() == [False, False, True, False, False, False, True, False, False]

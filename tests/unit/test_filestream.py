@@ -248,3 +248,30 @@ def test_a_sorted_file_is_read_only_to_a_bound_past_the_window_end(tmp_path, mon
         late = timeseek.plan_read(fh, len(data), start, T0 + timedelta(hours=4, minutes=50), None)
     t_stop = full[full["line"] >= data[:late.stop].count(b"\n")]["timestamp"].dropna().min()
     assert late.stop is None or t_stop >= pd.Timestamp(T0 + timedelta(hours=4, minutes=50))
+
+
+def test_keys_stay_block_dictionaries_through_the_window_cut_and_give_the_same_signatures(tmp_path, monkeypatch):
+    """The parse threads keep each block's masked keys dictionary-encoded (4 bytes an event while the
+    load goes on). Blocks cut by the load range, and the record held back at a block's end, keep keys
+    their rows no longer use, in their block's order; the signatures must still be exactly those of
+    masking the kept events from scratch."""
+    import pyarrow as pa
+
+    import triage.sources.filestream as fs
+    from triage.signatures import KEY_COLUMN, add_signatures
+
+    monkeypatch.setattr(fs, "PARSE_THREADS", 2)
+    path = tmp_path / "odd.log"
+    path.write_bytes(_odd_log(5))
+    start, end = T0 + timedelta(seconds=777), T0 + timedelta(seconds=2222)  # both ends inside a block
+    frames, _ = stream_file(str(path), start=start, end=end, report=LoadReport(), progress=Progress(), block_bytes=5000)
+    events = pd.concat(frames, ignore_index=True)
+    keys = pa.array(events[KEY_COLUMN])
+    assert pa.types.is_dictionary(keys.type) and keys.num_chunks > 10
+    assert sum(len(c.dictionary) for c in keys.chunks) > keys.combine_chunks().dictionary_decode().unique().__len__()
+    timed = events["timestamp"].dropna()
+    assert timed.min() >= pd.Timestamp(start) and timed.max() <= pd.Timestamp(end)
+    reused = add_signatures(events)
+    fresh = add_signatures(events.drop(columns=KEY_COLUMN))
+    pd.testing.assert_frame_equal(reused, fresh)
+    assert reused["signature"].nunique() >= 3

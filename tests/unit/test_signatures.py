@@ -386,3 +386,42 @@ def test_a_quoted_value_gets_the_same_id_whatever_else_was_loaded_and_quoted_sta
 def test_ids_of_any_length_are_one_value_whether_masked_whole_or_in_part():
     msgs = [f"user u{n} logged in" for n in (7, 42, 1234, 12345, 987654)]
     assert len(group_messages(msgs).templates) == 1
+
+
+def test_key_codes_of_block_dictionaries_equal_encoding_the_text_once():
+    """Blocks encoded apart, then filtered (keys left unused, first appearances moved): the unified
+    codes are what one dictionary encoding of the kept text gives, order of first appearance included."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from triage.signatures import key_codes
+
+    rng = np.random.default_rng(11)
+    words = np.array([f"user <*> did {i}" for i in range(40)], dtype=object)
+    chunks, kept = [], []
+    for _ in range(6):
+        block = words[rng.integers(0, 40, 300)]
+        keep = rng.random(300) < 0.3
+        chunks.append(pc.dictionary_encode(pa.array(list(block))).filter(pa.array(keep)))
+        kept.extend(block[keep])
+    got = key_codes(pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks))))
+    want = pc.dictionary_encode(pa.array(kept))
+    assert got.dictionary.to_pylist() == want.dictionary.to_pylist()
+    assert got.indices.to_pylist() == want.indices.to_pylist()
+    # plain strings (another reader's keys) pass through as text
+    plain = key_codes(pd.Series(["a", "b"], dtype=pd.ArrowDtype(pa.string())))
+    assert plain.to_pylist() == ["a", "b"]
+
+
+def test_rows_of_a_chunked_column_in_the_order_asked():
+    import numpy as np
+
+    from triage.signatures.grouping import _rows
+
+    rng = np.random.default_rng(5)
+    values = [f"m{i}" for i in range(500)]
+    chunked = pa.chunked_array([pa.array(values[i:i + 61]) for i in range(0, 500, 61)])
+    for size in (0, 1, 7, 120):
+        rows = rng.integers(0, 500, size)
+        assert _rows(chunked, rows).to_pylist() == [values[r] for r in rows]
+        assert _rows(pa.array(values), rows).to_pylist() == [values[r] for r in rows]

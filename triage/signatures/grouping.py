@@ -27,15 +27,16 @@ _TRACE_PREFIX = "F\x1f"
 class Grouping:
     ids: pa.Array  # one signature id per message (pyarrow string)
     templates: dict[str, str] = field(default_factory=dict)  # id -> readable template
+    codes: pa.Array | None = None  # per message, its id's position in `templates` (when group_arrow made it)
 
     def template_array(self) -> pa.Array:
         """Readable template per message, aligned with `ids`."""
         keys = list(self.templates)
-        idx = pc.index_in(self.ids, value_set=pa.array(keys, pa.string()))
+        idx = self.codes if self.codes is not None else pc.index_in(self.ids, value_set=pa.array(keys, pa.string()))
         return pc.take(pa.array([self.templates[k] for k in keys], pa.string()), idx)
 
 
-def _samples(messages: pa.Array, codes: pa.Array, n: int) -> tuple[pa.Array, pa.Array]:
+def _samples(messages: pa.Array | pa.ChunkedArray, codes: pa.Array, n: int) -> tuple[pa.Array, pa.Array]:
     """Smallest and largest message of each key 0..n-1: representatives that do not depend on row order."""
     agg = pa.table({"k": codes, "m": messages}).group_by("k").aggregate([("m", "min"), ("m", "max")])
     order = pa.array(np.argsort(agg["k"].to_numpy()))
@@ -161,7 +162,20 @@ def _filled_trace(t: _Trace, sample: pa.Array) -> str:
     return display(t.fp, message, title)
 
 
-def _with_constants(messages: pa.Array, row_sig: np.ndarray, shown: list[str | _Trace]) -> list[str]:
+def _rows(messages: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """messages[rows] as one array; a chunked column is taken chunk by chunk (a take over the
+    whole ChunkedArray costs time in proportion to all of it, not to the rows asked for)."""
+    if isinstance(messages, pa.Array):
+        return messages.take(pa.array(rows))
+    starts = np.cumsum([0] + [len(c) for c in messages.chunks])
+    which = np.searchsorted(starts, rows, side="right") - 1
+    order = np.argsort(which, kind="stable")
+    parts = [messages.chunks[c].take(pa.array(rows[order][which[order] == c] - starts[c])) for c in np.unique(which)]
+    joined = pa.concat_arrays(parts) if parts else pa.array([], messages.type)
+    return joined.take(pa.array(np.argsort(order, kind="stable")))
+
+
+def _with_constants(messages: pa.Array | pa.ChunkedArray, row_sig: np.ndarray, shown: list[str | _Trace]) -> list[str]:
     """Display templates with slots that hold one value in nearly all events shown as that value."""
     order, spans = _spread_sample(row_sig, len(shown))
     out = [t.show() if isinstance(t, _Trace) else t for t in shown]
@@ -171,19 +185,24 @@ def _with_constants(messages: pa.Array, row_sig: np.ndarray, shown: list[str | _
         part = shown[s]
         trace = part if isinstance(part, _Trace) else None
         k = min(size, TRACE_SAMPLE if trace else CONSTANT_SAMPLE)
-        sample = messages.take(pa.array(order[start + (np.arange(k) * size) // k]))
+        sample = _rows(messages, order[start + (np.arange(k) * size) // k])
         out[s] = _filled_trace(trace, sample) if trace is not None else fill_constants(out[s], sample)
     return out
 
 
-def group_arrow(messages: pa.Array, keys: pa.Array | None = None) -> Grouping:
-    """`messages`: large_string array without nulls (see textin.to_string_array).
+def group_arrow(messages: pa.Array | pa.ChunkedArray, keys: pa.Array | None = None) -> Grouping:
+    """`messages`: string array without nulls (see textin.to_string_array); chunked only with `keys`.
 
-    `keys`: the messages already masked (key_mask_array), when the reader did it while loading.
+    `keys`: the messages already masked (key_mask_array), when the reader did it while loading;
+    as strings, or dictionary-encoded in first-appearance order (what pc.dictionary_encode gives).
     """
     if len(messages) == 0:
         return Grouping(pa.array([], pa.string()), {})
-    enc = pc.dictionary_encode(keys if keys is not None else key_mask_array(messages))
+    if keys is None:
+        if isinstance(messages, pa.ChunkedArray):
+            messages = messages.combine_chunks()
+        keys = key_mask_array(messages)
+    enc = keys if isinstance(keys, pa.DictionaryArray) else pc.dictionary_encode(keys)
     raw_keys = enc.dictionary.to_pylist()
     codes = enc.indices.to_numpy(zero_copy_only=False)
     counts = np.bincount(codes, minlength=len(raw_keys))
@@ -202,4 +221,7 @@ def group_arrow(messages: pa.Array, keys: pa.Array | None = None) -> Grouping:
     ids = [signature_id(key) for key in names]
     templates = dict(zip(ids, display_of))
     per_key = pa.array([ids[i] for i in per_key_sig], pa.string())
-    return Grouping(ids=pc.take(per_key, enc.indices), templates=templates)
+    # one row per id in `templates` (ids of different names could only collide by a hash clash)
+    code_of = {i: n for n, i in enumerate(templates)}
+    row_code = pa.array(np.array([code_of[ids[i]] for i in per_key_sig], dtype=np.int32)).take(enc.indices)
+    return Grouping(ids=pc.take(per_key, enc.indices), templates=templates, codes=row_code)
