@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from triage import rawtext
 from triage.events import COUNT_KINDS, LEVEL_RANK, dictionary_codes
 from triage.metric_deltas import metric_deltas
 from triage.pipeline import Incident
@@ -267,19 +268,17 @@ def _grow(prev: Prepared | None, ev: pd.DataFrame, scale: float) -> Prepared:
 
     templates = list(t.templates) if t is not None else []
     if k > k_old:  # the template of a new signature: the one of its first event
-        pos = np.flatnonzero(sig_codes >= k_old)
-        first = np.full(k - k_old, len(sig_codes), dtype=np.int64)  # every new code occurs in `ev`
-        np.minimum.at(first, sig_codes[pos] - k_old, pos)
+        first = _first_rows(sig_codes, k_old, k)
         shown = (ev["template"].iloc[first].astype(object).tolist()
                  if "template" in ev.columns else [""] * len(first))
         templates.extend(s if isinstance(s, str) else "" for s in shown)
     big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     first_ts = _resized(t.first_ts if t is not None else None, k, big)
     last_ts = _resized(t.last_ts if t is not None else None, k, small)
-    tsok = (sig_codes >= 0) & has_ts
-    np.minimum.at(first_ts, sig_codes[tsok], ts[tsok])
-    np.maximum.at(last_ts, sig_codes[tsok], ts[tsok])
-    del tsok
+    codes_ok, ts_ok = _where((sig_codes >= 0) & has_ts, sig_codes, ts)
+    np.minimum.at(first_ts, codes_ok, ts_ok)
+    np.maximum.at(last_ts, codes_ok, ts_ok)
+    del codes_ok, ts_ok
     source_lo, source_hi = _source_spans(t, ev["source"], source_index, ts, has_ts)
     level_tally = _tally(sig_codes, level_rank)
     del level_rank
@@ -329,10 +328,30 @@ def _source_spans(t: Tallies | None, source: pd.Series, index: dict[str, int], t
     big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     lo = _resized(t.source_lo if t is not None else None, len(index), big)
     hi = _resized(t.source_hi if t is not None else None, len(index), small)
-    ok = has_ts & (codes >= 0)
-    np.minimum.at(lo, codes[ok], ts[ok])
-    np.maximum.at(hi, codes[ok], ts[ok])
+    codes, ts = _where(has_ts & (codes >= 0), codes, ts)
+    np.minimum.at(lo, codes, ts)
+    np.maximum.at(hi, codes, ts)
     return lo, hi
+
+
+def _where(mask: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+    """The arrays at `mask`; the arrays themselves when it holds everywhere (no copies of millions)."""
+    return list(arrays) if mask.all() else [a[mask] for a in arrays]
+
+
+def _first_rows(codes: np.ndarray, k_old: int, k: int) -> np.ndarray:
+    """Row of the first event of each code k_old..k-1 (each occurs in `codes`).
+
+    _extend_codes numbers new values in order of first appearance, so the running maximum of
+    the codes steps onto each new code at its first row: one pass, no scatter over every row.
+    """
+    top = np.maximum.accumulate(codes)
+    first = np.searchsorted(top, np.arange(k_old, k), side="left")
+    if len(first) and (first.max() >= len(codes) or not np.array_equal(codes[first], np.arange(k_old, k))):
+        first = np.full(k - k_old, len(codes), dtype=np.int64)  # numbered otherwise: scatter the minimum
+        pos = np.flatnonzero(codes >= k_old)
+        np.minimum.at(first, codes[pos] - k_old, pos)
+    return first
 
 
 def _extend_codes(series: pd.Series, index: dict[str, int]) -> np.ndarray:
@@ -361,7 +380,7 @@ def _tally(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
     ok = (codes >= 0) & (values >= 0)
     if not ok.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    c, v = codes[ok], values[ok]
+    c, v = _where(ok, codes, values)
     width, rows = int(v.max()) + 1, int(c.max()) + 1
     if rows * width <= DENSE_TALLY_CELLS:  # few codes x values: one bincount, no hashing
         table = np.bincount(c * width + v, minlength=rows * width)
@@ -955,8 +974,12 @@ def _sample(row) -> dict:
         return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
 
     line = val("line")
+    line = int(line) if line is not None else None
+    raw = val("raw")
+    if raw is None:  # a plain file's one-line event: its text is read back from the file (triage.rawtext)
+        raw = rawtext.lookup(val("source"), line)
     return {
         "timestamp": val("timestamp"), "level": val("level"), "service": val("service"), "host": val("host"),
-        "source": val("source"), "line": int(line) if line is not None else None, "message": val("message"),
-        "raw": val("raw"), "fields": val("fields"),
+        "source": val("source"), "line": line, "message": val("message"),
+        "raw": raw, "fields": val("fields"),
     }

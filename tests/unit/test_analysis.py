@@ -297,3 +297,23 @@ def test_level_ranks_take_the_level_else_the_http_status():
             LEVEL_RANK["warn"], LEVEL_RANK["fatal"], -1, LEVEL_RANK["error"]]
     assert rank.tolist() == want
     assert is_error.tolist() == [False, False, True, False, False, False, True, False, False]
+
+
+def test_first_rows_of_new_codes_by_running_maximum_and_by_scatter():
+    from triage.analysis import _first_rows
+
+    rng = np.random.default_rng(2)
+    for _ in range(30):
+        k_old = int(rng.integers(0, 5))
+        k = k_old + int(rng.integers(1, 8))
+        codes: list[int] = []
+        for c in range(k_old, k):  # new codes numbered in order of first appearance, old ones and missing between
+            codes.extend(int(x) for x in rng.integers(-1, k_old, int(rng.integers(0, 4))) if k_old or x < 0)
+            codes.append(c)
+            codes.extend(int(x) for x in rng.integers(k_old, c + 1, int(rng.integers(0, 4))))
+        arr = np.array(codes, dtype=np.int64)
+        want = [int(np.flatnonzero(arr == c)[0]) for c in range(k_old, k)]
+        assert _first_rows(arr, k_old, k).tolist() == want
+    # numbered out of order: the scatter still finds each first row
+    codes = np.array([3, 2, 2, 3, 4], dtype=np.int64)
+    assert _first_rows(codes, 2, 5).tolist() == [1, 0, 4]

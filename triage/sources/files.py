@@ -90,11 +90,12 @@ class FileSource:
 
     kind = "files"
 
-    def __init__(self, paths: list[str], *, content: bool = False, tz=None, follow: bool = False):
+    def __init__(self, paths: list[str], *, content: bool = False, tz=None, follow: bool = False, lazy_raw: bool = True):
         self.paths = list(paths) or ["-"]
         self.content = content
         self.tz = tz
         self.follow = follow  # files are still being written: leave a half-written last line
+        self.lazy_raw = lazy_raw  # plain files: one-line events' raw text is read back when shown (triage.rawtext)
         self.positions: dict[str, tuple[int, int]] = {}  # path -> (byte offset, line) where the last load stopped
 
     def describe(self) -> str:
@@ -123,7 +124,8 @@ class FileSource:
             progress.update(done=done, total=total, message=f"reading {path}")
             try:
                 got, st = stream_file(path, start=start, end=end, content=self.content, tz=tz, report=report,
-                                      progress=progress, done_before=done, total=total, hold_partial=self.follow)
+                                      progress=progress, done_before=done, total=total, hold_partial=self.follow,
+                                      lazy_raw=self.lazy_raw)
             except (NotText, OSError) as exc:
                 _skip(path, exc, report)
                 done += size

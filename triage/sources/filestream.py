@@ -22,8 +22,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from triage.events import LoadReport, Progress
+from triage import rawtext
+from triage.events import MAX_RAW_CHARS, STR, LoadReport, Progress
 from triage.parsing.linereader import BLOCK_BYTES, NotText, bytes_to_lines, iter_blocks, looks_binary, open_stream
 from triage.parsing.lineshape import UNTIMED, parse_lines
 from triage.signatures import KEY_COLUMN, mask_keys
@@ -74,6 +77,8 @@ class RecordStream:
     line: int = 1  # input line number of the first byte in `carry`
     carry: bytes = b""
     consumed: int = 0  # bytes parsed into emitted events (the carry not included)
+    lazy_raw: bool = False  # single-line events leave `raw` null; rawtext reads it back (plain files)
+    anchors: list[tuple[int, int]] = field(default_factory=list)  # (line, byte offset from the read's start)
 
     def flush(self) -> pd.DataFrame | None:
         """Parse every complete line held back (the input has paused); a partial last line stays."""
@@ -104,6 +109,9 @@ class RecordStream:
         local = LoadReport()
         lines = bytes_to_lines(data, local)
         df = parse_lines(lines, source=self.source, first_line=self.line, content=self.content, tz=self.tz, report=local)
+        if self.lazy_raw:
+            self.anchors.append((self.line, self.consumed))
+            df = without_line_raw(df)
         consumed = len(lines)
         if not final and not self.content and len(df):
             held = self._hold_back(data, df, len(lines), local)
@@ -166,11 +174,13 @@ def _keep(df: pd.DataFrame, start, end, stats: FileStats) -> pd.DataFrame:
 def stream_file(path: str, *, start=None, end=None, content=False, tz=None, report: LoadReport,
                 progress: Progress, done_before: int = 0, total: int | None = None,
                 block_bytes: int = BLOCK_BYTES, min_seek_bytes: int = timeseek.MIN_SEEK_BYTES,
-                hold_partial: bool = False) -> tuple[list[pd.DataFrame], FileStats]:
+                hold_partial: bool = False, lazy_raw: bool = False) -> tuple[list[pd.DataFrame], FileStats]:
     """The events of one input within [start, end], block by block.
 
     `hold_partial`: a last line without its newline is still being written (follow mode):
     leave it for the follower instead of parsing half of it.
+    `lazy_raw`: for a plain file, single-line events keep no `raw` text; triage.rawtext reads
+    it back from the file when a sample shows it (the largest column of a load, not held).
 
     Raises OSError / NotText when the input cannot be opened or is binary (nothing read yet);
     a compressed file that turns corrupt later keeps what was read and says so.
@@ -179,7 +189,8 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
     stats = FileStats(path)
     frames: list[pd.DataFrame] = []
     try:
-        records = RecordStream(path, content=content, tz=tz, report=report)
+        records = RecordStream(path, content=content, tz=tz, report=report,
+                               lazy_raw=lazy_raw and stream.seekable and path != "-")
         plan = _plan(stream, start, end, tz, records, min_seek_bytes)
         seeked = plan.offset > 0
         name = "stdin" if path == "-" else path
@@ -205,6 +216,8 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
         stats.read_to = plan.offset + records.consumed
         stats.next_line = records.line
         stats.plain = stream.seekable
+        if records.lazy_raw:
+            rawtext.remember(path, [(line, plan.offset + at) for line, at in records.anchors], stream.raw)
         stats.lo = _earliest(stats.lo, plan.head)
         stats.hi = _latest(stats.hi, plan.tail)
         if broken is not None:
@@ -286,7 +299,28 @@ def _parse_block(data: bytes, records: RecordStream) -> _Parsed:
     lines = bytes_to_lines(data, local)
     df = parse_lines(lines, source=records.source, first_line=0, content=records.content, tz=records.tz, report=local)
     df[KEY_COLUMN] = mask_keys(df["message"])  # the signature pass's regex, here while the other core parses
+    if records.lazy_raw:
+        df = without_line_raw(df)
     return _Parsed(data, df, len(lines), local)
+
+
+def without_line_raw(df: pd.DataFrame) -> pd.DataFrame:
+    """`raw` made null where rawtext.lookup gives it back exactly: one whole line, shorter than the
+    clip, not starting with a byte-order mark (the line splitter drops one at a piece's start)."""
+    if not len(df):
+        return df
+    raw = pa.array(df["raw"])
+    raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+    one_line = pc.and_(pc.invert(pc.match_substring(raw, "\n")), pc.less(pc.utf8_length(raw), MAX_RAW_CHARS))
+    back = pc.and_(pc.and_(one_line, pc.invert(pc.starts_with(raw, "\ufeff"))), pa.array(df["line"].notna().to_numpy()))
+    back = pc.fill_null(back, False)
+    if not pc.any(back).as_py():
+        return df
+    out = df.copy(deep=False)
+    n = pc.sum(back).as_py()  # replace_with_mask copies only the text kept (if_else keeps every byte)
+    kept = pc.replace_with_mask(raw.cast(pa.string()), back, pa.nulls(n, pa.string()))
+    out["raw"] = pd.Series(kept, index=df.index, dtype=STR)
+    return out
 
 
 def _on_threads(blocks: _Blocks, records: RecordStream) -> Generator[pd.DataFrame, None, None]:
@@ -371,6 +405,8 @@ def _emit(part: _Parsed, records: RecordStream) -> pd.DataFrame:
     if len(df):
         df = df.copy(deep=False)
         df["line"] = df["line"] + records.line
+    if records.lazy_raw:
+        records.anchors.append((records.line, records.consumed))
     records.line += part.lines
     records.consumed += len(part.data)
     _merge(records.report, part.report)
