@@ -22,13 +22,18 @@ from bisect import bisect_right, insort
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from triage.events import MAX_RAW_CHARS
+from triage.events import MAX_RAW_CHARS, STR
 
 STEP = 1 << 20
 """Bytes read at a time while counting lines from an anchor; each read leaves an anchor behind."""
 MAX_LINE_BYTES = 4 * MAX_RAW_CHARS + 4
 """A line left without raw is shorter than MAX_RAW_CHARS characters: at most this many bytes."""
+MARK = 4096
+"""Bytes at the file's start and before the size read that must be unchanged for a read-back."""
 
 
 @dataclass
@@ -39,6 +44,7 @@ class _File:
     size: int
     mtime_ns: int
     marks: tuple[bytes, bytes] = (b"", b"")  # the first and the last MARK bytes of what was read
+    checked: tuple[int, int] | None = None  # (size, mtime) last found trusted: not read again while they hold
     lines: list[int] = field(default_factory=list)  # sorted line numbers of anchors
     offsets: dict[int, int] = field(default_factory=dict)  # line -> byte offset of its first byte
 
@@ -55,14 +61,16 @@ class _File:
             return False
         if st.st_size == self.size and st.st_mtime_ns != self.mtime_ns:
             return False  # rewritten in place
-        return _marks(fh, self.size) == self.marks
+        state = (st.st_size, st.st_mtime_ns)
+        if state == self.checked:
+            return True
+        ok = _marks(fh, self.size) == self.marks
+        self.checked = state if ok else None
+        return ok
 
 
 _FILES: dict[str, _File] = {}
 _LOCK = threading.Lock()
-
-
-MARK = 4096
 
 
 def _marks(fh, size: int) -> tuple[bytes, bytes]:
@@ -86,9 +94,27 @@ def remember(source: str, anchors: list[tuple[int, int]], fh) -> None:
             known = _File(os.path.abspath(source), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
             _FILES[source] = known
         known.size, known.mtime_ns = st.st_size, st.st_mtime_ns
-        known.marks = _marks(fh, st.st_size)
+        known.marks, known.checked = _marks(fh, st.st_size), (st.st_size, st.st_mtime_ns)
         for line, offset in anchors:
             known.add(line, offset)
+
+
+def without_readable_raw(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with `raw` null where `lookup` gives it back exactly: one whole line, shorter than the
+    clip, not starting with a byte-order mark (the line splitter drops one at a piece's start)."""
+    if not len(df):
+        return df
+    raw = pa.array(df["raw"])
+    raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+    readable = pc.fill_null(pc.and_(pc.and_(pc.invert(pc.match_substring(raw, "\n")), pc.less(pc.utf8_length(raw), MAX_RAW_CHARS)),
+                                    pc.invert(pc.starts_with(raw, "\ufeff"))), False)
+    readable = pc.and_(readable, pa.array(df["line"].notna().to_numpy()))
+    n = pc.sum(readable).as_py() or 0
+    if not n:
+        return df
+    out = df.copy(deep=False)  # replace_with_mask copies only the text kept (if_else would keep every byte)
+    out["raw"] = pd.Series(pc.replace_with_mask(raw, readable, pa.nulls(n, raw.type)), index=df.index, dtype=STR)
+    return out
 
 
 def forget(source: str | None = None) -> None:

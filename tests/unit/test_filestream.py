@@ -2,24 +2,17 @@
 
 import gzip
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pandas as pd
 
+from filelog_support import T0, TRACE, odd_log
 from triage.events import LoadReport, Progress
 from triage.parsing.linereader import bytes_to_lines
 from triage.parsing.lineshape import parse_lines
 from triage.sources import timeseek
 from triage.sources.files import FileSource
 from triage.sources.filestream import RecordStream, stream_file
-
-T0 = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
-TRACE = [
-    "Traceback (most recent call last):",
-    '  File "/srv/app/pay.py", line 41, in charge',
-    "    raise ConnectionError('refused')",
-    "ConnectionError: 10.0.0.{n}:5432 refused",
-]
 
 
 def make_log(n: int, *, seed: int = 3, shuffle: bool = False, extras: bool = True) -> bytes:
@@ -141,32 +134,11 @@ def test_a_file_outside_the_range_is_named_as_skewed(tmp_path):
     assert "2 events outside 2026-11-26 10:00..11:00Z were left out" in warning
 
 
-def _odd_log(seed: int, n: int = 3000) -> bytes:
-    """Timed events with tracebacks, blank lines, CRLF endings and invalid UTF-8 mixed in."""
-    r = random.Random(seed)
-    out = []
-    for i in range(n):
-        stamp = (T0 + timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S,000")
-        kind = r.random()
-        if kind < 0.15:
-            out.append(f"{stamp} ERROR pay charge failed {r.randrange(10**5)}".encode())
-            out += [x.format(n=i % 50).encode() for x in TRACE]
-        elif kind < 0.2:
-            out.append(b"")
-        elif kind < 0.25:
-            out.append(f"{stamp} WARN api slow \xff {i}".encode("latin-1"))
-        elif kind < 0.3:
-            out.append(f"{stamp} INFO api done {i}\r".encode())
-        else:
-            out.append(f"{stamp} INFO api GET /orders/{r.randrange(10**6)} 200".encode())
-    return b"\n".join(out) + b"\n"
-
-
 def test_blocks_parsed_on_threads_give_the_events_of_one_read(tmp_path, monkeypatch):
     import triage.sources.filestream as fs
 
     for seed in (1, 2, 3):
-        data = _odd_log(seed)
+        data = odd_log(seed)
         path = tmp_path / f"odd{seed}.log"
         path.write_bytes(data)
         expected_report = LoadReport()
@@ -204,7 +176,7 @@ def test_keys_masked_on_the_parse_threads_give_the_signatures_of_masking_afterwa
 
     monkeypatch.setattr(fs, "PARSE_THREADS", 2)
     path = tmp_path / "odd.log"
-    path.write_bytes(_odd_log(4))
+    path.write_bytes(odd_log(4))
     frames, _ = stream_file(str(path), report=LoadReport(), progress=Progress(), block_bytes=5000)
     events = pd.concat(frames, ignore_index=True)
     assert KEY_COLUMN in events and events[KEY_COLUMN].notna().all()
@@ -262,7 +234,7 @@ def test_keys_stay_block_dictionaries_through_the_window_cut_and_give_the_same_s
 
     monkeypatch.setattr(fs, "PARSE_THREADS", 2)
     path = tmp_path / "odd.log"
-    path.write_bytes(_odd_log(5))
+    path.write_bytes(odd_log(5))
     start, end = T0 + timedelta(seconds=777), T0 + timedelta(seconds=2222)  # both ends inside a block
     frames, _ = stream_file(str(path), start=start, end=end, report=LoadReport(), progress=Progress(), block_bytes=5000)
     events = pd.concat(frames, ignore_index=True)

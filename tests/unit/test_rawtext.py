@@ -2,47 +2,16 @@
 
 import gzip
 import os
-import random
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pandas as pd
 import pytest
 
+from filelog_support import T0, odd_log
 from triage import rawtext
-from triage.events import MAX_RAW_CHARS, LoadReport, Progress
+from triage.events import LoadReport, Progress
 from triage.sources.files import FileSource
 from triage.sources.filestream import stream_file
-
-T0 = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
-
-
-def _hostile_log(n: int = 4000, seed: int = 9) -> bytes:
-    """Timed lines with everything a reader repairs: a BOM, CRLF, invalid UTF-8, ANSI colours,
-    markup, blank lines, tracebacks, a line over the clip, a BOM in the middle of a line run."""
-    r = random.Random(seed)
-    out = [b"\xef\xbb\xbf" + (T0.strftime("%Y-%m-%d %H:%M:%S,000") + " INFO boot first line").encode()]
-    for i in range(1, n):
-        stamp = (T0 + timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S,000")
-        kind = r.random()
-        if kind < 0.1:
-            out.append(f"{stamp} ERROR pay charge failed {r.randrange(10**5)}".encode())
-            out += [b"Traceback (most recent call last):", b'  File "/srv/pay.py", line 4, in charge',
-                    f"ConnectionError: 10.0.0.{i % 9}:5432 refused".encode()]
-        elif kind < 0.15:
-            out.append(b"")
-        elif kind < 0.2:
-            out.append(f"{stamp} WARN api slow \xff\xfe caf\xe9 {i}".encode("latin-1"))
-        elif kind < 0.25:
-            out.append(f"{stamp} INFO api done {i}\r".encode())
-        elif kind < 0.3:
-            out.append(f"{stamp} ERROR \x1b[31mred[/] [bold]{i}[/bold]\x1b[0m".encode())
-        elif kind < 0.31:
-            out.append(f"\ufeff{stamp} INFO a mark mid-file {i}".encode())
-        elif kind < 0.315:
-            out.append(f"{stamp} INFO huge {'x' * (MAX_RAW_CHARS + 10)}".encode())
-        else:
-            out.append(f"{stamp} INFO api GET /orders/{r.randrange(10**6)} 200 in {r.randrange(900)}ms".encode())
-    return b"\n".join(out) + b"\n"
 
 
 def _raw_of_every_event(events: pd.DataFrame) -> list:
@@ -63,7 +32,7 @@ def test_raw_read_back_is_the_raw_the_reader_made(tmp_path, monkeypatch, threads
 
     monkeypatch.setattr(fs, "PARSE_THREADS", 2 if threads else 1)
     path = tmp_path / "hostile.log"
-    path.write_bytes(_hostile_log())
+    path.write_bytes(odd_log(9, 4000, hostile=True))
     eager = FileSource([str(path)], lazy_raw=False).load().events
     lazy = FileSource([str(path)]).load().events
     assert len(lazy) == len(eager) > 3000
@@ -76,7 +45,7 @@ def test_raw_read_back_is_the_raw_the_reader_made(tmp_path, monkeypatch, threads
 
 def test_raw_read_back_after_the_time_seek_and_in_small_blocks(tmp_path):
     path = tmp_path / "sorted.log"
-    path.write_bytes(_hostile_log(20000, seed=4))
+    path.write_bytes(odd_log(4, 20000, hostile=True))
     start, end = T0 + timedelta(seconds=9000), T0 + timedelta(seconds=12000)
     kw = dict(start=start, end=end, progress=Progress(), block_bytes=20000, min_seek_bytes=10000)
     eager, _ = stream_file(str(path), report=LoadReport(), **kw)
@@ -89,7 +58,7 @@ def test_raw_read_back_after_the_time_seek_and_in_small_blocks(tmp_path):
 
 def test_a_replaced_or_shortened_file_gives_no_raw_and_an_appended_one_still_does(tmp_path):
     path = tmp_path / "app.log"
-    path.write_bytes(_hostile_log(500))
+    path.write_bytes(odd_log(9, 500, hostile=True))
     lazy = FileSource([str(path)]).load().events
     row = lazy[lazy["raw"].isna()].iloc[100]
     want = FileSource([str(path)], lazy_raw=False).load().events.set_index("line")["raw"][row["line"]]
@@ -121,7 +90,7 @@ def test_a_replaced_or_shortened_file_gives_no_raw_and_an_appended_one_still_doe
 
 def test_compressed_input_and_stdin_keep_their_raw(tmp_path):
     path = tmp_path / "app.log.gz"
-    path.write_bytes(gzip.compress(_hostile_log(300)))
+    path.write_bytes(gzip.compress(odd_log(9, 300, hostile=True)))
     events = FileSource([str(path)]).load().events
     assert events["raw"].notna().all()
 
@@ -131,7 +100,7 @@ def test_samples_and_the_note_show_the_raw_line_of_a_lazily_read_file(tmp_path):
     from triage.pipeline import load_incident
 
     path = tmp_path / "app.log"
-    path.write_bytes(_hostile_log(3000))
+    path.write_bytes(odd_log(9, 3000, hostile=True))
     deploy = T0 + timedelta(seconds=1500)
     shown = {}
     for lazy in (False, True):

@@ -22,11 +22,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from triage import rawtext
-from triage.events import MAX_RAW_CHARS, STR, LoadReport, Progress
+from triage.events import LoadReport, Progress
 from triage.parsing.linereader import BLOCK_BYTES, NotText, bytes_to_lines, iter_blocks, looks_binary, open_stream
 from triage.parsing.lineshape import UNTIMED, parse_lines
 from triage.signatures import KEY_COLUMN, mask_keys
@@ -111,7 +109,7 @@ class RecordStream:
         df = parse_lines(lines, source=self.source, first_line=self.line, content=self.content, tz=self.tz, report=local)
         if self.lazy_raw:
             self.anchors.append((self.line, self.consumed))
-            df = without_line_raw(df)
+            df = rawtext.without_readable_raw(df)
         consumed = len(lines)
         if not final and not self.content and len(df):
             held = self._hold_back(data, df, len(lines), local)
@@ -190,7 +188,7 @@ def stream_file(path: str, *, start=None, end=None, content=False, tz=None, repo
     frames: list[pd.DataFrame] = []
     try:
         records = RecordStream(path, content=content, tz=tz, report=report,
-                               lazy_raw=lazy_raw and stream.seekable and path != "-")
+                               lazy_raw=lazy_raw and stream.seekable)
         plan = _plan(stream, start, end, tz, records, min_seek_bytes)
         seeked = plan.offset > 0
         name = "stdin" if path == "-" else path
@@ -300,27 +298,8 @@ def _parse_block(data: bytes, records: RecordStream) -> _Parsed:
     df = parse_lines(lines, source=records.source, first_line=0, content=records.content, tz=records.tz, report=local)
     df[KEY_COLUMN] = mask_keys(df["message"])  # the signature pass's regex, here while the other core parses
     if records.lazy_raw:
-        df = without_line_raw(df)
+        df = rawtext.without_readable_raw(df)
     return _Parsed(data, df, len(lines), local)
-
-
-def without_line_raw(df: pd.DataFrame) -> pd.DataFrame:
-    """`raw` made null where rawtext.lookup gives it back exactly: one whole line, shorter than the
-    clip, not starting with a byte-order mark (the line splitter drops one at a piece's start)."""
-    if not len(df):
-        return df
-    raw = pa.array(df["raw"])
-    raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
-    one_line = pc.and_(pc.invert(pc.match_substring(raw, "\n")), pc.less(pc.utf8_length(raw), MAX_RAW_CHARS))
-    back = pc.and_(pc.and_(one_line, pc.invert(pc.starts_with(raw, "\ufeff"))), pa.array(df["line"].notna().to_numpy()))
-    back = pc.fill_null(back, False)
-    if not pc.any(back).as_py():
-        return df
-    out = df.copy(deep=False)
-    n = pc.sum(back).as_py()  # replace_with_mask copies only the text kept (if_else keeps every byte)
-    kept = pc.replace_with_mask(raw.cast(pa.string()), back, pa.nulls(n, pa.string()))
-    out["raw"] = pd.Series(kept, index=df.index, dtype=STR)
-    return out
 
 
 def _on_threads(blocks: _Blocks, records: RecordStream) -> Generator[pd.DataFrame, None, None]:
